@@ -1,0 +1,1 @@
+//! runbook-ls features on plain data: byte offsets in, byte offsets out.

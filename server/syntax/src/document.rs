@@ -1,0 +1,201 @@
+//! An open document: its text in a rope, edited in place, and its parse,
+//! computed lazily and incrementally from the edits since the last one.
+//! Cloning a document is cheap and gives a snapshot that later edits of the
+//! original never change.
+
+use std::sync::{Arc, OnceLock};
+
+use ropey::Rope;
+use tree_sitter::{InputEdit, Point};
+use tree_sitter_md::MarkdownTree;
+
+use crate::markdown;
+use crate::{LineIndex, Runbook, TextRange};
+
+/// One parsed version of a document.
+#[derive(Debug)]
+pub struct Parse {
+    text: Arc<str>,
+    tree: MarkdownTree,
+    runbook: Runbook,
+    line_index: OnceLock<LineIndex>,
+}
+
+impl Parse {
+    /// Parses a whole text from scratch.
+    pub fn new(text: &str) -> Parse {
+        Parse::with_old_tree(Arc::from(text), None)
+    }
+
+    fn with_old_tree(text: Arc<str>, old_tree: Option<&MarkdownTree>) -> Parse {
+        let tree = markdown::parse(&text, old_tree);
+        let runbook = markdown::lower(&text, &tree);
+        Parse { text, tree, runbook, line_index: OnceLock::new() }
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    pub fn runbook(&self) -> &Runbook {
+        &self.runbook
+    }
+
+    pub fn tree(&self) -> &MarkdownTree {
+        &self.tree
+    }
+
+    pub fn line_index(&self) -> &LineIndex {
+        self.line_index.get_or_init(|| LineIndex::new(&self.text))
+    }
+}
+
+#[derive(Clone)]
+pub struct Document {
+    rope: Rope,
+    syntax: Arc<SyntaxCell>,
+}
+
+/// The parse of one text version, computed on first use from the last
+/// computed parse and the edits made since.
+struct SyntaxCell {
+    parse: OnceLock<Arc<Parse>>,
+    base: Option<(Arc<Parse>, Vec<InputEdit>)>,
+}
+
+impl std::fmt::Debug for Document {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Document").field("len", &self.rope.len_bytes()).finish_non_exhaustive()
+    }
+}
+
+impl Document {
+    pub fn new(text: &str) -> Document {
+        Document {
+            rope: Rope::from_str(text),
+            syntax: Arc::new(SyntaxCell { parse: OnceLock::new(), base: None }),
+        }
+    }
+
+    pub fn rope(&self) -> &Rope {
+        &self.rope
+    }
+
+    pub fn len(&self) -> usize {
+        self.rope.len_bytes()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rope.len_bytes() == 0
+    }
+
+    /// Replaces `range` (clamped to the text and to character boundaries) by `new_text`.
+    pub fn edit(&mut self, range: TextRange, new_text: &str) {
+        let len = self.rope.len_bytes();
+        let start_byte = self.floor_boundary(range.start.min(len));
+        let old_end_byte = self.floor_boundary(range.end.clamp(start_byte, len));
+        if start_byte == old_end_byte && new_text.is_empty() {
+            return;
+        }
+        let start_position = tree_sitter_point(&self.rope, start_byte);
+        let old_end_position = tree_sitter_point(&self.rope, old_end_byte);
+        let start_char = self.rope.byte_to_char(start_byte);
+        let old_end_char = self.rope.byte_to_char(old_end_byte);
+        self.rope.remove(start_char..old_end_char);
+        self.rope.insert(start_char, new_text);
+        let new_end_byte = start_byte + new_text.len();
+        let edit = InputEdit {
+            start_byte,
+            old_end_byte,
+            new_end_byte,
+            start_position,
+            old_end_position,
+            new_end_position: tree_sitter_point(&self.rope, new_end_byte),
+        };
+        let base = match (self.syntax.parse.get(), &self.syntax.base) {
+            (Some(parse), _) => Some((parse.clone(), vec![edit])),
+            (None, Some((parse, edits))) => {
+                let mut edits = edits.clone();
+                edits.push(edit);
+                Some((parse.clone(), edits))
+            }
+            (None, None) => None,
+        };
+        self.syntax = Arc::new(SyntaxCell { parse: OnceLock::new(), base });
+    }
+
+    /// Replaces the whole text (a full-document change).
+    pub fn replace_all(&mut self, text: &str) {
+        *self = Document::new(text);
+    }
+
+    /// The parse of the current text, computed once per text version.
+    pub fn parse(&self) -> Arc<Parse> {
+        self.syntax
+            .parse
+            .get_or_init(|| {
+                let text: Arc<str> = Arc::from(self.rope.to_string());
+                let parse = match &self.syntax.base {
+                    Some((base, edits)) => {
+                        let mut old_tree = base.tree.clone();
+                        for edit in edits {
+                            old_tree.edit(edit);
+                        }
+                        Parse::with_old_tree(text, Some(&old_tree))
+                    }
+                    None => Parse::with_old_tree(text, None),
+                };
+                Arc::new(parse)
+            })
+            .clone()
+    }
+
+    fn floor_boundary(&self, offset: usize) -> usize {
+        // A byte inside a character maps to that character, whose start is the floor.
+        self.rope.char_to_byte(self.rope.byte_to_char(offset))
+    }
+}
+
+/// The tree-sitter point of a byte offset: rows count LF only and columns are
+/// bytes since the last LF, which is what tree-sitter's lexer assumes (the
+/// markdown scanner measures indentation with them).
+fn tree_sitter_point(rope: &Rope, offset: usize) -> Point {
+    let mut row = 0;
+    let mut last_line_start = 0;
+    let mut chunk_start = 0;
+    for chunk in rope.byte_slice(..offset).chunks() {
+        for (i, byte) in chunk.bytes().enumerate() {
+            if byte == b'\n' {
+                row += 1;
+                last_line_start = chunk_start + i + 1;
+            }
+        }
+        chunk_start += chunk.len();
+    }
+    Point { row, column: offset - last_line_start }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snapshots_do_not_change() {
+        let mut doc = Document::new("# A\n\ntext\n");
+        let snapshot = doc.clone();
+        doc.edit(TextRange::new(2, 3), "B");
+        assert_eq!(snapshot.parse().text(), "# A\n\ntext\n");
+        assert_eq!(doc.parse().text(), "# B\n\ntext\n");
+        assert_eq!(doc.parse().runbook().headings[0].text, "B");
+    }
+
+    #[test]
+    fn points_count_lf_only() {
+        let rope = Rope::from_str("a\r\nb\rc\nd");
+        assert_eq!(tree_sitter_point(&rope, 0), Point { row: 0, column: 0 });
+        assert_eq!(tree_sitter_point(&rope, 3), Point { row: 1, column: 0 });
+        assert_eq!(tree_sitter_point(&rope, 6), Point { row: 1, column: 3 });
+        assert_eq!(tree_sitter_point(&rope, 7), Point { row: 2, column: 0 });
+        assert_eq!(tree_sitter_point(&rope, 8), Point { row: 2, column: 1 });
+    }
+}

@@ -1,0 +1,672 @@
+//! Builds the runbook model from tree-sitter-md trees, in two steps: `Facts`
+//! are what one parsed text says on its own (headings, field openers, code
+//! spans, code blocks with their imports, comments), with offsets into that
+//! text; `assemble` joins the facts of a whole document into sections,
+//! Actions and field values. Facts of a piece of text can therefore be
+//! computed, cached and shifted independently of the rest of the document.
+
+use tree_sitter::Node;
+use tree_sitter_md::MarkdownTree;
+
+use crate::model::*;
+use crate::typescript::{self, Dialect};
+use crate::{SafetyClass, TextRange};
+
+/// What one parsed text says, with offsets relative to its start.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Facts {
+    headings: Vec<Heading>,
+    fields: Vec<RawField>,
+    code_spans: Vec<CodeSpan>,
+    code_blocks: Vec<CodeBlock>,
+    imports: Vec<Import>,
+    calls: Vec<Call>,
+    thematic_breaks: Vec<usize>,
+    suppressions: Vec<Suppression>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct RawField {
+    label_text: String,
+    label_range: TextRange,
+    container: FieldContainer,
+    /// Where the field's block starts: the list item's marker or the paragraph.
+    block_start: usize,
+    /// Start of the strong label.
+    start: usize,
+    /// After the colon and following blanks.
+    value_start: usize,
+    /// End of the colon: where an empty value sits.
+    colon_end: usize,
+    /// The end of the block that contains the field (its list item, or the
+    /// container of its paragraph); `usize::MAX` at the top level.
+    container_end: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct CodeSpan {
+    /// The text between the backticks, without the one padding space CommonMark strips.
+    content: String,
+    content_range: TextRange,
+    span_range: TextRange,
+}
+
+impl Facts {
+    /// Collects the facts of `text`, parsed into `tree`.
+    pub fn collect(text: &str, tree: &MarkdownTree) -> Facts {
+        let mut facts = Facts::default();
+        let mut collector = Collector { text, tree, facts: &mut facts };
+        collector.block(tree.block_tree().root_node(), usize::MAX);
+        facts
+    }
+
+    /// Moves every offset by `by` bytes (facts of a section placed in its document).
+    pub fn shift(&mut self, by: usize, code_blocks_before: usize, imports_before: usize) {
+        for heading in &mut self.headings {
+            heading.range = heading.range.shifted(by);
+            heading.text_range = heading.text_range.shifted(by);
+        }
+        for field in &mut self.fields {
+            field.label_range = field.label_range.shifted(by);
+            field.block_start += by;
+            field.start += by;
+            field.value_start += by;
+            field.colon_end += by;
+            if field.container_end != usize::MAX {
+                field.container_end += by;
+            }
+        }
+        for span in &mut self.code_spans {
+            span.content_range = span.content_range.shifted(by);
+            span.span_range = span.span_range.shifted(by);
+        }
+        for block in &mut self.code_blocks {
+            block.range = block.range.shifted(by);
+            block.content_range = block.content_range.shifted(by);
+        }
+        for import in &mut self.imports {
+            import.code_block += code_blocks_before;
+            import.range = import.range.shifted(by);
+            import.specifier_range = import.specifier_range.shifted(by);
+            import.braces_range = import.braces_range.map(|range| range.shifted(by));
+            for name in &mut import.names {
+                name.name_range = name.name_range.shifted(by);
+            }
+        }
+        for call in &mut self.calls {
+            call.code_block += code_blocks_before;
+            call.import += imports_before;
+            call.range = call.range.shifted(by);
+        }
+        for offset in &mut self.thematic_breaks {
+            *offset += by;
+        }
+        for suppression in &mut self.suppressions {
+            suppression.range = suppression.range.shifted(by);
+        }
+    }
+
+    /// Appends `other` (already shifted into place, and later in the document).
+    pub fn append(&mut self, other: Facts) {
+        self.headings.extend(other.headings);
+        self.fields.extend(other.fields);
+        self.code_spans.extend(other.code_spans);
+        self.code_blocks.extend(other.code_blocks);
+        self.imports.extend(other.imports);
+        self.calls.extend(other.calls);
+        self.thematic_breaks.extend(other.thematic_breaks);
+        self.suppressions.extend(other.suppressions);
+    }
+
+    pub fn n_code_blocks(&self) -> usize {
+        self.code_blocks.len()
+    }
+
+    pub fn n_imports(&self) -> usize {
+        self.imports.len()
+    }
+
+    /// Whether the text ends inside a construct that the next line could
+    /// continue (an unclosed code fence), so that it cannot be parsed apart
+    /// from what follows.
+    pub fn ends_open(&self) -> bool {
+        self.code_blocks.last().is_some_and(|block| block.unclosed)
+    }
+}
+
+struct Collector<'a> {
+    text: &'a str,
+    tree: &'a MarkdownTree,
+    facts: &'a mut Facts,
+}
+
+impl Collector<'_> {
+    fn block(&mut self, node: Node<'_>, container_end: usize) {
+        match node.kind() {
+            "atx_heading" => self.atx_heading(node),
+            "setext_heading" => self.setext_heading(node),
+            "paragraph" => self.paragraph(node, FieldContainer::Paragraph, node.start_byte(), container_end),
+            "list_item" => self.list_item(node),
+            "fenced_code_block" => self.fenced_code_block(node),
+            "html_block" => self.comment(node.byte_range().into()),
+            "thematic_break" => self.facts.thematic_breaks.push(node.start_byte()),
+            "pipe_table_cell" => self.inline(node),
+            "block_quote" => self.children(node, node.end_byte()),
+            _ => self.children(node, container_end),
+        }
+    }
+
+    fn children(&mut self, node: Node<'_>, container_end: usize) {
+        let mut cursor = node.walk();
+        for child in node.named_children(&mut cursor) {
+            self.block(child, container_end);
+        }
+    }
+
+    fn atx_heading(&mut self, node: Node<'_>) {
+        let level = node
+            .named_child(0)
+            .and_then(|marker| marker.kind().strip_prefix("atx_h")?.strip_suffix("_marker")?.parse().ok())
+            .unwrap_or(1);
+        let line_end = line_end(self.text, node.start_byte());
+        let content = node.child_by_field_name("heading_content");
+        let text_range = match content {
+            Some(inline) => {
+                self.inline(inline);
+                strip_closing_hashes(self.text, trim(self.text, inline.byte_range().into()))
+            }
+            None => TextRange::empty(line_end),
+        };
+        self.push_heading(level, TextRange::new(node.start_byte(), line_end), text_range);
+    }
+
+    fn setext_heading(&mut self, node: Node<'_>) {
+        let level = if has_child_kind(node, "setext_h1_underline") { 1 } else { 2 };
+        let Some(paragraph) = node.named_child(0).filter(|child| child.kind() == "paragraph") else {
+            return;
+        };
+        let Some(inline) = paragraph.named_child(0).filter(|child| child.kind() == "inline") else {
+            return;
+        };
+        self.inline(inline);
+        let line_end = line_end(self.text, inline.start_byte());
+        let text_range = trim(self.text, TextRange::new(inline.start_byte(), line_end.min(inline.end_byte())));
+        self.push_heading(level, TextRange::new(node.start_byte(), line_end), text_range);
+    }
+
+    fn push_heading(&mut self, level: u8, range: TextRange, text_range: TextRange) {
+        self.facts.headings.push(Heading {
+            level,
+            range,
+            text_range,
+            text: self.text[text_range.as_range()].to_string(),
+        });
+    }
+
+    fn list_item(&mut self, node: Node<'_>) {
+        let mut cursor = node.walk();
+        let mut first_block = true;
+        for child in node.named_children(&mut cursor) {
+            let kind = child.kind();
+            if kind.starts_with("list_marker") || kind.starts_with("task_list_marker") || kind == "block_continuation" {
+                continue;
+            }
+            if first_block && kind == "paragraph" {
+                self.paragraph(child, FieldContainer::ListItem, node.start_byte(), node.end_byte());
+            } else {
+                self.block(child, node.end_byte());
+            }
+            first_block = false;
+        }
+    }
+
+    fn paragraph(&mut self, node: Node<'_>, container: FieldContainer, block_start: usize, container_end: usize) {
+        let mut cursor = node.walk();
+        let inlines: Vec<Node<'_>> =
+            node.named_children(&mut cursor).filter(|child| child.kind() == "inline").collect();
+        if let Some(first) = inlines.first() {
+            self.field_opener(*first, container, block_start, container_end);
+        }
+        for inline in inlines {
+            self.inline(inline);
+        }
+    }
+
+    /// `**Label**:` or `**Label:**` at the very start of an inline node.
+    fn field_opener(&mut self, inline: Node<'_>, container: FieldContainer, block_start: usize, container_end: usize) {
+        let Some(tree) = self.tree.inline_tree(&inline) else { return };
+        let root = tree.root_node();
+        let Some(strong) = root.named_child(0) else { return };
+        if strong.kind() != "strong_emphasis" || strong.start_byte() != inline.start_byte() {
+            return;
+        }
+        let strong_range: TextRange = strong.byte_range().into();
+        if strong_range.len() < 4 {
+            return;
+        }
+        let inner = TextRange::new(strong_range.start + 2, strong_range.end - 2);
+        let inner_text = &self.text[inner.as_range()];
+        let (label_range, colon_end) = if inner_text.trim_end().ends_with(':') {
+            let colon = inner.start + inner_text.trim_end().len() - 1;
+            (TextRange::new(inner.start, colon), strong_range.end)
+        } else if self.text[strong_range.end..].starts_with(':') {
+            (inner, strong_range.end + 1)
+        } else {
+            return;
+        };
+        let label_range = trim(self.text, label_range);
+        if label_range.is_empty() {
+            return;
+        }
+        let value_start = colon_end + self.text[colon_end..].len() - self.text[colon_end..].trim_start_matches([' ', '\t']).len();
+        self.facts.fields.push(RawField {
+            label_text: self.text[label_range.as_range()].to_string(),
+            label_range,
+            container,
+            block_start,
+            start: strong_range.start,
+            value_start,
+            colon_end,
+            container_end,
+        });
+    }
+
+    /// Code spans and comments of an inline node (heading, paragraph or table cell).
+    fn inline(&mut self, inline: Node<'_>) {
+        let Some(tree) = self.tree.inline_tree(&inline) else { return };
+        let mut stack = vec![tree.root_node()];
+        while let Some(node) = stack.pop() {
+            match node.kind() {
+                "code_span" => {
+                    self.code_span(node);
+                    continue;
+                }
+                "html_tag" => self.comment(node.byte_range().into()),
+                _ => {}
+            }
+            let mut cursor = node.walk();
+            let children: Vec<Node<'_>> = node.named_children(&mut cursor).collect();
+            stack.extend(children.into_iter().rev());
+        }
+    }
+
+    fn code_span(&mut self, node: Node<'_>) {
+        let span_range: TextRange = node.byte_range().into();
+        let opening = node.named_child(0).filter(|child| child.kind() == "code_span_delimiter");
+        let closing = node
+            .named_child(node.named_child_count().saturating_sub(1) as u32)
+            .filter(|child| child.kind() == "code_span_delimiter" && Some(*child) != opening);
+        let (Some(opening), Some(closing)) = (opening, closing) else { return };
+        let mut content_range = TextRange::new(opening.end_byte(), closing.start_byte());
+        let content = &self.text[content_range.as_range()];
+        // CommonMark strips one space on each side when both are there.
+        if content.len() >= 2 && content.starts_with(' ') && content.ends_with(' ') && !content.trim().is_empty() {
+            content_range = TextRange::new(content_range.start + 1, content_range.end - 1);
+        }
+        self.facts.code_spans.push(CodeSpan {
+            content: self.text[content_range.as_range()].to_string(),
+            content_range,
+            span_range,
+        });
+    }
+
+    fn fenced_code_block(&mut self, node: Node<'_>) {
+        let mut cursor = node.walk();
+        let children: Vec<Node<'_>> = node.named_children(&mut cursor).collect();
+        let n_delimiters = children.iter().filter(|child| child.kind() == "fenced_code_block_delimiter").count();
+        let language_node = children
+            .iter()
+            .find(|child| child.kind() == "info_string")
+            .and_then(|info| info.named_child(0).filter(|child| child.kind() == "language"));
+        let language = language_node.map(|node| self.text[node.byte_range()].to_string());
+        let content = children.iter().find(|child| child.kind() == "code_fence_content");
+        let content_range = match content {
+            Some(content) => TextRange::from(content.byte_range()),
+            None => {
+                // An empty block: the content sits at the start of the line after the opening fence.
+                let after_info = line_end(self.text, node.start_byte());
+                let start = next_line_start(self.text, after_info).min(node.end_byte());
+                TextRange::empty(start)
+            }
+        };
+        // The ranges tree-sitter-typescript sees: the content minus container prefixes.
+        let mut script_ranges = Vec::new();
+        if let Some(content) = content {
+            let mut start = content.start_byte();
+            let mut start_point = content.start_position();
+            let mut content_cursor = content.walk();
+            for continuation in content.named_children(&mut content_cursor) {
+                if continuation.kind() == "block_continuation" && continuation.start_byte() < continuation.end_byte() {
+                    script_ranges.push(tree_sitter::Range {
+                        start_byte: start,
+                        end_byte: continuation.start_byte(),
+                        start_point,
+                        end_point: continuation.start_position(),
+                    });
+                    start = continuation.end_byte();
+                    start_point = continuation.end_position();
+                }
+            }
+            script_ranges.push(tree_sitter::Range {
+                start_byte: start,
+                end_byte: content.end_byte(),
+                start_point,
+                end_point: content.end_position(),
+            });
+        }
+        let code = &self.text[content_range.as_range()];
+        let n_code_lines = code
+            .lines()
+            .map(|line| line.trim_start_matches(|c: char| c.is_whitespace() || c == '>'))
+            .filter(|line| !line.is_empty() && !is_comment_line(line))
+            .count();
+        let dialect = language.as_deref().and_then(Dialect::for_language);
+        let index = self.facts.code_blocks.len();
+        self.facts.code_blocks.push(CodeBlock {
+            language,
+            range: trim_end(self.text, node.byte_range().into()),
+            content_range,
+            n_code_lines,
+            is_script: dialect.is_some(),
+            unclosed: n_delimiters < 2,
+        });
+        if let (Some(dialect), false) = (dialect, content_range.is_empty()) {
+            if let Some(tree) = typescript::parse(self.text, Some(&script_ranges), dialect) {
+                let first_import = self.facts.imports.len();
+                typescript::scan_script(self.text, &tree, index, first_import, &mut self.facts.imports, &mut self.facts.calls);
+            }
+        }
+    }
+
+    fn comment(&mut self, range: TextRange) {
+        let text = self.text[range.as_range()].trim();
+        let Some(body) = text.strip_prefix("<!--").and_then(|body| body.strip_suffix("-->")) else {
+            return;
+        };
+        let body = body.trim();
+        let (scope, rest) = if let Some(rest) = body.strip_prefix("runbook-ls-disable-next-line") {
+            (SuppressionScope::NextLine, rest)
+        } else if let Some(rest) = body.strip_prefix("runbook-ls-disable") {
+            (SuppressionScope::RestOfFile, rest)
+        } else {
+            return;
+        };
+        if !rest.is_empty() && !rest.starts_with(char::is_whitespace) {
+            return;
+        }
+        let codes = rest
+            .split([',', ' ', '\t', '\n', '\r'])
+            .map(str::trim)
+            .filter(|code| !code.is_empty())
+            .map(str::to_string)
+            .collect();
+        self.facts.suppressions.push(Suppression { scope, codes, range: trim(self.text, range) });
+    }
+}
+
+fn is_comment_line(line: &str) -> bool {
+    line.starts_with("//") || line.starts_with("/*") || line.starts_with('*') || line.starts_with('#')
+}
+
+fn has_child_kind(node: Node<'_>, kind: &str) -> bool {
+    let mut cursor = node.walk();
+    node.children(&mut cursor).any(|child| child.kind() == kind)
+}
+
+/// The end of the line holding `offset`, before its line break.
+fn line_end(text: &str, offset: usize) -> usize {
+    text[offset..].find(['\n', '\r']).map_or(text.len(), |i| offset + i)
+}
+
+fn next_line_start(text: &str, line_end: usize) -> usize {
+    let bytes = text.as_bytes();
+    match bytes.get(line_end) {
+        Some(b'\r') if bytes.get(line_end + 1) == Some(&b'\n') => line_end + 2,
+        Some(b'\r' | b'\n') => line_end + 1,
+        _ => line_end,
+    }
+}
+
+fn trim(text: &str, range: TextRange) -> TextRange {
+    let slice = &text[range.as_range()];
+    let start = range.start + (slice.len() - slice.trim_start().len());
+    TextRange::new(start, (range.start + slice.trim_end().len()).max(start))
+}
+
+fn trim_end(text: &str, range: TextRange) -> TextRange {
+    let slice = &text[range.as_range()];
+    TextRange::new(range.start, range.start + slice.trim_end().len())
+}
+
+/// `Title ##` is `Title` (an ATX closing sequence is not heading text).
+fn strip_closing_hashes(text: &str, range: TextRange) -> TextRange {
+    let slice = &text[range.as_range()];
+    let without = slice.trim_end_matches('#');
+    if without.len() < slice.len() && (without.is_empty() || without.ends_with([' ', '\t'])) {
+        return trim(text, TextRange::new(range.start, range.start + without.len()));
+    }
+    range
+}
+
+/// Joins the facts of a whole document into its model.
+pub fn assemble(text: &str, facts: Facts) -> Runbook {
+    let Facts { headings, fields: raw_fields, code_spans, code_blocks, imports, calls, thematic_breaks, suppressions } =
+        facts;
+    let mut runbook = Runbook { code_blocks, imports, calls, suppressions, ..Runbook::default() };
+
+    // Sections, Actions and Steps.
+    let mut open: Vec<usize> = Vec::new();
+    for (index, heading) in headings.iter().enumerate() {
+        let end = headings[index + 1..]
+            .iter()
+            .find(|next| next.level <= heading.level)
+            .map_or(text.len(), |next| next.range.start);
+        let range = trim_end(text, TextRange::new(heading.range.start, end));
+        while open.last().is_some_and(|&parent| headings[runbook.sections[parent].heading].level >= heading.level) {
+            open.pop();
+        }
+        let parent = open.last().copied();
+        let section = runbook.sections.len();
+        let kind = if let Some(parsed) = parse_numbered_heading(text, heading, "action") {
+            runbook.actions.push(Action {
+                section,
+                number: parsed.number,
+                title: parsed.title,
+                heading_range: heading.text_range,
+                range,
+                heading_safety: parsed.safety,
+            });
+            SectionKind::Action(runbook.actions.len() - 1)
+        } else if let Some(parsed) = parse_numbered_heading(text, heading, "step") {
+            runbook.steps.push(Step {
+                section,
+                number: parsed.number,
+                title: parsed.title,
+                heading_range: heading.text_range,
+                range,
+            });
+            SectionKind::Step(runbook.steps.len() - 1)
+        } else {
+            SectionKind::Plain
+        };
+        runbook.sections.push(Section { heading: index, level: heading.level, range, parent, kind });
+        open.push(section);
+    }
+    runbook.headings = headings;
+
+    // Field values run to the next field, heading or thematic break, and never
+    // past the block that holds the field.
+    for (index, raw) in raw_fields.iter().enumerate() {
+        let next_field = raw_fields[index + 1..]
+            .iter()
+            .map(|next| next.block_start)
+            .find(|&start| start > raw.value_start)
+            .unwrap_or(usize::MAX);
+        let next_heading = first_after(&runbook.headings, raw.value_start, |heading| heading.range.start);
+        let next_break = thematic_breaks
+            .iter()
+            .copied()
+            .find(|&offset| offset > raw.value_start)
+            .unwrap_or(usize::MAX);
+        let end = next_field.min(next_heading).min(next_break).min(raw.container_end).min(text.len());
+        let value_range = if end > raw.value_start {
+            trim(text, TextRange::new(raw.value_start, end))
+        } else {
+            TextRange::empty(raw.colon_end)
+        };
+        let value_range =
+            if value_range.is_empty() { TextRange::empty(raw.colon_end) } else { value_range };
+        let label = FieldLabel::parse(&raw.label_text);
+        let safety = (label == Some(FieldLabel::Safety)).then(|| first_word(text, value_range)).flatten();
+        runbook.fields.push(Field {
+            label,
+            label_text: raw.label_text.clone(),
+            label_range: raw.label_range,
+            container: raw.container,
+            range: TextRange::new(raw.start, value_range.end.max(raw.colon_end)),
+            value_range,
+            safety,
+        });
+    }
+
+    // Locations: the first code span of the value, else its first word.
+    for (index, field) in runbook.fields.iter().enumerate() {
+        if field.label != Some(FieldLabel::Location) || field.value_range.is_empty() {
+            continue;
+        }
+        let span = code_spans
+            .iter()
+            .find(|span| field.value_range.contains_range(span.span_range) && !span.content.trim().is_empty());
+        let (path, range) = match span {
+            Some(span) => (span.content.clone(), span.content_range),
+            None => {
+                let value = &text[field.value_range.as_range()];
+                let first_line = value.lines().next().unwrap_or_default();
+                let token = first_line.split_whitespace().next().unwrap_or_default();
+                let token_start = field.value_range.start + first_line.find(token).unwrap_or(0);
+                (token.to_string(), TextRange::new(token_start, token_start + token.len()))
+            }
+        };
+        if !path.is_empty() {
+            runbook.locations.push(LocationRef { path, range, field: index });
+        }
+    }
+
+    runbook.key_refs = code_spans
+        .into_iter()
+        .filter(|span| is_slug(&span.content))
+        .map(|span| KeyRef { slug: span.content, range: span.content_range, span_range: span.span_range })
+        .collect();
+    runbook
+}
+
+fn first_after<T>(items: &[T], offset: usize, start: impl Fn(&T) -> usize) -> usize {
+    let index = items.partition_point(|item| start(item) <= offset);
+    items.get(index).map_or(usize::MAX, start)
+}
+
+/// Lower-case words joined by hyphens, at least two of them: `node-stripe-replay`.
+pub fn is_slug(text: &str) -> bool {
+    let mut parts = text.split('-');
+    let Some(family) = parts.next() else { return false };
+    let family_ok = family.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        && family.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    let mut n_rest = 0;
+    for part in parts {
+        if part.is_empty() || !part.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()) {
+            return false;
+        }
+        n_rest += 1;
+    }
+    family_ok && n_rest > 0
+}
+
+/// The first run of letters in `range`, skipping leading markup (`**`, `` ` ``).
+fn first_word(text: &str, range: TextRange) -> Option<Word> {
+    let slice = &text[range.as_range()];
+    let start = slice.find(|c: char| c.is_alphanumeric())?;
+    let rest = &slice[start..];
+    let len = rest.find(|c: char| !c.is_alphanumeric() && c != '_').unwrap_or(rest.len());
+    let range = TextRange::new(range.start + start, range.start + start + len);
+    Some(Word { text: text[range.as_range()].to_string(), range })
+}
+
+struct NumberedHeading {
+    number: u32,
+    title: String,
+    safety: Option<Word>,
+}
+
+/// `Action <n>[:.-] <title> [(<SAFETY>[ - note])]`, and the same for `Step`.
+fn parse_numbered_heading(text: &str, heading: &Heading, keyword: &str) -> Option<NumberedHeading> {
+    let heading_text = &heading.text;
+    let head = heading_text.get(..keyword.len())?;
+    if !head.eq_ignore_ascii_case(keyword) {
+        return None;
+    }
+    let rest = &heading_text[keyword.len()..];
+    let after_keyword = rest.trim_start();
+    if after_keyword.len() == rest.len() {
+        return None; // `Actions`, `Actionable`: not `Action <n>`.
+    }
+    let digits = after_keyword.len() - after_keyword.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    if digits == 0 {
+        return None;
+    }
+    let number = after_keyword[..digits].parse().ok()?;
+    let after_number = &after_keyword[digits..];
+    let title = after_number.trim_start();
+    let title = title.strip_prefix([':', '.', '-', '–', '—']).unwrap_or(title);
+    if !after_number.is_empty() && title.len() == after_number.len() && !after_number.starts_with(char::is_whitespace) {
+        return None; // `Action 1b`: not a number followed by a title.
+    }
+    let lead = title.len() - title.trim_start().len();
+    let title_start = heading.text_range.start + heading_text.len() - title.len() + lead;
+    let title_text = title.trim();
+    let mut title = title_text.to_string();
+    let mut safety = None;
+    if title_text.ends_with(')') {
+        if let Some(open) = matching_open_paren(title_text) {
+            let inner = TextRange::new(title_start + open + 1, title_start + title_text.len() - 1);
+            let inner_text = text[inner.as_range()].trim();
+            let word = first_word(text, inner).filter(|word| is_safety_candidate(word, inner_text));
+            if word.is_some() {
+                title = title_text[..open].trim_end().to_string();
+            }
+            safety = word;
+        }
+    }
+    Some(NumberedHeading { number, title, safety })
+}
+
+/// Whether the first word of a heading's parenthetical is meant as a safety
+/// class: it is one, or it is close to one and written like one (in capitals,
+/// or alone, or before ` - note`). `(Save to S3)` is a title, `(REVERSABLE)` a typo.
+fn is_safety_candidate(word: &Word, parenthetical: &str) -> bool {
+    if word.safety_class().is_some() {
+        return true;
+    }
+    if SafetyClass::closest(&word.text).is_none() {
+        return false;
+    }
+    let after = parenthetical[word.text.len().min(parenthetical.len())..].trim_start();
+    let is_upper = word.text.chars().all(|c| !c.is_lowercase());
+    is_upper || after.is_empty() || after.starts_with(['-', '–', '—', ':', ','])
+}
+
+fn matching_open_paren(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    for (offset, c) in text.char_indices().rev() {
+        match c {
+            ')' => depth += 1,
+            '(' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(offset);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
