@@ -1,1 +1,17 @@
-//! runbook-ls features on plain data: byte offsets in, byte offsets out.
+//! runbook-ls features on plain data: byte offsets and labels in, byte offsets
+//! and labels out. Knows nothing of LSP.
+
+mod action_view;
+mod config;
+mod diagnostic;
+pub mod diagnostics;
+mod document_symbols;
+
+pub use action_view::ActionView;
+pub use config::{DEFAULT_RUNBOOK_GLOBS, IdeConfig, RuleLevel, build_globs};
+pub use diagnostic::{Diagnostic, DiagnosticCode, Related, RelatedLocation, Severity};
+pub use diagnostics::{File, Workspace, diagnostics};
+pub use document_symbols::{Symbol, SymbolKind, document_symbols};
+
+#[cfg(test)]
+mod test_utils;

@@ -225,22 +225,34 @@ impl Collector<'_> {
         let inlines: Vec<Node<'_>> =
             node.named_children(&mut cursor).filter(|child| child.kind() == "inline").collect();
         if let Some(first) = inlines.first() {
-            self.field_opener(*first, container, block_start, container_end);
+            self.field_openers(*first, container, block_start, container_end);
         }
         for inline in inlines {
             self.inline(inline);
         }
     }
 
-    /// `**Label**:` or `**Label:**` at the very start of an inline node.
-    fn field_opener(&mut self, inline: Node<'_>, container: FieldContainer, block_start: usize, container_end: usize) {
+    /// `**Label**:` or `**Label:**` at the start of an inline node, or at the
+    /// start of a later line of it: people write one field per line without
+    /// blank lines between, and expect each line to count.
+    fn field_openers(&mut self, inline: Node<'_>, container: FieldContainer, block_start: usize, container_end: usize) {
         let Some(tree) = self.tree.inline_tree(&inline) else { return };
         let root = tree.root_node();
-        let Some(strong) = root.named_child(0) else { return };
-        if strong.kind() != "strong_emphasis" || strong.start_byte() != inline.start_byte() {
-            return;
+        let mut cursor = root.walk();
+        for strong in root.named_children(&mut cursor) {
+            if strong.kind() != "strong_emphasis" {
+                continue;
+            }
+            let at_start = strong.start_byte() == inline.start_byte();
+            if !at_start && !starts_line(self.text, strong.start_byte()) {
+                continue;
+            }
+            let block_start = if at_start { block_start } else { strong.start_byte() };
+            self.field_opener(strong.byte_range().into(), container, block_start, container_end);
         }
-        let strong_range: TextRange = strong.byte_range().into();
+    }
+
+    fn field_opener(&mut self, strong_range: TextRange, container: FieldContainer, block_start: usize, container_end: usize) {
         if strong_range.len() < 4 {
             return;
         }
@@ -402,6 +414,12 @@ impl Collector<'_> {
             .collect();
         self.facts.suppressions.push(Suppression { scope, codes, range: trim(self.text, range) });
     }
+}
+
+/// Whether only blanks and block-quote markers precede `offset` on its line.
+fn starts_line(text: &str, offset: usize) -> bool {
+    let line_start = text[..offset].rfind(['\n', '\r']).map_or(0, |i| i + 1);
+    text[line_start..offset].chars().all(|c| c == ' ' || c == '\t' || c == '>')
 }
 
 fn is_comment_line(line: &str) -> bool {

@@ -1,0 +1,147 @@
+//! The diagnostic codes of SPEC 5, their default severities and documentation,
+//! and the plain-data diagnostic every rule produces.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use runbook_syntax::{SourceRange, TextRange};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Error,
+    Warning,
+    Info,
+    Hint,
+}
+
+impl Severity {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+            Severity::Hint => "hint",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Severity> {
+        [Severity::Error, Severity::Warning, Severity::Info, Severity::Hint]
+            .into_iter()
+            .find(|severity| severity.as_str() == text)
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+macro_rules! codes {
+    ($($variant:ident = $name:literal, $severity:ident, $summary:literal;)*) => {
+        /// A rule of SPEC 5.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum DiagnosticCode { $($variant,)* }
+
+        impl DiagnosticCode {
+            pub const ALL: &'static [DiagnosticCode] = &[$(DiagnosticCode::$variant,)*];
+
+            /// The kebab-case code users see and configure.
+            pub const fn as_str(self) -> &'static str {
+                match self { $(DiagnosticCode::$variant => $name,)* }
+            }
+
+            pub const fn default_severity(self) -> Severity {
+                match self { $(DiagnosticCode::$variant => Severity::$severity,)* }
+            }
+
+            /// One sentence: when the rule fires.
+            pub const fn summary(self) -> &'static str {
+                match self { $(DiagnosticCode::$variant => $summary,)* }
+            }
+        }
+    };
+}
+
+codes! {
+    MissingPrecondition = "missing-precondition", Warning, "An Action section has no Precondition(s) field.";
+    MissingRollback = "missing-rollback", Warning, "An Action that is REVERSIBLE, or unclassified and referencing a KEY, has no Rollback field.";
+    IrreversibleWithoutWarning = "irreversible-without-warning", Warning, "An IRREVERSIBLE Action has no Warning field.";
+    MissingSafety = "missing-safety", Warning, "An Action has no safety class (neither in its heading nor in a Safety field).";
+    MissingSideEffects = "missing-side-effects", Warning, "An Action that references a node/next KEY has no Side Effects field.";
+    UnknownSafetyClass = "unknown-safety-class", Error, "A heading parenthetical or Safety value is not a safety class but close to one.";
+    SafetyMismatch = "safety-mismatch", Warning, "The heading and the Safety field disagree, or the KEY declares a stricter class than the Action.";
+    UnknownKey = "unknown-key", Error, "A KEY reference of a configured family names no KEY.";
+    UnresolvedImport = "unresolved-import", Error, "An import specifier under a key root names no KEY folder or entry.";
+    UnknownExport = "unknown-export", Error, "An imported name is not exported by the KEY.";
+    LocationMismatch = "location-mismatch", Warning, "A Location path does not exist, or is not the entry of the Action's KEY.";
+    KeyImportMismatch = "key-import-mismatch", Warning, "An Action's KEY field and its Execution import name different KEYs.";
+    HiddenExecution = "hidden-execution", Warning, "An Execution/Automated code block imports no KEY but holds more than 10 lines of code.";
+    MissingManualAlternative = "missing-manual-alternative", Info, "An Action that executes a KEY has no Manual Alternative.";
+    MissingSection = "missing-section", Warning, "A runbook lacks one of the ten canonical sections.";
+    SectionOrder = "section-order", Warning, "A runbook has its canonical sections out of order.";
+    PackReferenceMismatch = "pack-reference-mismatch", Info, "A pack.json reference list and the runbook's KEY references disagree.";
+    InvalidKeyManifest = "invalid-key-manifest", Error, "A key.json is not JSON or has fields of the wrong type.";
+    InvalidConfig = "invalid-config", Warning, "A runbook-ls.toml entry is unknown or has a bad value.";
+}
+
+impl DiagnosticCode {
+    pub fn parse(text: &str) -> Option<DiagnosticCode> {
+        DiagnosticCode::ALL.iter().copied().find(|code| code.as_str() == text)
+    }
+}
+
+impl fmt::Display for DiagnosticCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A place that explains a diagnostic.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RelatedLocation {
+    /// In the file the diagnostic is about.
+    Here(TextRange),
+    /// In another file (a KEY's manifest or source).
+    File { path: PathBuf, range: SourceRange },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Related {
+    pub location: RelatedLocation,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Diagnostic {
+    pub code: DiagnosticCode,
+    pub severity: Severity,
+    pub range: TextRange,
+    pub message: String,
+    pub related: Vec<Related>,
+    /// Machine-readable details for quick fixes (e.g. `{"candidates": [...]}`).
+    pub data: Option<serde_json::Value>,
+}
+
+impl Diagnostic {
+    pub fn new(code: DiagnosticCode, range: TextRange, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            code,
+            severity: code.default_severity(),
+            range,
+            message: message.into(),
+            related: Vec::new(),
+            data: None,
+        }
+    }
+
+    pub fn with_related(mut self, location: RelatedLocation, message: impl Into<String>) -> Diagnostic {
+        self.related.push(Related { location, message: message.into() });
+        self
+    }
+
+    pub fn with_data(mut self, data: serde_json::Value) -> Diagnostic {
+        self.data = Some(data);
+        self
+    }
+}

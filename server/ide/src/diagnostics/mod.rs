@@ -1,0 +1,79 @@
+//! Diagnostics of one file: the rules of SPEC 5, then suppression comments
+//! and per-rule levels from the configuration.
+
+mod actions;
+
+use std::path::Path;
+
+use runbook_keys::KeyCatalog;
+use runbook_keys::fs::FileSystem;
+use runbook_syntax::{LineIndex, Parse, SuppressionScope};
+
+use crate::{Diagnostic, IdeConfig, RuleLevel};
+
+/// The workspace a file is checked in.
+pub struct Workspace<'a> {
+    /// Absolute path of the workspace root.
+    pub root: &'a Path,
+    pub config: &'a IdeConfig,
+    /// `None` until the KEY index is ready: the rules that need it stay quiet.
+    pub catalog: Option<&'a KeyCatalog>,
+    pub fs: &'a dyn FileSystem,
+}
+
+/// A parsed markdown file of the workspace.
+pub struct File<'a> {
+    /// Absolute path.
+    pub path: &'a Path,
+    pub parse: &'a Parse,
+}
+
+/// Every finding of `file`, suppressions and levels applied, sorted by range.
+pub fn diagnostics(file: &File<'_>, workspace: &Workspace<'_>) -> Vec<Diagnostic> {
+    let mut found = Vec::new();
+    actions::check(file, workspace.config, &mut found);
+    finish(file.parse, workspace.config, found)
+}
+
+/// Applies suppression comments and configured levels, then sorts.
+fn finish(parse: &Parse, config: &IdeConfig, found: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let runbook = parse.runbook();
+    let line_index = parse.line_index();
+    let mut kept: Vec<Diagnostic> = found
+        .into_iter()
+        .filter(|diagnostic| !is_suppressed(parse.text(), line_index, runbook, diagnostic))
+        .filter_map(|mut diagnostic| match config.level(diagnostic.code) {
+            RuleLevel::Off => None,
+            RuleLevel::On(severity) => {
+                diagnostic.severity = severity;
+                Some(diagnostic)
+            }
+        })
+        .collect();
+    kept.sort_by(|a, b| (a.range.start, a.range.end, a.code).cmp(&(b.range.start, b.range.end, b.code)));
+    kept
+}
+
+fn is_suppressed(
+    _text: &str,
+    line_index: &LineIndex,
+    runbook: &runbook_syntax::Runbook,
+    diagnostic: &Diagnostic,
+) -> bool {
+    let names = |codes: &[String]| codes.is_empty() || codes.iter().any(|code| code == diagnostic.code.as_str());
+    runbook.suppressions.iter().any(|suppression| {
+        if !names(&suppression.codes) {
+            return false;
+        }
+        match suppression.scope {
+            SuppressionScope::RestOfFile => diagnostic.range.start >= suppression.range.start,
+            SuppressionScope::NextLine => {
+                let comment_last_line = line_index.line_of(suppression.range.end);
+                line_index.line_of(diagnostic.range.start) == comment_last_line + 1
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,47 @@
+//! Shared pieces of the data-driven tests: fixtures to workspaces, and
+//! renderings of results with their ranges quoted.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use runbook_keys::fs::FileSystem;
+use runbook_syntax::TextRange;
+use runbook_syntax::fixture::Fixture;
+
+/// A file system with nothing in it, for rules that need none.
+pub struct EmptyFs;
+
+impl FileSystem for EmptyFs {
+    fn read_to_string(&self, path: &Path) -> io::Result<String> {
+        Err(io::Error::new(io::ErrorKind::NotFound, path.display().to_string()))
+    }
+    fn is_file(&self, _: &Path) -> bool {
+        false
+    }
+    fn is_dir(&self, _: &Path) -> bool {
+        false
+    }
+    fn read_dir(&self, _: &Path) -> io::Result<Vec<PathBuf>> {
+        Ok(Vec::new())
+    }
+    fn walk(&self, _: &Path) -> Vec<PathBuf> {
+        Vec::new()
+    }
+}
+
+pub const WORKSPACE_ROOT: &str = "/ws";
+
+/// The absolute path of a fixture file.
+pub fn fixture_path(fixture: &Fixture, file: usize) -> PathBuf {
+    PathBuf::from(format!("{WORKSPACE_ROOT}{}", fixture.files[file].path))
+}
+
+/// `12:4-12:9 "text"`: a range as 1-based line:column (in characters) and its text.
+pub fn quote(text: &str, range: TextRange) -> String {
+    let index = runbook_syntax::LineIndex::new(text);
+    let position = |offset| {
+        let position = index.line_col(text, offset, runbook_syntax::Encoding::Utf32);
+        format!("{}:{}", position.line + 1, position.col + 1)
+    };
+    format!("{}-{} {:?}", position(range.start), position(range.end), &text[range.as_range()])
+}
