@@ -1,2 +1,65 @@
-//! Entry point.
-fn main() {}
+//! `runbook-ls`: with no arguments, a language server on stdio; `runbook-ls
+//! check` lints a tree of runbooks like CI does.
+
+mod check;
+mod framing;
+mod ordered;
+mod positions;
+mod server;
+mod session;
+mod to_proto;
+mod workspace;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "runbook-ls", version, about = "Language server and linter for incident runbooks that call automation KEYs.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check runbooks and print what is wrong (exit 0: no errors, 1: errors, 2: could not run).
+    Check(check::CheckArgs),
+    /// Serve LSP over stdio (what running without a command does).
+    Server,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let code = if error.use_stderr() { 2 } else { 0 };
+            let _ = error.print();
+            return ExitCode::from(code);
+        }
+    };
+    match cli.command {
+        Some(Command::Check(args)) => check::run(args),
+        None | Some(Command::Server) => {
+            init_logging();
+            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build();
+            match runtime {
+                Ok(runtime) => {
+                    runtime.block_on(server::run_stdio());
+                    ExitCode::SUCCESS
+                }
+                Err(error) => {
+                    eprintln!("runbook-ls: cannot start the async runtime: {error}");
+                    ExitCode::from(2)
+                }
+            }
+        }
+    }
+}
+
+/// Logs go to stderr (stdout is the protocol); `RUNBOOK_LS_LOG=debug` for more.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("RUNBOOK_LS_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt().with_writer(std::io::stderr).with_env_filter(filter).with_ansi(false).init();
+}

@@ -1,0 +1,148 @@
+//! The language server: capabilities, request handlers and the diagnostics
+//! publisher, over stdio behind the framing guard.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use tokio::sync::mpsc;
+use tower_lsp_server::jsonrpc::{Error, Result};
+use tower_lsp_server::ls_types::*;
+use tower_lsp_server::{LanguageServer, LspService, Server};
+
+use crate::ordered::Ordered;
+use crate::positions::{self, Converter};
+use crate::session::{Session, Snapshot, file_path};
+use crate::{framing, to_proto};
+
+pub struct Backend {
+    session: Arc<Session>,
+}
+
+/// Serves LSP on stdin/stdout until the client exits.
+pub async fn run_stdio() {
+    let (input, relay_output) = tokio::io::duplex(64 * 1024);
+    let relay = tokio::spawn(framing::relay(tokio::io::stdin(), relay_output));
+
+    let mut session_slot = None;
+    let (service, socket) = LspService::new(|client| {
+        let (session, dirty) = Session::new(client);
+        session_slot = Some((session.clone(), dirty));
+        Backend { session }
+    });
+    let (session, dirty) = session_slot.expect("LspService::new calls the constructor");
+    tokio::spawn(publish_diagnostics(session.clone(), dirty));
+    let service = Ordered { inner: service, session };
+    Server::new(input, tokio::io::stdout(), socket).serve(service).await;
+    relay.abort();
+}
+
+/// Runs a computation on the blocking pool, so that a slow parse never stalls
+/// the message loop and a panic fails only its own request.
+async fn compute<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f).await.map_err(|error| {
+        tracing::error!("a request failed: {error}");
+        let mut rpc_error = Error::internal_error();
+        rpc_error.message = format!("runbook-ls failed on this request: {error}").into();
+        rpc_error
+    })
+}
+
+/// Publishes the diagnostics of documents as they change. Changes that queue
+/// up while a document is being checked are coalesced: the next check sees
+/// the latest version, and every publication carries the version it is for.
+async fn publish_diagnostics(session: Arc<Session>, mut dirty: mpsc::UnboundedReceiver<Uri>) {
+    while let Some(first) = dirty.recv().await {
+        let mut pending = vec![first];
+        while let Ok(uri) = dirty.try_recv() {
+            pending.push(uri);
+        }
+        let mut seen = HashSet::new();
+        pending.retain(|uri| seen.insert(uri.as_str().to_string()));
+        for uri in pending {
+            let Some(snapshot) = session.snapshot(&uri) else {
+                // Closed: clear what was published for it.
+                session.client.publish_diagnostics(uri, Vec::new(), None).await;
+                continue;
+            };
+            let version = snapshot.document.version;
+            match compute(move || file_diagnostics(&snapshot)).await {
+                Ok(diagnostics) => session.client.publish_diagnostics(uri, diagnostics, Some(version)).await,
+                Err(error) => tracing::error!("no diagnostics for {}: {}", uri.as_str(), error.message),
+            }
+        }
+    }
+}
+
+fn file_diagnostics(snapshot: &Snapshot) -> Vec<Diagnostic> {
+    let parse = snapshot.document.document.parse();
+    let path = snapshot.document.path.clone().unwrap_or_default();
+    let found = runbook_ide::diagnostics(&runbook_ide::File { path: &path, parse: &parse }, &snapshot.workspace.ide());
+    let converter = Converter { text: parse.text(), line_index: parse.line_index(), encoding: snapshot.encoding };
+    found.iter().map(|diagnostic| to_proto::diagnostic(&snapshot.uri, &converter, diagnostic)).collect()
+}
+
+impl Backend {
+    fn snapshot(&self, uri: &Uri) -> Option<Snapshot> {
+        self.session.snapshot(uri)
+    }
+}
+
+impl LanguageServer for Backend {
+    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        let encoding = positions::negotiate(&params.capabilities);
+        self.session.set_encoding(encoding);
+        #[allow(deprecated)] // `root_uri` is what older clients send.
+        let roots = match (&params.workspace_folders, &params.root_uri) {
+            (Some(folders), _) if !folders.is_empty() => folders.iter().filter_map(|folder| file_path(&folder.uri)).collect(),
+            (_, Some(root)) => file_path(root).into_iter().collect(),
+            _ => Vec::new(),
+        };
+        self.session.set_folders(roots);
+        Ok(InitializeResult {
+            capabilities: ServerCapabilities {
+                position_encoding: Some(positions::encoding_kind(encoding)),
+                text_document_sync: Some(TextDocumentSyncCapability::Options(TextDocumentSyncOptions {
+                    open_close: Some(true),
+                    change: Some(TextDocumentSyncKind::INCREMENTAL),
+                    ..TextDocumentSyncOptions::default()
+                })),
+                document_symbol_provider: Some(OneOf::Left(true)),
+                ..ServerCapabilities::default()
+            },
+            server_info: Some(ServerInfo {
+                name: "runbook-ls".to_string(),
+                version: Some(env!("CARGO_PKG_VERSION").to_string()),
+            }),
+            offset_encoding: None,
+        })
+    }
+
+    async fn initialized(&self, _: InitializedParams) {
+        tracing::info!("initialized; position encoding {:?}", self.session.encoding());
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        Ok(())
+    }
+
+    // Document changes are applied in arrival order by `Ordered`, before these run.
+    async fn did_open(&self, _: DidOpenTextDocumentParams) {}
+
+    async fn did_change(&self, _: DidChangeTextDocumentParams) {}
+
+    async fn did_close(&self, _: DidCloseTextDocumentParams) {}
+
+    async fn document_symbol(&self, params: DocumentSymbolParams) -> Result<Option<DocumentSymbolResponse>> {
+        let Some(snapshot) = self.snapshot(&params.text_document.uri) else { return Ok(None) };
+        compute(move || {
+            let parse = snapshot.document.document.parse();
+            let converter = Converter { text: parse.text(), line_index: parse.line_index(), encoding: snapshot.encoding };
+            let symbols = runbook_ide::document_symbols(parse.runbook());
+            Some(DocumentSymbolResponse::Nested(
+                symbols.iter().map(|symbol| to_proto::document_symbol(&converter, symbol)).collect(),
+            ))
+        })
+        .await
+    }
+}
+
