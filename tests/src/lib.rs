@@ -1,1 +1,316 @@
-//! Shared helpers of the end-to-end tests: a JSON-RPC client over the binary's stdio.
+//! A JSON-RPC client that drives the built `runbook-ls` binary over stdio the
+//! way an editor does, for the end-to-end tests and the benchmark harness.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::OnceLock;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+pub mod text;
+
+/// How long a test waits for any one answer before failing.
+pub const TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The `runbook-ls` binary of this build profile, built (or brought up to
+/// date) once per test process, so that a test never runs a stale binary.
+pub fn server_binary() -> PathBuf {
+    static BINARY: OnceLock<PathBuf> = OnceLock::new();
+    BINARY
+        .get_or_init(|| {
+            if let Ok(path) = std::env::var("RUNBOOK_LS_BIN") {
+                return PathBuf::from(path);
+            }
+            // The test executable lives in `<target>/<profile>/deps/`.
+            let exe = std::env::current_exe().expect("the test binary has a path");
+            let profile_dir = exe.parent().and_then(Path::parent).expect("tests run from <target>/<profile>/deps");
+            let target_dir = profile_dir.parent().expect("the profile folder is inside the target folder");
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+            let mut build = Command::new(cargo);
+            build.args(["build", "--quiet", "-p", "runbook-ls", "--bin", "runbook-ls", "--target-dir"]);
+            build.arg(target_dir);
+            if profile_dir.file_name().is_some_and(|name| name == "release") {
+                build.arg("--release");
+            }
+            build.current_dir(workspace_dir());
+            let status = build.status().expect("cargo runs");
+            assert!(status.success(), "building runbook-ls failed");
+            profile_dir.join(format!("runbook-ls{}", std::env::consts::EXE_SUFFIX))
+        })
+        .clone()
+}
+
+/// The repository root.
+pub fn workspace_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ is inside the repository").to_path_buf()
+}
+
+/// The bundled demo workspace.
+pub fn demo_dir() -> PathBuf {
+    workspace_dir().join("tests/fixtures/demo")
+}
+
+pub fn file_uri(path: &Path) -> String {
+    let mut uri = String::from("file://");
+    for byte in path.to_string_lossy().bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' | b'~' => uri.push(byte as char),
+            _ => uri.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    uri
+}
+
+/// What the client tells the server at `initialize`.
+pub struct ClientOptions {
+    pub root: Option<PathBuf>,
+    /// `["utf-8", "utf-16"]`, or empty for a client that offers nothing (UTF-16).
+    pub position_encodings: Vec<&'static str>,
+    pub initialization_options: Value,
+    /// Whether the client can register file watchers dynamically.
+    pub watch_files: bool,
+    pub work_done_progress: bool,
+}
+
+impl Default for ClientOptions {
+    fn default() -> ClientOptions {
+        ClientOptions {
+            root: None,
+            position_encodings: vec!["utf-16"],
+            initialization_options: Value::Null,
+            watch_files: true,
+            work_done_progress: true,
+        }
+    }
+}
+
+pub struct LspClient {
+    child: Child,
+    stdin: ChildStdin,
+    messages: Receiver<Value>,
+    /// Server-to-client notifications not yet consumed by a test.
+    pub notifications: Vec<Value>,
+    /// Requests the server sent us (already answered).
+    pub server_requests: Vec<Value>,
+    next_id: i64,
+    /// What to answer `workspace/configuration` with.
+    pub configuration: Value,
+}
+
+impl LspClient {
+    /// Starts the server and completes the `initialize` handshake.
+    pub fn start(options: ClientOptions) -> (LspClient, Value) {
+        let mut command = Command::new(server_binary());
+        // Quiet unless a test run asks for the server's logs.
+        if std::env::var_os("RUNBOOK_LS_LOG").is_none() {
+            command.env("RUNBOOK_LS_LOG", "off");
+        }
+        let mut child = command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the server starts");
+        let stdin = child.stdin.take().expect("stdin is piped");
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let (sender, messages) = channel();
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            while let Some(message) = read_message(&mut reader) {
+                if sender.send(message).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut client = LspClient {
+            child,
+            stdin,
+            messages,
+            notifications: Vec::new(),
+            server_requests: Vec::new(),
+            next_id: 1,
+            configuration: Value::Null,
+        };
+        let root_uri = options.root.as_deref().map(file_uri);
+        let folders = options.root.as_deref().map(|root| {
+            json!([{ "uri": file_uri(root), "name": root.file_name().map(|name| name.to_string_lossy().into_owned()) }])
+        });
+        let result = client.request(
+            "initialize",
+            json!({
+                "processId": std::process::id(),
+                "rootUri": root_uri,
+                "workspaceFolders": folders,
+                "initializationOptions": options.initialization_options,
+                "capabilities": {
+                    "general": { "positionEncodings": options.position_encodings },
+                    "window": { "workDoneProgress": options.work_done_progress },
+                    "workspace": {
+                        "configuration": true,
+                        "didChangeWatchedFiles": { "dynamicRegistration": options.watch_files },
+                    },
+                    "textDocument": {
+                        "publishDiagnostics": { "versionSupport": true, "relatedInformation": true },
+                        "completion": { "completionItem": { "snippetSupport": true } },
+                        "hover": { "contentFormat": ["markdown", "plaintext"] },
+                        "documentSymbol": { "hierarchicalDocumentSymbolSupport": true },
+                    },
+                },
+            }),
+        );
+        client.notify("initialized", json!({}));
+        (client, result)
+    }
+
+    pub fn send_raw(&mut self, bytes: &[u8]) {
+        self.stdin.write_all(bytes).expect("the server reads its stdin");
+        self.stdin.flush().expect("the server reads its stdin");
+    }
+
+    fn send(&mut self, message: &Value) {
+        let body = serde_json::to_string(message).expect("JSON serialises");
+        self.send_raw(format!("Content-Length: {}\r\n\r\n{body}", body.len()).as_bytes());
+    }
+
+    pub fn notify(&mut self, method: &str, params: Value) {
+        self.send(&json!({ "jsonrpc": "2.0", "method": method, "params": params }));
+    }
+
+    /// Sends a request and waits for its answer: `Ok(result)` or `Err(error)`.
+    pub fn request_raw(&mut self, method: &str, params: Value) -> Result<Value, Value> {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(&json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }));
+        let response =
+            self.wait_for(TIMEOUT, |message| message.get("id") == Some(&json!(id)) && message.get("method").is_none());
+        match response.get("error") {
+            Some(error) => Err(error.clone()),
+            None => Ok(response.get("result").cloned().unwrap_or(Value::Null)),
+        }
+    }
+
+    pub fn request(&mut self, method: &str, params: Value) -> Value {
+        self.request_raw(method, params).unwrap_or_else(|error| panic!("{method} failed: {error}"))
+    }
+
+    /// Waits for a message matching `wanted`, answering server requests and
+    /// keeping notifications on the way.
+    fn wait_for(&mut self, timeout: Duration, wanted: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let message = match self.messages.recv_timeout(left) {
+                Ok(message) => message,
+                Err(RecvTimeoutError::Timeout) => panic!("no answer from the server within {timeout:?}"),
+                Err(RecvTimeoutError::Disconnected) => panic!("the server closed its stdout"),
+            };
+            if wanted(&message) {
+                return message;
+            }
+            self.handle(message);
+        }
+    }
+
+    fn handle(&mut self, message: Value) {
+        match (message.get("id"), message.get("method").and_then(Value::as_str)) {
+            (Some(id), Some(method)) => {
+                let result = match method {
+                    "workspace/configuration" => {
+                        let n = message["params"]["items"].as_array().map_or(1, Vec::len);
+                        Value::Array(vec![self.configuration.clone(); n])
+                    }
+                    _ => Value::Null,
+                };
+                let id = id.clone();
+                self.server_requests.push(message);
+                self.send(&json!({ "jsonrpc": "2.0", "id": id, "result": result }));
+            }
+            (None, Some(_)) => self.notifications.push(message),
+            _ => {}
+        }
+    }
+
+    /// Waits for a notification matching `wanted` (which may have arrived already).
+    pub fn wait_for_notification(&mut self, method: &str, wanted: impl Fn(&Value) -> bool) -> Value {
+        if let Some(index) = self.notifications.iter().position(|n| n["method"] == method && wanted(&n["params"])) {
+            return self.notifications.remove(index)["params"].clone();
+        }
+        self.wait_for(TIMEOUT, |message| {
+            message["method"] == method && message.get("id").is_none() && wanted(&message["params"])
+        })["params"]
+            .clone()
+    }
+
+    /// The diagnostics published for `uri` at `version`.
+    pub fn diagnostics(&mut self, uri: &str, version: i64) -> Vec<Value> {
+        let published = self.wait_for_notification("textDocument/publishDiagnostics", |params| {
+            params["uri"] == uri && params["version"] == version
+        });
+        published["diagnostics"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// Keeps answering server requests for `duration` (e.g. to let a
+    /// background index finish its handshakes).
+    pub fn pump(&mut self, duration: Duration) {
+        let deadline = Instant::now() + duration;
+        while let Ok(message) = self.messages.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            self.handle(message);
+        }
+    }
+
+    pub fn open(&mut self, uri: &str, text: &str) {
+        self.notify(
+            "textDocument/didOpen",
+            json!({ "textDocument": { "uri": uri, "languageId": "markdown", "version": 1, "text": text } }),
+        );
+    }
+
+    /// Whether the process is still running.
+    pub fn is_alive(&mut self) -> bool {
+        self.child.try_wait().ok().flatten().is_none()
+    }
+
+    /// `shutdown` then `exit`; returns the exit status.
+    pub fn shutdown(mut self) -> std::process::ExitStatus {
+        self.request("shutdown", Value::Null);
+        self.notify("exit", Value::Null);
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("the child can be waited on") {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "the server did not exit after `exit`");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+impl Drop for LspClient {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn read_message(reader: &mut impl BufRead) -> Option<Value> {
+    let mut length = None;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some(value) = line.strip_prefix("Content-Length:") {
+            length = value.trim().parse().ok();
+        }
+    }
+    let mut body = vec![0; length?];
+    reader.read_exact(&mut body).ok()?;
+    serde_json::from_slice(&body).ok()
+}

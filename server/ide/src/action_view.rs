@@ -40,10 +40,8 @@ impl<'a> ActionView<'a> {
             .unwrap_or(action.range.end);
         let own_range = TextRange::new(action.range.start, own_end);
         let fields = runbook.fields_in(own_range);
-        let field_safety = fields
-            .iter()
-            .find(|field| field.label == Some(FieldLabel::Safety))
-            .and_then(|field| field.safety.as_ref());
+        let field_safety =
+            fields.iter().find(|field| field.label == Some(FieldLabel::Safety)).and_then(|field| field.safety.as_ref());
         ActionView {
             index,
             action,

@@ -81,10 +81,7 @@ impl IdeConfig {
 
     /// Whether an import specifier is under a key root's import prefix.
     pub fn is_key_import(&self, specifier: &str) -> bool {
-        self.key_roots
-            .iter()
-            .filter_map(|root| root.import.as_deref())
-            .any(|prefix| specifier.starts_with(prefix))
+        self.key_roots.iter().filter_map(|root| root.import.as_deref()).any(|prefix| specifier.starts_with(prefix))
     }
 }
 

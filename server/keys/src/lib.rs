@@ -25,14 +25,18 @@ pub struct KeyRoot {
 impl KeyRoot {
     /// SPEC 1's default roots; each is used only if it exists.
     pub fn defaults() -> Vec<KeyRoot> {
-        [("node-keys", "node", Some("@/node-keys/")), ("next-keys", "next", Some("@/next-keys/")), ("jupyter-keys", "jupyter", None)]
-            .into_iter()
-            .map(|(path, prefix, import)| KeyRoot {
-                path: path.to_string(),
-                prefix: prefix.to_string(),
-                import: import.map(str::to_string),
-            })
-            .collect()
+        [
+            ("node-keys", "node", Some("@/node-keys/")),
+            ("next-keys", "next", Some("@/next-keys/")),
+            ("jupyter-keys", "jupyter", None),
+        ]
+        .into_iter()
+        .map(|(path, prefix, import)| KeyRoot {
+            path: path.to_string(),
+            prefix: prefix.to_string(),
+            import: import.map(str::to_string),
+        })
+        .collect()
     }
 }
 

@@ -33,8 +33,6 @@ pub struct Finding {
     pub display_path: String,
     pub line: u32,
     pub column: u32,
-    pub end_line: u32,
-    pub end_column: u32,
     pub severity: Severity,
     pub code: &'static str,
     pub message: String,
@@ -48,11 +46,7 @@ pub fn run(args: CheckArgs) -> ExitCode {
                 eprintln!("runbook-ls: cannot write the findings: {error}");
                 return ExitCode::from(2);
             }
-            eprintln!(
-                "runbook-ls: {} finding(s), {} error(s)",
-                findings.len(),
-                n_errors
-            );
+            eprintln!("runbook-ls: {} finding(s), {} error(s)", findings.len(), n_errors);
             if n_errors > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }
         }
         Err(message) => {
@@ -69,9 +63,7 @@ pub fn check(args: &CheckArgs) -> Result<Vec<Finding>, String> {
     let mut findings = Vec::new();
     for path in paths {
         let absolute = cwd.join(&path);
-        let absolute = absolute
-            .canonicalize()
-            .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+        let absolute = absolute.canonicalize().map_err(|error| format!("cannot read {}: {error}", path.display()))?;
         let root = workspace_root(&absolute);
         let workspace = WorkspaceState::new(root);
         let files: Vec<PathBuf> = if absolute.is_dir() {
@@ -85,15 +77,13 @@ pub fn check(args: &CheckArgs) -> Result<Vec<Finding>, String> {
             findings.extend(file_findings?);
         }
     }
-    findings.sort_by(|a, b| (&a.display_path, a.line, a.column, a.code).cmp(&(&b.display_path, b.line, b.column, b.code)));
+    findings
+        .sort_by(|a, b| (&a.display_path, a.line, a.column, a.code).cmp(&(&b.display_path, b.line, b.column, b.code)));
     Ok(findings)
 }
 
 fn check_file(workspace: &WorkspaceState, path: &Path, cwd: &Path) -> Result<Vec<Finding>, String> {
-    let text = workspace
-        .fs
-        .read_to_string(path)
-        .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+    let text = workspace.fs.read_to_string(path).map_err(|error| format!("cannot read {}: {error}", path.display()))?;
     let parse = Parse::new(&text);
     let found = runbook_ide::diagnostics(&runbook_ide::File { path, parse: &parse }, &workspace.ide());
     let display_path = display_path(path, cwd);
@@ -102,13 +92,10 @@ fn check_file(workspace: &WorkspaceState, path: &Path, cwd: &Path) -> Result<Vec
 
 fn finding(display_path: &str, text: &str, line_index: &LineIndex, diagnostic: &Diagnostic) -> Finding {
     let start = line_index.line_col(text, diagnostic.range.start, Encoding::Utf32);
-    let end = line_index.line_col(text, diagnostic.range.end, Encoding::Utf32);
     Finding {
         display_path: display_path.to_string(),
         line: start.line + 1,
         column: start.col + 1,
-        end_line: end.line + 1,
-        end_column: end.col + 1,
         severity: diagnostic.severity,
         code: diagnostic.code.as_str(),
         message: diagnostic.message.clone(),

@@ -201,7 +201,8 @@ mod tests {
     async fn keeps_going_after_bad_bodies() {
         let good = r#"{"jsonrpc":"2.0","method":"initialized","params":{}}"#;
         let surrogate = r#"{"jsonrpc":"2.0","method":"x","params":{"t":"\ud83d"}}"#;
-        let input = [frame(good), frame("{not json"), frame(r#"{"jsonrpc":"1.0"}"#), frame(surrogate), frame(good)].concat();
+        let input =
+            [frame(good), frame("{not json"), frame(r#"{"jsonrpc":"1.0"}"#), frame(surrogate), frame(good)].concat();
         let (output, end) = run(&input).await;
         assert_eq!(end, RelayEnd::Eof);
         let expected_surrogate = r#"{"jsonrpc":"2.0","method":"x","params":{"t":"\ufffd"}}"#;

@@ -15,7 +15,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "runbook-ls", version, about = "Language server and linter for incident runbooks that call automation KEYs.")]
+#[command(
+    name = "runbook-ls",
+    version,
+    about = "Language server and linter for incident runbooks that call automation KEYs."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -45,8 +49,11 @@ fn main() -> ExitCode {
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build();
             match runtime {
                 Ok(runtime) => {
-                    runtime.block_on(server::run_stdio());
-                    ExitCode::SUCCESS
+                    let clean = runtime.block_on(server::run_stdio());
+                    // The stdin reader blocks a thread in a read that only ends when
+                    // the client closes the pipe; do not wait for it.
+                    runtime.shutdown_background();
+                    if clean { ExitCode::SUCCESS } else { ExitCode::from(1) }
                 }
                 Err(error) => {
                     eprintln!("runbook-ls: cannot start the async runtime: {error}");

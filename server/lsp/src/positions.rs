@@ -4,9 +4,7 @@
 
 use ropey::Rope;
 use runbook_syntax::{Encoding, LineCol, LineIndex, SourcePosition, SourceRange, TextRange, offset_in_line};
-use tower_lsp_server::ls_types::{
-    ClientCapabilities, Position, PositionEncodingKind, Range,
-};
+use tower_lsp_server::ls_types::{ClientCapabilities, Position, PositionEncodingKind, Range};
 
 /// Picks the encoding from what the client offers (LSP 3.17).
 pub fn negotiate(capabilities: &ClientCapabilities) -> Encoding {
@@ -41,15 +39,6 @@ impl Converter<'_> {
 
     pub fn range(&self, range: TextRange) -> Range {
         Range::new(self.position(range.start), self.position(range.end))
-    }
-
-    /// The byte offset of a client position, clamped into the text.
-    pub fn offset(&self, position: Position) -> usize {
-        self.line_index.offset(
-            self.text,
-            LineCol { line: position.line, col: position.character },
-            self.encoding,
-        )
     }
 }
 
@@ -89,7 +78,6 @@ mod tests {
                 let position = converter.position(offset);
                 let line_end = index.line_range(position.line).unwrap().end;
                 assert_eq!(rope_offset(&rope, position, encoding), offset.min(line_end), "{offset}");
-                assert_eq!(converter.offset(position), offset.min(line_end));
             }
             assert_eq!(rope_offset(&rope, Position::new(0, 999), encoding), text.find('\r').unwrap());
             assert_eq!(rope_offset(&rope, Position::new(99, 0), encoding), text.len());

@@ -18,8 +18,9 @@ pub struct Backend {
     session: Arc<Session>,
 }
 
-/// Serves LSP on stdin/stdout until the client exits.
-pub async fn run_stdio() {
+/// Serves LSP on stdin/stdout until the client exits. Returns whether the
+/// session ended cleanly (`shutdown` before `exit`), which LSP maps to exit code 0.
+pub async fn run_stdio() -> bool {
     let (input, relay_output) = tokio::io::duplex(64 * 1024);
     let relay = tokio::spawn(framing::relay(tokio::io::stdin(), relay_output));
 
@@ -31,9 +32,10 @@ pub async fn run_stdio() {
     });
     let (session, dirty) = session_slot.expect("LspService::new calls the constructor");
     tokio::spawn(publish_diagnostics(session.clone(), dirty));
-    let service = Ordered { inner: service, session };
+    let service = Ordered { inner: service, session: session.clone() };
     Server::new(input, tokio::io::stdout(), socket).serve(service).await;
     relay.abort();
+    session.shutdown_requested()
 }
 
 /// Runs a computation on the blocking pool, so that a slow parse never stalls
@@ -93,7 +95,9 @@ impl LanguageServer for Backend {
         self.session.set_encoding(encoding);
         #[allow(deprecated)] // `root_uri` is what older clients send.
         let roots = match (&params.workspace_folders, &params.root_uri) {
-            (Some(folders), _) if !folders.is_empty() => folders.iter().filter_map(|folder| file_path(&folder.uri)).collect(),
+            (Some(folders), _) if !folders.is_empty() => {
+                folders.iter().filter_map(|folder| file_path(&folder.uri)).collect()
+            }
             (_, Some(root)) => file_path(root).into_iter().collect(),
             _ => Vec::new(),
         };
@@ -122,6 +126,7 @@ impl LanguageServer for Backend {
     }
 
     async fn shutdown(&self) -> Result<()> {
+        self.session.set_shutdown_requested();
         Ok(())
     }
 
@@ -136,7 +141,8 @@ impl LanguageServer for Backend {
         let Some(snapshot) = self.snapshot(&params.text_document.uri) else { return Ok(None) };
         compute(move || {
             let parse = snapshot.document.document.parse();
-            let converter = Converter { text: parse.text(), line_index: parse.line_index(), encoding: snapshot.encoding };
+            let converter =
+                Converter { text: parse.text(), line_index: parse.line_index(), encoding: snapshot.encoding };
             let symbols = runbook_ide::document_symbols(parse.runbook());
             Some(DocumentSymbolResponse::Nested(
                 symbols.iter().map(|symbol| to_proto::document_symbol(&converter, symbol)).collect(),
@@ -145,4 +151,3 @@ impl LanguageServer for Backend {
         .await
     }
 }
-

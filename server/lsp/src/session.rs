@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 // A poisoned lock only means a reader panicked; the data is still whole
 // (writers never panic midway), so the session carries on with it.
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
 use runbook_syntax::{Document, Encoding, TextRange};
@@ -42,6 +43,7 @@ pub struct Session {
     folders: RwLock<Vec<WorkspaceState>>,
     /// Documents whose diagnostics need publishing.
     dirty: mpsc::UnboundedSender<Uri>,
+    shutdown_requested: AtomicBool,
 }
 
 impl Session {
@@ -53,8 +55,17 @@ impl Session {
             documents: RwLock::new(HashMap::new()),
             folders: RwLock::new(Vec::new()),
             dirty,
+            shutdown_requested: AtomicBool::new(false),
         };
         (Arc::new(session), dirty_rx)
+    }
+
+    pub fn set_shutdown_requested(&self) {
+        self.shutdown_requested.store(true, Ordering::SeqCst);
+    }
+
+    pub fn shutdown_requested(&self) -> bool {
+        self.shutdown_requested.load(Ordering::SeqCst)
     }
 
     pub fn encoding(&self) -> Encoding {
@@ -96,11 +107,6 @@ impl Session {
         };
         let workspace = self.workspace_for(document.path.as_deref());
         Some(Snapshot { uri: uri.clone(), document, workspace, encoding: self.encoding() })
-    }
-
-    pub fn open_uris(&self) -> Vec<Uri> {
-        let documents = self.documents.read().unwrap_or_else(PoisonError::into_inner);
-        documents.values().map(|(uri, _)| uri.clone()).collect()
     }
 
     pub fn schedule_diagnostics(&self, uri: Uri) {

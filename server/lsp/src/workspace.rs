@@ -36,12 +36,6 @@ impl WorkspaceState {
             fs: &*self.fs,
         }
     }
-
-    /// The workspace-relative, `/`-separated form of a path inside it.
-    pub fn relative(&self, path: &Path) -> Option<String> {
-        let relative = path.strip_prefix(&self.root).ok()?;
-        Some(relative.components().map(|part| part.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/"))
-    }
 }
 
 /// Reads files under one root, and nothing outside it.
@@ -51,9 +45,7 @@ struct DiskFs {
 
 impl DiskFs {
     fn inside(&self, path: &Path) -> bool {
-        path.canonicalize().is_ok_and(|path| {
-            self.root.canonicalize().is_ok_and(|root| path.starts_with(root))
-        })
+        path.canonicalize().is_ok_and(|path| self.root.canonicalize().is_ok_and(|root| path.starts_with(root)))
     }
 }
 

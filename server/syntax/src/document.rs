@@ -71,10 +71,7 @@ impl std::fmt::Debug for Document {
 
 impl Document {
     pub fn new(text: &str) -> Document {
-        Document {
-            rope: Rope::from_str(text),
-            syntax: Arc::new(SyntaxCell { parse: OnceLock::new(), base: None }),
-        }
+        Document { rope: Rope::from_str(text), syntax: Arc::new(SyntaxCell { parse: OnceLock::new(), base: None }) }
     }
 
     pub fn rope(&self) -> &Rope {

@@ -44,9 +44,9 @@ impl Fixture {
 
     /// The file holding the cursor, else the first markdown file.
     pub fn main_file(&self) -> usize {
-        self.cursor.map(|(file, _)| file).unwrap_or_else(|| {
-            self.files.iter().position(|file| file.path.ends_with(".md")).unwrap_or(0)
-        })
+        self.cursor
+            .map(|(file, _)| file)
+            .unwrap_or_else(|| self.files.iter().position(|file| file.path.ends_with(".md")).unwrap_or(0))
     }
 
     pub fn cursor_offset(&self) -> usize {

@@ -15,7 +15,9 @@ pub mod typescript;
 mod tests;
 
 pub use document::{Document, Parse};
-pub use line_index::{Encoding, LineCol, LineIndex, SourcePosition, SourceRange, column_width, floor_char_boundary, offset_in_line};
+pub use line_index::{
+    Encoding, LineCol, LineIndex, SourcePosition, SourceRange, column_width, floor_char_boundary, offset_in_line,
+};
 pub use lower::is_slug;
 pub use model::*;
 pub use safety::SafetyClass;

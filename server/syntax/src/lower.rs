@@ -59,79 +59,6 @@ impl Facts {
         collector.block(tree.block_tree().root_node(), usize::MAX);
         facts
     }
-
-    /// Moves every offset by `by` bytes (facts of a section placed in its document).
-    pub fn shift(&mut self, by: usize, code_blocks_before: usize, imports_before: usize) {
-        for heading in &mut self.headings {
-            heading.range = heading.range.shifted(by);
-            heading.text_range = heading.text_range.shifted(by);
-        }
-        for field in &mut self.fields {
-            field.label_range = field.label_range.shifted(by);
-            field.block_start += by;
-            field.start += by;
-            field.value_start += by;
-            field.colon_end += by;
-            if field.container_end != usize::MAX {
-                field.container_end += by;
-            }
-        }
-        for span in &mut self.code_spans {
-            span.content_range = span.content_range.shifted(by);
-            span.span_range = span.span_range.shifted(by);
-        }
-        for block in &mut self.code_blocks {
-            block.range = block.range.shifted(by);
-            block.content_range = block.content_range.shifted(by);
-        }
-        for import in &mut self.imports {
-            import.code_block += code_blocks_before;
-            import.range = import.range.shifted(by);
-            import.specifier_range = import.specifier_range.shifted(by);
-            import.braces_range = import.braces_range.map(|range| range.shifted(by));
-            for name in &mut import.names {
-                name.name_range = name.name_range.shifted(by);
-            }
-        }
-        for call in &mut self.calls {
-            call.code_block += code_blocks_before;
-            call.import += imports_before;
-            call.range = call.range.shifted(by);
-        }
-        for offset in &mut self.thematic_breaks {
-            *offset += by;
-        }
-        for suppression in &mut self.suppressions {
-            suppression.range = suppression.range.shifted(by);
-        }
-    }
-
-    /// Appends `other` (already shifted into place, and later in the document).
-    pub fn append(&mut self, other: Facts) {
-        self.headings.extend(other.headings);
-        self.fields.extend(other.fields);
-        self.code_spans.extend(other.code_spans);
-        self.code_blocks.extend(other.code_blocks);
-        self.imports.extend(other.imports);
-        self.calls.extend(other.calls);
-        self.thematic_breaks.extend(other.thematic_breaks);
-        self.suppressions.extend(other.suppressions);
-    }
-
-    pub fn n_code_blocks(&self) -> usize {
-        self.code_blocks.len()
-    }
-
-    pub fn n_imports(&self) -> usize {
-        self.imports.len()
-    }
-
-    /// Whether the text ends inside a construct that the next line could
-    /// continue (an unclosed code fence), so that it cannot be parsed apart
-    /// from what follows.
-    pub fn ends_open(&self) -> bool {
-        self.code_blocks.last().is_some_and(|block| block.unclosed)
-    }
 }
 
 struct Collector<'a> {
@@ -252,7 +179,13 @@ impl Collector<'_> {
         }
     }
 
-    fn field_opener(&mut self, strong_range: TextRange, container: FieldContainer, block_start: usize, container_end: usize) {
+    fn field_opener(
+        &mut self,
+        strong_range: TextRange,
+        container: FieldContainer,
+        block_start: usize,
+        container_end: usize,
+    ) {
         if strong_range.len() < 4 {
             return;
         }
@@ -270,7 +203,8 @@ impl Collector<'_> {
         if label_range.is_empty() {
             return;
         }
-        let value_start = colon_end + self.text[colon_end..].len() - self.text[colon_end..].trim_start_matches([' ', '\t']).len();
+        let value_start =
+            colon_end + self.text[colon_end..].len() - self.text[colon_end..].trim_start_matches([' ', '\t']).len();
         self.facts.fields.push(RawField {
             label_text: self.text[label_range.as_range()].to_string(),
             label_range,
@@ -382,11 +316,18 @@ impl Collector<'_> {
             is_script: dialect.is_some(),
             unclosed: n_delimiters < 2,
         });
-        if let (Some(dialect), false) = (dialect, content_range.is_empty()) {
-            if let Some(tree) = typescript::parse(self.text, Some(&script_ranges), dialect) {
-                let first_import = self.facts.imports.len();
-                typescript::scan_script(self.text, &tree, index, first_import, &mut self.facts.imports, &mut self.facts.calls);
-            }
+        if let (Some(dialect), false) = (dialect, content_range.is_empty())
+            && let Some(tree) = typescript::parse(self.text, Some(&script_ranges), dialect)
+        {
+            let first_import = self.facts.imports.len();
+            typescript::scan_script(
+                self.text,
+                &tree,
+                index,
+                first_import,
+                &mut self.facts.imports,
+                &mut self.facts.calls,
+            );
         }
     }
 
@@ -521,19 +462,14 @@ pub fn assemble(text: &str, facts: Facts) -> Runbook {
             .find(|&start| start > raw.value_start)
             .unwrap_or(usize::MAX);
         let next_heading = first_after(&runbook.headings, raw.value_start, |heading| heading.range.start);
-        let next_break = thematic_breaks
-            .iter()
-            .copied()
-            .find(|&offset| offset > raw.value_start)
-            .unwrap_or(usize::MAX);
+        let next_break = thematic_breaks.iter().copied().find(|&offset| offset > raw.value_start).unwrap_or(usize::MAX);
         let end = next_field.min(next_heading).min(next_break).min(raw.container_end).min(text.len());
         let value_range = if end > raw.value_start {
             trim(text, TextRange::new(raw.value_start, end))
         } else {
             TextRange::empty(raw.colon_end)
         };
-        let value_range =
-            if value_range.is_empty() { TextRange::empty(raw.colon_end) } else { value_range };
+        let value_range = if value_range.is_empty() { TextRange::empty(raw.colon_end) } else { value_range };
         let label = FieldLabel::parse(&raw.label_text);
         let safety = (label == Some(FieldLabel::Safety)).then(|| first_word(text, value_range)).flatten();
         runbook.fields.push(Field {
@@ -643,16 +579,16 @@ fn parse_numbered_heading(text: &str, heading: &Heading, keyword: &str) -> Optio
     let title_text = title.trim();
     let mut title = title_text.to_string();
     let mut safety = None;
-    if title_text.ends_with(')') {
-        if let Some(open) = matching_open_paren(title_text) {
-            let inner = TextRange::new(title_start + open + 1, title_start + title_text.len() - 1);
-            let inner_text = text[inner.as_range()].trim();
-            let word = first_word(text, inner).filter(|word| is_safety_candidate(word, inner_text));
-            if word.is_some() {
-                title = title_text[..open].trim_end().to_string();
-            }
-            safety = word;
+    if title_text.ends_with(')')
+        && let Some(open) = matching_open_paren(title_text)
+    {
+        let inner = TextRange::new(title_start + open + 1, title_start + title_text.len() - 1);
+        let inner_text = text[inner.as_range()].trim();
+        let word = first_word(text, inner).filter(|word| is_safety_candidate(word, inner_text));
+        if word.is_some() {
+            title = title_text[..open].trim_end().to_string();
         }
+        safety = word;
     }
     Some(NumberedHeading { number, title, safety })
 }

@@ -151,16 +151,13 @@ impl FieldLabel {
     /// (`Manual Alternative (If Automation Fails)` is `ManualAlternative`).
     pub fn parse(label: &str) -> Option<FieldLabel> {
         let mut label = label.trim().trim_end_matches(':').trim_end();
-        if label.ends_with(')') {
-            if let Some(open) = label.rfind('(') {
-                label = label[..open].trim_end();
-            }
+        if label.ends_with(')')
+            && let Some(open) = label.rfind('(')
+        {
+            label = label[..open].trim_end();
         }
-        let normalized: String = label
-            .split_whitespace()
-            .map(|word| word.to_ascii_lowercase())
-            .collect::<Vec<_>>()
-            .join(" ");
+        let normalized: String =
+            label.split_whitespace().map(|word| word.to_ascii_lowercase()).collect::<Vec<_>>().join(" ");
         let singular = normalized.strip_suffix('s').unwrap_or(&normalized);
         FieldLabel::ALL.into_iter().find(|known| {
             let name = known.display().to_ascii_lowercase();

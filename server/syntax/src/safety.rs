@@ -12,8 +12,7 @@ pub enum SafetyClass {
 }
 
 impl SafetyClass {
-    pub const ALL: [SafetyClass; 3] =
-        [SafetyClass::Safe, SafetyClass::Reversible, SafetyClass::Irreversible];
+    pub const ALL: [SafetyClass; 3] = [SafetyClass::Safe, SafetyClass::Reversible, SafetyClass::Irreversible];
 
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -47,13 +46,9 @@ impl SafetyClass {
     /// What the class means, from the seed's "Safety Classifications".
     pub const fn meaning(self) -> &'static [&'static str] {
         match self {
-            SafetyClass::Safe => {
-                &["Read-only operations", "No side effects", "Can be run multiple times safely"]
-            }
+            SafetyClass::Safe => &["Read-only operations", "No side effects", "Can be run multiple times safely"],
             SafetyClass::Reversible => &["Has side effects", "Can be undone", "Rollback procedure exists"],
-            SafetyClass::Irreversible => {
-                &["Permanent changes", "Cannot be undone", "Use with extreme caution"]
-            }
+            SafetyClass::Irreversible => &["Permanent changes", "Cannot be undone", "Use with extreme caution"],
         }
     }
 

@@ -23,7 +23,8 @@ pub(crate) fn render(text: &str, runbook: &Runbook) -> String {
             }
             SectionKind::Step(i) => format!(" step #{} {:?}", runbook.steps[i].number, runbook.steps[i].title),
         };
-        writeln!(out, "{indent}h{} {}{kind} section={:?}", section.level, quote(heading.text_range), section.range).unwrap();
+        writeln!(out, "{indent}h{} {}{kind} section={:?}", section.level, quote(heading.text_range), section.range)
+            .unwrap();
     }
     for field in &runbook.fields {
         let label = field.label.map_or_else(|| "?".to_string(), |label| format!("{label:?}"));
@@ -53,7 +54,14 @@ pub(crate) fn render(text: &str, runbook: &Runbook) -> String {
                 format!("{}{alias}{}", quote(name.name_range), if name.type_only { " (type)" } else { "" })
             })
             .collect();
-        writeln!(out, "import[code {}] {} {{ {} }}", import.code_block, quote(import.specifier_range), names.join(", ")).unwrap();
+        writeln!(
+            out,
+            "import[code {}] {} {{ {} }}",
+            import.code_block,
+            quote(import.specifier_range),
+            names.join(", ")
+        )
+        .unwrap();
     }
     for call in &runbook.calls {
         writeln!(out, "call {} -> import {} name {}", quote(call.range), call.import, call.name).unwrap();
@@ -117,6 +125,147 @@ await updateWebhookSecret({
             import[code 0] 497..534 "@/node-keys/webhook-secret-update/src" { 469..488 "updateWebhookSecret" }
             call 544..563 "updateWebhookSecret" -> import 0 name 0
             location 273..318 "/node-keys/webhook-secret-update/src/index.ts"
+        "#]],
+    );
+}
+
+#[test]
+fn headings_sections_and_steps() {
+    check(
+        r#"Runbook
+=======
+
+## Diagnosis Flow ##
+
+### Step 1: Check Logs
+
+#### Details
+
+### Step 2 - Compare
+
+## Action Steps
+
+### Action 3. Replay (IRREVERSIBLE - USE WITH CAUTION)
+
+### Actions overview
+
+### Action 4: Export Data (Save to S3)
+
+#
+"#,
+        expect![[r#"
+            h1 0..7 "Runbook" section=0..232
+              h2 20..34 "Diagnosis Flow" section=17..97
+                h3 43..61 "Step 1: Check Logs" step #1 "Check Logs" section=39..75
+                  h4 68..75 "Details" section=63..75
+                h3 81..97 "Step 2 - Compare" step #2 "Compare" section=77..97
+              h2 102..114 "Action Steps" section=99..232
+                h3 120..170 "Action 3. Replay (IRREVERSIBLE - USE WITH CAUTION)" action #3 "Replay" safety=138..150 "IRREVERSIBLE" section=116..170
+                h3 176..192 "Actions overview" section=172..192
+                h3 198..232 "Action 4: Export Data (Save to S3)" action #4 "Export Data (Save to S3)" safety= section=194..232
+            h1 235..235 "" section=234..235
+        "#]],
+    );
+}
+
+#[test]
+fn fields_in_lists_paragraphs_and_lines() {
+    check(
+        r#"### Action 1: Go (SAFE)
+**Precondition**: first line
+**Safety:** SAFE - read only
+**Rollback** : not a field, the colon is not attached
+
+- **KEY**: `next-health-check`
+- **Manual Alternative (If Automation Fails)**:
+  1. open the dashboard
+  2. click retry
+- plain bullet
+- **If 500 Error**: see logs
+
+> **Warning**: quoted
+"#,
+        expect![[r#"
+                h3 4..23 "Action 1: Go (SAFE)" action #1 "Go" safety=18..22 "SAFE" section=0..323
+            field Precondition 26..38 "Precondition" value=42..52 "first line"
+            field Safety 55..61 "Safety" value=65..135 "SAFE - read only\n**Rollback** : not a field, the colon is not attached" safety=65..69 "SAFE"
+            field Key 141..144 "KEY" value=148..167 "`next-health-check`"
+            field ManualAlternative 172..212 "Manual Alternative (If Automation Fails)" value=218..256 "1. open the dashboard\n  2. click retry"
+            field ? 276..288 "If 500 Error" value=292..300 "see logs"
+            field Warning 306..313 "Warning" value=317..323 "quoted"
+            key 149..166 "next-health-check"
+        "#]],
+    );
+}
+
+#[test]
+fn imports_calls_and_recovery() {
+    check(
+        r#"```ts
+import { replay, count as countFailed, type Options } from '@/node-keys/replay/src';
+import type { Result } from "@/node-keys/replay/src/index.ts";
+import * as everything from '@/next-keys/other/src';
+await replay({ dryRun: true });
+const n = countFailed();
+everything.run();
+```
+
+> ```tsx
+> import { Widget } from '@/next-keys/ui/src';
+> ```
+
+```bash
+import { nope } from 'not-a-script';
+```
+
+```javascript
+import { broken, from '@/node-keys/typing/src';
+```
+"#,
+        expect![[r#"
+            code[0] Some("ts") lines=6 6..282
+            code[1] Some("tsx") lines=1 298..345
+            code[2] Some("bash") lines=1 358..395
+            code[3] Some("javascript") lines=1 414..462
+            import[code 0] 66..88 "@/node-keys/replay/src" { 15..21 "replay", 23..28 "count" as countFailed, 50..57 "Options" (type) }
+            import[code 0] 120..151 "@/node-keys/replay/src/index.ts" { 105..111 "Result" (type) }
+            import[code 0] 183..204 "@/next-keys/other/src" {  }
+            import[code 1] 322..340 "@/next-keys/ui/src" { 307..313 "Widget" }
+            import[code 3] 437..459 "@/node-keys/typing/src" { 423..429 "broken" }
+            call 213..219 "replay" -> import 0 name 0
+            call 249..260 "countFailed" -> import 0 name 1
+        "#]],
+    );
+}
+
+#[test]
+fn key_refs_locations_and_suppressions() {
+    check(
+        "## Action 1: Use `node-a-b` (SAFE)\n\n| key | note |\n|---|---|\n| `jupyter-eda` | x |\n\nSee ` node-spaced ` and `Node-Upper`, `node-`, `node_x`, `a-b c`.\n\n**Location**: /node-keys/a-b/src/index.ts trailing\n\n- **Location**: `/next-keys/x/src/index.tsx`\n\n<!-- runbook-ls-disable missing-safety, missing-rollback -->\nText <!-- runbook-ls-disable-next-line --> here\n<!-- runbook-ls-disablex nope -->\n",
+        expect![[r#"
+              h2 3..34 "Action 1: Use `node-a-b` (SAFE)" action #1 "Use `node-a-b`" safety=29..33 "SAFE" section=0..391
+            field Location 153..161 "Location" value=165..201 "/node-keys/a-b/src/index.ts trailing"
+            field Location 207..215 "Location" value=219..247 "`/next-keys/x/src/index.tsx`"
+            key 18..26 "node-a-b"
+            key 64..75 "jupyter-eda"
+            key 90..101 "node-spaced"
+            location 165..192 "/node-keys/a-b/src/index.ts"
+            location 220..246 "/next-keys/x/src/index.tsx"
+            suppress RestOfFile ["missing-safety", "missing-rollback"]
+            suppress NextLine []
+        "#]],
+    );
+}
+
+#[test]
+fn crlf_and_unclosed_fences() {
+    check(
+        "### Action 1: Go (SAFE)\r\n\r\n**Precondition**: ok\r\n\r\n```ts\r\nimport { a } from '@/node-keys/x/src';\r\n",
+        expect![[r#"
+                h3 4..23 "Action 1: Go (SAFE)" action #1 "Go" safety=18..22 "SAFE" section=0..96
+            field Precondition 29..41 "Precondition" value=45..96 "ok\r\n\r\n```ts\r\nimport { a } from '@/node-keys/x/src';"
+            code[0] Some("ts") lines=1 58..98 unclosed
+            import[code 0] 77..94 "@/node-keys/x/src" { 67..68 "a" }
         "#]],
     );
 }

@@ -20,9 +20,7 @@ impl Dialect {
     /// The dialect for a fence's language tag, if it is a script at all.
     pub fn for_language(language: &str) -> Option<Dialect> {
         match language.to_ascii_lowercase().as_str() {
-            "ts" | "typescript" | "js" | "javascript" | "mjs" | "cjs" | "mts" | "cts" => {
-                Some(Dialect::TypeScript)
-            }
+            "ts" | "typescript" | "js" | "javascript" | "mjs" | "cjs" | "mts" | "cts" => Some(Dialect::TypeScript),
             "tsx" | "jsx" => Some(Dialect::Tsx),
             _ => None,
         }
@@ -91,23 +89,17 @@ pub(crate) fn scan_script(
     }
     let mut stack = vec![root];
     while let Some(node) = stack.pop() {
-        if node.kind() == "call_expression" {
-            if let Some(function) = node.child_by_field_name("function") {
-                if function.kind() == "identifier" {
-                    let local = &text[function.byte_range()];
-                    let found = block_imports.iter().enumerate().find_map(|(i, import)| {
-                        let name = import.names.iter().position(|name| name.local == local)?;
-                        Some((i, name))
-                    });
-                    if let Some((i, name)) = found {
-                        calls.push(Call {
-                            code_block,
-                            import: first_import + i,
-                            name,
-                            range: function.byte_range().into(),
-                        });
-                    }
-                }
+        if node.kind() == "call_expression"
+            && let Some(function) = node.child_by_field_name("function")
+            && function.kind() == "identifier"
+        {
+            let local = &text[function.byte_range()];
+            let found = block_imports.iter().enumerate().find_map(|(i, import)| {
+                let name = import.names.iter().position(|name| name.local == local)?;
+                Some((i, name))
+            });
+            if let Some((i, name)) = found {
+                calls.push(Call { code_block, import: first_import + i, name, range: function.byte_range().into() });
             }
         }
         let mut cursor = node.walk();
@@ -122,9 +114,7 @@ fn first_child_kind<'tree>(node: Node<'tree>) -> Option<&'tree str> {
 }
 
 fn import_statement(text: &str, statement: Node<'_>, code_block: usize) -> Option<Import> {
-    let source = statement
-        .child_by_field_name("source")
-        .or_else(|| last_child_of_kind(statement, "string"))?;
+    let source = statement.child_by_field_name("source").or_else(|| last_child_of_kind(statement, "string"))?;
     let specifier_range = string_content_range(text, source);
     let mut type_only = false;
     let mut names = Vec::new();

@@ -33,7 +33,10 @@ fn unknown_safety_class(word: &Word, found: &mut Vec<Diagnostic>) -> bool {
         Diagnostic::new(
             DiagnosticCode::UnknownSafetyClass,
             word.range,
-            format!("`{}` is not a safety class: did you mean {closest}? (SAFE, REVERSIBLE or IRREVERSIBLE)", word.text),
+            format!(
+                "`{}` is not a safety class: did you mean {closest}? (SAFE, REVERSIBLE or IRREVERSIBLE)",
+                word.text
+            ),
         )
         .with_data(serde_json::json!({ "replacement": closest.as_str() })),
     );
@@ -46,7 +49,9 @@ fn check_action(view: &ActionView<'_>, config: &IdeConfig, found: &mut Vec<Diagn
     let name = format!("Action {}", action.number);
 
     let heading_typo = action.heading_safety.as_ref().is_some_and(|word| unknown_safety_class(word, found));
-    let field_typo = view.field_safety.is_some_and(|word| word.safety_class().is_none() && SafetyClass::closest(&word.text).is_some());
+    let field_typo = view
+        .field_safety
+        .is_some_and(|word| word.safety_class().is_none() && SafetyClass::closest(&word.text).is_some());
 
     if !view.has_field(FieldLabel::Precondition) {
         found.push(Diagnostic::new(
@@ -90,17 +95,16 @@ fn check_action(view: &ActionView<'_>, config: &IdeConfig, found: &mut Vec<Diagn
 
     if let (Some(heading_class), Some(field_class), Some(field_word), Some(heading_word)) =
         (view.heading_class, view.field_class, view.field_safety, action.heading_safety.as_ref())
+        && heading_class != field_class
     {
-        if heading_class != field_class {
-            found.push(
-                Diagnostic::new(
-                    DiagnosticCode::SafetyMismatch,
-                    field_word.range,
-                    format!("the **Safety** field says {field_class} but the heading of {name} says {heading_class}"),
-                )
-                .with_related(RelatedLocation::Here(heading_word.range), format!("the heading says {heading_class}")),
-            );
-        }
+        found.push(
+            Diagnostic::new(
+                DiagnosticCode::SafetyMismatch,
+                field_word.range,
+                format!("the **Safety** field says {field_class} but the heading of {name} says {heading_class}"),
+            )
+            .with_related(RelatedLocation::Here(heading_word.range), format!("the heading says {heading_class}")),
+        );
     }
 
     if view.references_execution_key(config) && !view.has_field(FieldLabel::SideEffects) {

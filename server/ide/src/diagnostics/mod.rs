@@ -50,7 +50,7 @@ fn finish(parse: &Parse, config: &IdeConfig, found: Vec<Diagnostic>) -> Vec<Diag
             }
         })
         .collect();
-    kept.sort_by(|a, b| (a.range.start, a.range.end, a.code).cmp(&(b.range.start, b.range.end, b.code)));
+    kept.sort_by_key(|a| (a.range.start, a.range.end, a.code));
     kept
 }
 
