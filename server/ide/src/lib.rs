@@ -6,12 +6,14 @@ mod config;
 mod diagnostic;
 pub mod diagnostics;
 mod document_symbols;
+mod rule_docs;
 
 pub use action_view::ActionView;
 pub use config::{DEFAULT_RUNBOOK_GLOBS, IdeConfig, RuleLevel, build_globs};
 pub use diagnostic::{Diagnostic, DiagnosticCode, Related, RelatedLocation, Severity};
 pub use diagnostics::{File, Workspace, diagnostics};
 pub use document_symbols::{Symbol, SymbolKind, document_symbols};
+pub use rule_docs::{RuleDocs, rule_docs, rules_reference_markdown};
 
 #[cfg(test)]
 mod test_utils;

@@ -1,15 +1,19 @@
-//! `runbook-ls check`: the server's diagnostics for a whole tree, for CI.
+//! `runbook-ls check`: the server's diagnostics for a whole tree, for CI, as
+//! text, JSON or SARIF.
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use clap::{Args, ValueEnum};
 use rayon::prelude::*;
-use runbook_ide::{Diagnostic, Severity};
+use runbook_ide::{Diagnostic, DiagnosticCode, Severity};
 use runbook_syntax::{Encoding, LineIndex, Parse};
+use serde_json::{Value, json};
 
-use crate::workspace::WorkspaceState;
+use crate::config::CONFIG_FILE;
+use crate::workspace::{WorkspaceState, is_markdown};
 
 #[derive(Args, Debug)]
 pub struct CheckArgs {
@@ -18,67 +22,124 @@ pub struct CheckArgs {
     /// How to print the findings.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// The configuration file to use instead of `<workspace root>/runbook-ls.toml`.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     /// `path:line:col: severity[code] message`, one per line.
     Text,
+    /// One JSON array of findings.
+    Json,
+    /// SARIF 2.1.0, for code-scanning services.
+    Sarif,
 }
 
 /// One finding, positioned for people: 1-based lines, columns in characters.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
     /// As the user would open it: relative to the current directory when under it.
     pub display_path: String,
+    /// Relative to the workspace root, `/`-separated.
+    pub path: String,
+    pub workspace_root: PathBuf,
     pub line: u32,
     pub column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
     pub severity: Severity,
-    pub code: &'static str,
+    pub code: DiagnosticCode,
     pub message: String,
 }
 
 pub fn run(args: CheckArgs) -> ExitCode {
-    match check(&args) {
-        Ok(findings) => {
-            let n_errors = findings.iter().filter(|finding| finding.severity == Severity::Error).count();
-            if let Err(error) = print(&findings, args.format) {
-                eprintln!("runbook-ls: cannot write the findings: {error}");
-                return ExitCode::from(2);
-            }
-            eprintln!("runbook-ls: {} finding(s), {} error(s)", findings.len(), n_errors);
-            if n_errors > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }
-        }
+    let findings = match check(&args) {
+        Ok(findings) => findings,
         Err(message) => {
             eprintln!("runbook-ls: {message}");
-            ExitCode::from(2)
+            return ExitCode::from(2);
         }
+    };
+    if let Err(error) = print(&findings, args.format) {
+        eprintln!("runbook-ls: cannot write the findings: {error}");
+        return ExitCode::from(2);
     }
+    let n_errors = findings.iter().filter(|finding| finding.severity == Severity::Error).count();
+    if n_errors > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }
 }
 
 /// Every finding under the given paths, sorted by path and position.
 pub fn check(args: &CheckArgs) -> Result<Vec<Finding>, String> {
     let cwd = std::env::current_dir().map_err(|error| format!("cannot read the current directory: {error}"))?;
+    let config_file = match &args.config {
+        Some(path) => {
+            let path = cwd.join(path);
+            if !path.is_file() {
+                return Err(format!("cannot read the configuration file {}", path.display()));
+            }
+            Some(path.canonicalize().map_err(|error| format!("cannot read {}: {error}", path.display()))?)
+        }
+        None => None,
+    };
     let paths = if args.paths.is_empty() { vec![cwd.clone()] } else { args.paths.clone() };
+    let mut targets = Vec::new();
+    for path in &paths {
+        let absolute = cwd
+            .join(path)
+            .canonicalize()
+            .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+        targets.push(absolute);
+    }
+
     let mut findings = Vec::new();
-    for path in paths {
-        let absolute = cwd.join(&path);
-        let absolute = absolute.canonicalize().map_err(|error| format!("cannot read {}: {error}", path.display()))?;
-        let root = workspace_root(&absolute);
-        let workspace = WorkspaceState::new(root);
-        let files: Vec<PathBuf> = if absolute.is_dir() {
-            workspace.fs.walk(&absolute).into_iter().filter(|file| is_markdown(file)).collect()
-        } else {
-            vec![absolute.clone()]
-        };
-        let per_file: Vec<Result<Vec<Finding>, String>> =
-            files.par_iter().map(|file| check_file(&workspace, file, &cwd)).collect();
+    let mut roots: Vec<PathBuf> = targets.iter().map(|target| workspace_root(target)).collect();
+    roots.sort();
+    roots.dedup();
+    for root in roots {
+        let (mut workspace, file) = WorkspaceState::configured(root.clone(), config_file.clone(), &[]);
+        workspace.index_keys();
+        let mut files: Vec<PathBuf> = Vec::new();
+        for target in targets.iter().filter(|target| workspace_root(target) == root) {
+            if target.is_dir() {
+                files.extend(workspace.fs.walk(target).into_iter().filter(|file| is_markdown(file)));
+            } else {
+                files.push(target.clone());
+            }
+        }
+        files.sort();
+        files.dedup();
+
+        if !file.text.is_empty() {
+            let index = LineIndex::new(&file.text);
+            for diagnostic in file.diagnostics() {
+                findings.push(finding(&workspace, &file.path, &cwd, &file.text, &index, &diagnostic));
+            }
+        }
+        if let Some(catalog) = &workspace.catalog {
+            for problem in catalog.manifest_problems() {
+                findings.push(manifest_finding(&workspace, &cwd, problem));
+            }
+        }
+        let progress = Progress::new(files.len());
+        let per_file: Vec<Result<Vec<Finding>, String>> = files
+            .par_iter()
+            .map(|file| {
+                let result = check_file(&workspace, file, &cwd);
+                progress.tick();
+                result
+            })
+            .collect();
+        progress.finish();
         for file_findings in per_file {
             findings.extend(file_findings?);
         }
     }
-    findings
-        .sort_by(|a, b| (&a.display_path, a.line, a.column, a.code).cmp(&(&b.display_path, b.line, b.column, b.code)));
+    findings.sort_by(|a, b| {
+        (&a.display_path, a.line, a.column, a.code, &a.message).cmp(&(&b.display_path, b.line, b.column, b.code, &b.message))
+    });
+    findings.dedup();
     Ok(findings)
 }
 
@@ -86,19 +147,79 @@ fn check_file(workspace: &WorkspaceState, path: &Path, cwd: &Path) -> Result<Vec
     let text = workspace.fs.read_to_string(path).map_err(|error| format!("cannot read {}: {error}", path.display()))?;
     let parse = Parse::new(&text);
     let found = runbook_ide::diagnostics(&runbook_ide::File { path, parse: &parse }, &workspace.ide());
-    let display_path = display_path(path, cwd);
-    Ok(found.iter().map(|diagnostic| finding(&display_path, &text, parse.line_index(), diagnostic)).collect())
+    Ok(found.iter().map(|diagnostic| finding(workspace, path, cwd, &text, parse.line_index(), diagnostic)).collect())
 }
 
-fn finding(display_path: &str, text: &str, line_index: &LineIndex, diagnostic: &Diagnostic) -> Finding {
+fn finding(
+    workspace: &WorkspaceState,
+    path: &Path,
+    cwd: &Path,
+    text: &str,
+    line_index: &LineIndex,
+    diagnostic: &Diagnostic,
+) -> Finding {
     let start = line_index.line_col(text, diagnostic.range.start, Encoding::Utf32);
+    let end = line_index.line_col(text, diagnostic.range.end, Encoding::Utf32);
     Finding {
-        display_path: display_path.to_string(),
+        display_path: display_path(path, cwd),
+        path: relative_path(&workspace.root, path),
+        workspace_root: workspace.root.clone(),
         line: start.line + 1,
         column: start.col + 1,
+        end_line: end.line + 1,
+        end_column: end.col + 1,
         severity: diagnostic.severity,
-        code: diagnostic.code.as_str(),
+        code: diagnostic.code,
         message: diagnostic.message.clone(),
+    }
+}
+
+fn manifest_finding(workspace: &WorkspaceState, cwd: &Path, problem: &runbook_keys::ManifestProblem) -> Finding {
+    let range = &problem.location.range;
+    let severity = match workspace.config.level(DiagnosticCode::InvalidKeyManifest) {
+        runbook_ide::RuleLevel::On(severity) => severity,
+        runbook_ide::RuleLevel::Off => Severity::Hint,
+    };
+    Finding {
+        display_path: display_path(&problem.location.path, cwd),
+        path: relative_path(&workspace.root, &problem.location.path),
+        workspace_root: workspace.root.clone(),
+        line: range.start.line + 1,
+        column: range.start.utf32 + 1,
+        end_line: range.end.line + 1,
+        end_column: range.end.utf32 + 1,
+        severity,
+        code: DiagnosticCode::InvalidKeyManifest,
+        message: problem.message.clone(),
+    }
+}
+
+/// A progress line on stderr for large trees, when someone is watching.
+struct Progress {
+    total: usize,
+    done: AtomicUsize,
+    shown: bool,
+}
+
+impl Progress {
+    const MIN_FILES: usize = 200;
+
+    fn new(total: usize) -> Progress {
+        let shown = total >= Progress::MIN_FILES && io::stderr().is_terminal();
+        Progress { total, done: AtomicUsize::new(0), shown }
+    }
+
+    fn tick(&self) {
+        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        if self.shown && (done % 50 == 0 || done == self.total) {
+            eprint!("\rrunbook-ls: checked {done}/{} files", self.total);
+        }
+    }
+
+    fn finish(&self) {
+        if self.shown {
+            eprintln!();
+        }
     }
 }
 
@@ -115,8 +236,124 @@ fn print(findings: &[Finding], format: Format) -> io::Result<()> {
                 )?;
             }
         }
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut out, &json_report(findings))?;
+            writeln!(out)?;
+        }
+        Format::Sarif => {
+            serde_json::to_writer_pretty(&mut out, &sarif_report(findings))?;
+            writeln!(out)?;
+        }
     }
     out.flush()
+}
+
+pub fn json_report(findings: &[Finding]) -> Value {
+    Value::Array(
+        findings
+            .iter()
+            .map(|finding| {
+                json!({
+                    "path": finding.path,
+                    "line": finding.line,
+                    "column": finding.column,
+                    "end_line": finding.end_line,
+                    "end_column": finding.end_column,
+                    "severity": finding.severity.as_str(),
+                    "code": finding.code.as_str(),
+                    "message": finding.message,
+                })
+            })
+            .collect(),
+    )
+}
+
+fn sarif_level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info | Severity::Hint => "note",
+    }
+}
+
+/// SARIF 2.1.0: one run, every rule described, paths relative to the
+/// workspace root (`%SRCROOT%`), columns in Unicode code points.
+pub fn sarif_report(findings: &[Finding]) -> Value {
+    let rules: Vec<Value> = DiagnosticCode::ALL
+        .iter()
+        .map(|code| {
+            let docs = runbook_ide::rule_docs(*code);
+            json!({
+                "id": code.as_str(),
+                "name": pascal_case(code.as_str()),
+                "shortDescription": { "text": code.summary() },
+                "fullDescription": { "text": docs.why },
+                "help": { "text": docs.help_text(), "markdown": docs.help_markdown() },
+                "defaultConfiguration": { "level": sarif_level(code.default_severity()) },
+            })
+        })
+        .collect();
+    let results: Vec<Value> = findings
+        .iter()
+        .map(|finding| {
+            json!({
+                "ruleId": finding.code.as_str(),
+                "ruleIndex": DiagnosticCode::ALL.iter().position(|code| *code == finding.code),
+                "level": sarif_level(finding.severity),
+                "message": { "text": finding.message },
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": { "uri": finding.path, "uriBaseId": "%SRCROOT%" },
+                        "region": {
+                            "startLine": finding.line,
+                            "startColumn": finding.column,
+                            "endLine": finding.end_line,
+                            "endColumn": finding.end_column,
+                        },
+                    },
+                }],
+            })
+        })
+        .collect();
+    let root = findings.first().map(|finding| directory_uri(&finding.workspace_root));
+    let mut run = json!({
+        "tool": {
+            "driver": {
+                "name": "runbook-ls",
+                "version": env!("CARGO_PKG_VERSION"),
+                "informationUri": "https://github.com/runbook-ls/runbook-ls",
+                "rules": rules,
+            },
+        },
+        "columnKind": "unicodeCodePoints",
+        "results": results,
+    });
+    if let Some(root) = root {
+        run["originalUriBaseIds"] = json!({ "%SRCROOT%": { "uri": root } });
+    }
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [run],
+    })
+}
+
+fn pascal_case(code: &str) -> String {
+    code.split('-').map(|word| word[..1].to_uppercase() + &word[1..]).collect()
+}
+
+fn directory_uri(path: &Path) -> String {
+    let mut uri = String::from("file://");
+    for byte in path.to_string_lossy().bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' | b'~' => uri.push(byte as char),
+            _ => uri.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    if !uri.ends_with('/') {
+        uri.push('/');
+    }
+    uri
 }
 
 /// The nearest ancestor (or the path itself) that holds `runbook-ls.toml` or
@@ -124,8 +361,8 @@ fn print(findings: &[Finding], format: Format) -> io::Result<()> {
 pub fn workspace_root(path: &Path) -> PathBuf {
     let start = if path.is_dir() { path } else { path.parent().unwrap_or(path) };
     for dir in start.ancestors() {
-        let is_root = dir.join("runbook-ls.toml").is_file()
-            || ["node-keys", "next-keys", "jupyter-keys"].iter().any(|root| dir.join(root).is_dir());
+        let is_root = dir.join(CONFIG_FILE).is_file()
+            || runbook_keys::KeyRoot::defaults().iter().any(|root| dir.join(&root.path).is_dir());
         if is_root {
             return dir.to_path_buf();
         }
@@ -133,10 +370,11 @@ pub fn workspace_root(path: &Path) -> PathBuf {
     start.to_path_buf()
 }
 
-fn is_markdown(path: &Path) -> bool {
-    path.extension().is_some_and(|extension| extension == "md" || extension == "markdown")
-}
-
 fn display_path(path: &Path, cwd: &Path) -> String {
     path.strip_prefix(cwd).unwrap_or(path).display().to_string()
+}
+
+fn relative_path(root: &Path, path: &Path) -> String {
+    let relative = path.strip_prefix(root).unwrap_or(path);
+    relative.components().map(|part| part.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
 }

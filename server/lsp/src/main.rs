@@ -2,6 +2,8 @@
 //! check` lints a tree of runbooks like CI does.
 
 mod check;
+mod config;
+mod folders;
 mod framing;
 mod ordered;
 mod positions;

@@ -11,8 +11,9 @@ use tower_lsp_server::{LanguageServer, LspService, Server};
 
 use crate::ordered::Ordered;
 use crate::positions::{self, Converter};
-use crate::session::{Session, Snapshot, file_path};
-use crate::{framing, to_proto};
+use crate::config::ConfigLayer;
+use crate::session::{ClientSupport, Session, Snapshot, file_path};
+use crate::{folders, framing, to_proto};
 
 pub struct Backend {
     session: Arc<Session>,
@@ -93,6 +94,20 @@ impl LanguageServer for Backend {
     async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
         let encoding = positions::negotiate(&params.capabilities);
         self.session.set_encoding(encoding);
+        let capabilities = &params.capabilities;
+        let workspace = capabilities.workspace.as_ref();
+        let (init_layer, init_problems) =
+            ConfigLayer::from_json(params.initialization_options.as_ref().unwrap_or(&serde_json::Value::Null));
+        self.session.set_support(ClientSupport {
+            configuration: workspace.and_then(|workspace| workspace.configuration).unwrap_or(false),
+            watch_files_dynamically: workspace
+                .and_then(|workspace| workspace.did_change_watched_files.as_ref())
+                .and_then(|watch| watch.dynamic_registration)
+                .unwrap_or(false),
+            work_done_progress: capabilities.window.as_ref().and_then(|window| window.work_done_progress).unwrap_or(false),
+            init_layer,
+            init_problems,
+        });
         #[allow(deprecated)] // `root_uri` is what older clients send.
         let roots = match (&params.workspace_folders, &params.root_uri) {
             (Some(folders), _) if !folders.is_empty() => {
@@ -101,7 +116,7 @@ impl LanguageServer for Backend {
             (_, Some(root)) => file_path(root).into_iter().collect(),
             _ => Vec::new(),
         };
-        self.session.set_folders(roots);
+        self.session.add_folders(roots);
         Ok(InitializeResult {
             capabilities: ServerCapabilities {
                 position_encoding: Some(positions::encoding_kind(encoding)),
@@ -111,6 +126,13 @@ impl LanguageServer for Backend {
                     ..TextDocumentSyncOptions::default()
                 })),
                 document_symbol_provider: Some(OneOf::Left(true)),
+                workspace: Some(WorkspaceServerCapabilities {
+                    workspace_folders: Some(WorkspaceFoldersServerCapabilities {
+                        supported: Some(true),
+                        change_notifications: Some(OneOf::Left(true)),
+                    }),
+                    file_operations: None,
+                }),
                 ..ServerCapabilities::default()
             },
             server_info: Some(ServerInfo {
@@ -123,6 +145,34 @@ impl LanguageServer for Backend {
 
     async fn initialized(&self, _: InitializedParams) {
         tracing::info!("initialized; position encoding {:?}", self.session.encoding());
+        tokio::spawn(folders::start(self.session.clone()));
+    }
+
+    async fn did_change_configuration(&self, _: DidChangeConfigurationParams) {
+        // The params are client-specific; pull the section instead.
+        let session = self.session.clone();
+        tokio::spawn(async move {
+            for root in session.folder_roots() {
+                if folders::reload_config(&session, &root).await {
+                    tokio::spawn(folders::rebuild_index(session.clone(), root));
+                }
+            }
+        });
+    }
+
+    async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
+        let paths = params.changes.iter().filter_map(|change| file_path(&change.uri)).collect();
+        tokio::spawn(folders::files_changed(self.session.clone(), paths));
+    }
+
+    async fn did_change_workspace_folders(&self, params: DidChangeWorkspaceFoldersParams) {
+        for removed in &params.event.removed {
+            if let Some(root) = file_path(&removed.uri) {
+                self.session.remove_folder(&root);
+            }
+        }
+        let added = params.event.added.iter().filter_map(|folder| file_path(&folder.uri)).collect();
+        tokio::spawn(folders::add(self.session.clone(), added));
     }
 
     async fn shutdown(&self) -> Result<()> {

@@ -16,8 +16,9 @@ use tower_lsp_server::ls_types::{
     DidChangeTextDocumentParams, DidCloseTextDocumentParams, DidOpenTextDocumentParams, Uri,
 };
 
+use crate::config::{ConfigLayer, ConfigProblem};
 use crate::positions::rope_offset;
-use crate::workspace::WorkspaceState;
+use crate::workspace::{ConfigFile, WorkspaceState};
 
 #[derive(Clone)]
 pub struct OpenDocument {
@@ -36,11 +37,40 @@ pub struct Snapshot {
     pub encoding: Encoding,
 }
 
+/// A workspace folder: its current state plus where its configuration came from.
+#[derive(Clone)]
+pub struct Folder {
+    pub state: WorkspaceState,
+    pub config_file: ConfigFile,
+    /// The client's `workspace/configuration` answer for this folder.
+    pub client_layer: ConfigLayer,
+    /// Bumped whenever the index is rebuilt, so that a slow build that was
+    /// overtaken never overwrites a newer one.
+    pub index_generation: u64,
+    /// Files other than open documents that we published diagnostics for
+    /// (`runbook-ls.toml`, `key.json`), to clear them when they are fixed.
+    pub published_files: Vec<PathBuf>,
+}
+
+/// What the client can do, from `initialize`.
+#[derive(Debug, Clone, Default)]
+pub struct ClientSupport {
+    pub configuration: bool,
+    pub watch_files_dynamically: bool,
+    pub work_done_progress: bool,
+    /// `initializationOptions`, read as a configuration layer.
+    pub init_layer: ConfigLayer,
+    pub init_problems: Vec<ConfigProblem>,
+}
+
 pub struct Session {
     pub client: Client,
     encoding: RwLock<Encoding>,
     documents: RwLock<HashMap<String, (Uri, OpenDocument)>>,
-    folders: RwLock<Vec<WorkspaceState>>,
+    folders: RwLock<Vec<Folder>>,
+    support: RwLock<ClientSupport>,
+    /// Our own file watchers, when the client cannot watch; dropping them stops them.
+    watchers: std::sync::Mutex<Vec<notify::RecommendedWatcher>>,
     /// Documents whose diagnostics need publishing.
     dirty: mpsc::UnboundedSender<Uri>,
     shutdown_requested: AtomicBool,
@@ -54,6 +84,8 @@ impl Session {
             encoding: RwLock::new(Encoding::Utf16),
             documents: RwLock::new(HashMap::new()),
             folders: RwLock::new(Vec::new()),
+            support: RwLock::new(ClientSupport::default()),
+            watchers: std::sync::Mutex::new(Vec::new()),
             dirty,
             shutdown_requested: AtomicBool::new(false),
         };
@@ -76,9 +108,58 @@ impl Session {
         *self.encoding.write().unwrap_or_else(PoisonError::into_inner) = encoding;
     }
 
-    pub fn set_folders(&self, roots: Vec<PathBuf>) {
-        let folders = roots.into_iter().map(WorkspaceState::new).collect();
-        *self.folders.write().unwrap_or_else(PoisonError::into_inner) = folders;
+    pub fn keep_watchers(&self, watchers: Vec<notify::RecommendedWatcher>) {
+        self.watchers.lock().unwrap_or_else(PoisonError::into_inner).extend(watchers);
+    }
+
+    pub fn support(&self) -> ClientSupport {
+        self.support.read().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    pub fn set_support(&self, support: ClientSupport) {
+        *self.support.write().unwrap_or_else(PoisonError::into_inner) = support;
+    }
+
+    /// Adds workspace folders, configured from their files and the
+    /// initialization options, not yet indexed.
+    pub fn add_folders(&self, roots: Vec<PathBuf>) {
+        let init_layer = self.support().init_layer;
+        let mut folders = self.folders.write().unwrap_or_else(PoisonError::into_inner);
+        for root in roots {
+            if folders.iter().any(|folder| folder.state.root == root) {
+                continue;
+            }
+            let (state, config_file) = WorkspaceState::configured(root, None, &[&init_layer]);
+            folders.push(Folder {
+                state,
+                config_file,
+                client_layer: ConfigLayer::default(),
+                index_generation: 0,
+                published_files: Vec::new(),
+            });
+        }
+    }
+
+    pub fn remove_folder(&self, root: &Path) -> Option<Folder> {
+        let mut folders = self.folders.write().unwrap_or_else(PoisonError::into_inner);
+        let index = folders.iter().position(|folder| folder.state.root == root)?;
+        Some(folders.remove(index))
+    }
+
+    pub fn folder_roots(&self) -> Vec<PathBuf> {
+        let folders = self.folders.read().unwrap_or_else(PoisonError::into_inner);
+        folders.iter().map(|folder| folder.state.root.clone()).collect()
+    }
+
+    pub fn folder(&self, root: &Path) -> Option<Folder> {
+        let folders = self.folders.read().unwrap_or_else(PoisonError::into_inner);
+        folders.iter().find(|folder| folder.state.root == root).cloned()
+    }
+
+    /// Changes a folder in place (under the lock, so keep `change` quick).
+    pub fn update_folder<T>(&self, root: &Path, change: impl FnOnce(&mut Folder) -> T) -> Option<T> {
+        let mut folders = self.folders.write().unwrap_or_else(PoisonError::into_inner);
+        folders.iter_mut().find(|folder| folder.state.root == root).map(change)
     }
 
     /// The workspace folder holding `path` (the innermost), or a folder made
@@ -88,16 +169,26 @@ impl Session {
         let found = path.and_then(|path| {
             folders
                 .iter()
-                .filter(|folder| path.starts_with(&folder.root))
-                .max_by_key(|folder| folder.root.components().count())
+                .filter(|folder| path.starts_with(&folder.state.root))
+                .max_by_key(|folder| folder.state.root.components().count())
         });
         match found {
-            Some(folder) => folder.clone(),
+            Some(folder) => folder.state.clone(),
             None => {
                 let root = path.and_then(Path::parent).map(Path::to_path_buf).unwrap_or_default();
                 WorkspaceState::new(root)
             }
         }
+    }
+
+    /// The open documents inside `root`, with their current text's model.
+    pub fn open_documents_in(&self, root: &Path) -> Vec<(Uri, OpenDocument)> {
+        let documents = self.documents.read().unwrap_or_else(PoisonError::into_inner);
+        documents
+            .values()
+            .filter(|(_, document)| document.path.as_deref().is_some_and(|path| path.starts_with(root)))
+            .cloned()
+            .collect()
     }
 
     pub fn snapshot(&self, uri: &Uri) -> Option<Snapshot> {

@@ -1,0 +1,380 @@
+//! The configuration of a workspace (SPEC 1): `runbook-ls.toml`, overridden
+//! key by key by LSP `initializationOptions`, then by `workspace/configuration`
+//! (section `runbook-ls`). Unknown keys and bad values become problems (with
+//! their range in the toml file) and the defaults are used for them.
+
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
+
+use runbook_ide::{DiagnosticCode, IdeConfig, RuleLevel, build_globs};
+use runbook_keys::KeyRoot;
+use serde_json::Value as Json;
+
+/// The name of the configuration file at a workspace root.
+pub const CONFIG_FILE: &str = "runbook-ls.toml";
+
+/// The configuration keys, as documented and as the VS Code extension contributes them.
+pub const KEYS: &[(&str, &str)] = &[
+    ("runbooks", "Globs (relative to the workspace root) of the files the structure rules apply to."),
+    ("key-roots", "Folders of KEYs with their family prefix and import prefix; replaces the default roots."),
+    ("rules", "Per-rule severity: \"error\", \"warning\", \"info\", \"hint\" or \"off\"."),
+];
+
+/// Settings that clients keep under the same section for themselves.
+const CLIENT_ONLY_KEYS: &[&str] = &["server", "trace"];
+
+/// One configuration layer: only the keys it sets.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConfigLayer {
+    pub runbooks: Option<Vec<String>>,
+    pub key_roots: Option<Vec<KeyRoot>>,
+    pub rules: BTreeMap<DiagnosticCode, RuleLevel>,
+}
+
+/// Something wrong in a configuration source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigProblem {
+    /// Byte range in the toml file; `None` for settings that came from the client.
+    pub range: Option<Range<usize>>,
+    pub message: String,
+}
+
+/// Where a layer came from, for messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfigSource {
+    File,
+    Client,
+}
+
+impl ConfigLayer {
+    /// Reads `runbook-ls.toml`. A syntax error keeps what could be read.
+    pub fn from_toml(text: &str) -> (ConfigLayer, Vec<ConfigProblem>) {
+        let (table, errors) = toml::de::DeTable::parse_recoverable(text);
+        let mut problems: Vec<ConfigProblem> = errors
+            .iter()
+            .map(|error| ConfigProblem {
+                range: error.span(),
+                message: format!("{CONFIG_FILE} is not valid TOML: {}", error.message().trim()),
+            })
+            .collect();
+        let value = Node::from_toml_table(table.get_ref(), table.span());
+        let layer = ConfigLayer::from_node(&value, ConfigSource::File, &mut problems);
+        // The parser's tables are unordered: report in file order, once each.
+        problems.sort_by_key(|problem| problem.range.as_ref().map(|range| (range.start, range.end)));
+        problems.dedup();
+        (layer, problems)
+    }
+
+    /// Reads settings sent by the client (`initializationOptions`, `workspace/configuration`).
+    pub fn from_json(json: &Json) -> (ConfigLayer, Vec<ConfigProblem>) {
+        let mut problems = Vec::new();
+        if json.is_null() {
+            return (ConfigLayer::default(), problems);
+        }
+        // Some clients nest the section under its name.
+        let json = json.get("runbook-ls").unwrap_or(json);
+        let layer = ConfigLayer::from_node(&Node::from_json(json), ConfigSource::Client, &mut problems);
+        (layer, problems)
+    }
+
+    fn from_node(node: &Node, source: ConfigSource, problems: &mut Vec<ConfigProblem>) -> ConfigLayer {
+        let mut layer = ConfigLayer::default();
+        let Value::Table(entries) = &node.value else {
+            problems.push(node.problem("the configuration must be a table of settings".to_string()));
+            return layer;
+        };
+        for (key, key_range, value) in entries {
+            match key.as_str() {
+                "runbooks" => layer.runbooks = strings(value, "runbooks", problems).filter(|globs| {
+                    match build_globs(globs) {
+                        Ok(_) => true,
+                        Err((glob, why)) => {
+                            problems.push(value.problem(format!("`runbooks`: {glob:?} is not a valid glob ({why}); using the default")));
+                            false
+                        }
+                    }
+                }),
+                "key-roots" => layer.key_roots = key_roots(value, problems),
+                "rules" => layer.rules = rules(value, problems),
+                _ if source == ConfigSource::Client && CLIENT_ONLY_KEYS.contains(&key.as_str()) => {}
+                _ => {
+                    let known: Vec<&str> = KEYS.iter().map(|(name, _)| *name).collect();
+                    problems.push(ConfigProblem {
+                        range: key_range.clone(),
+                        message: format!("unknown setting `{key}`{}; known settings: {}", did_you_mean(key, &known), known.join(", ")),
+                    });
+                }
+            }
+        }
+        layer
+    }
+}
+
+/// The layers merged, later ones winning key by key, as the ide sees them.
+pub fn resolve(layers: &[&ConfigLayer]) -> (IdeConfig, Vec<KeyRoot>) {
+    let mut runbooks = None;
+    let mut key_roots = None;
+    let mut rules: HashMap<DiagnosticCode, RuleLevel> = HashMap::new();
+    for layer in layers {
+        if let Some(globs) = &layer.runbooks {
+            runbooks = Some(globs.clone());
+        }
+        if let Some(roots) = &layer.key_roots {
+            key_roots = Some(roots.clone());
+        }
+        rules.extend(layer.rules.iter().map(|(code, level)| (*code, *level)));
+    }
+    let key_roots = key_roots.filter(|roots| !roots.is_empty()).unwrap_or_else(KeyRoot::defaults);
+    let runbooks = runbooks
+        .unwrap_or_else(|| runbook_ide::DEFAULT_RUNBOOK_GLOBS.iter().map(|glob| glob.to_string()).collect());
+    // The globs were validated when the layer was read.
+    let config = IdeConfig::new(rules, runbooks, key_roots.clone()).unwrap_or_default();
+    (config, key_roots)
+}
+
+fn strings(node: &Node, key: &str, problems: &mut Vec<ConfigProblem>) -> Option<Vec<String>> {
+    let Value::Array(items) = &node.value else {
+        problems.push(node.problem(format!("`{key}` must be a list of strings; using the default")));
+        return None;
+    };
+    let mut out = Vec::new();
+    for item in items {
+        match &item.value {
+            Value::String(text) => out.push(text.clone()),
+            _ => {
+                problems.push(item.problem(format!("`{key}` must be a list of strings; using the default")));
+                return None;
+            }
+        }
+    }
+    Some(out)
+}
+
+fn key_roots(node: &Node, problems: &mut Vec<ConfigProblem>) -> Option<Vec<KeyRoot>> {
+    let Value::Array(items) = &node.value else {
+        problems.push(node.problem("`key-roots` must be a list of tables ([[key-roots]]); using the default roots".to_string()));
+        return None;
+    };
+    let mut roots = Vec::new();
+    for item in items {
+        let Value::Table(entries) = &item.value else {
+            problems.push(item.problem("each `key-roots` entry must be a table with `path` and `prefix`".to_string()));
+            continue;
+        };
+        let mut path = None;
+        let mut prefix = None;
+        let mut import = None;
+        for (key, key_range, value) in entries {
+            let slot = match key.as_str() {
+                "path" => &mut path,
+                "prefix" => &mut prefix,
+                "import" => &mut import,
+                _ => {
+                    problems.push(ConfigProblem {
+                        range: key_range.clone(),
+                        message: format!("unknown `key-roots` field `{key}`; known fields: path, prefix, import"),
+                    });
+                    continue;
+                }
+            };
+            match &value.value {
+                Value::String(text) if !text.trim().is_empty() => *slot = Some(text.trim().to_string()),
+                _ => problems.push(value.problem(format!("`key-roots` field `{key}` must be a non-empty string"))),
+            }
+        }
+        match (path, prefix) {
+            (Some(path), Some(prefix)) => {
+                if prefix.contains('-') || !prefix.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()) {
+                    problems.push(item.problem(format!("`key-roots` prefix {prefix:?} must be one lower-case word like \"node\"")));
+                    continue;
+                }
+                let path = path.trim_matches('/').to_string();
+                roots.push(KeyRoot { path, prefix, import });
+            }
+            _ => problems.push(item.problem("a `key-roots` entry needs both `path` and `prefix`; entry ignored".to_string())),
+        }
+    }
+    Some(roots)
+}
+
+fn rules(node: &Node, problems: &mut Vec<ConfigProblem>) -> BTreeMap<DiagnosticCode, RuleLevel> {
+    let mut rules = BTreeMap::new();
+    let Value::Table(entries) = &node.value else {
+        problems.push(node.problem("`rules` must be a table of rule = severity".to_string()));
+        return rules;
+    };
+    let codes: Vec<&str> = DiagnosticCode::ALL.iter().map(|code| code.as_str()).collect();
+    for (key, key_range, value) in entries {
+        let Some(code) = DiagnosticCode::parse(key) else {
+            problems.push(ConfigProblem {
+                range: key_range.clone(),
+                message: format!("unknown rule `{key}`{}", did_you_mean(key, &codes)),
+            });
+            continue;
+        };
+        match &value.value {
+            Value::String(text) if RuleLevel::parse(text).is_some() => {
+                rules.insert(code, RuleLevel::parse(text).expect("checked just above"));
+            }
+            _ => problems.push(value.problem(format!(
+                "rule `{key}` must be \"error\", \"warning\", \"info\", \"hint\" or \"off\"; using its default ({})",
+                code.default_severity()
+            ))),
+        }
+    }
+    rules
+}
+
+fn did_you_mean(key: &str, known: &[&str]) -> String {
+    known
+        .iter()
+        .map(|candidate| (strsim::jaro_winkler(key, candidate), candidate))
+        .filter(|(score, _)| *score > 0.85)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, candidate)| format!(" (did you mean `{candidate}`?)"))
+        .unwrap_or_default()
+}
+
+/// A configuration value from either source, with its range when it has one.
+struct Node {
+    value: Value,
+    range: Option<Range<usize>>,
+}
+
+enum Value {
+    String(String),
+    Array(Vec<Node>),
+    Table(Vec<(String, Option<Range<usize>>, Node)>),
+    Other,
+}
+
+impl Node {
+    fn problem(&self, message: String) -> ConfigProblem {
+        ConfigProblem { range: self.range.clone(), message }
+    }
+
+    fn from_json(json: &Json) -> Node {
+        let value = match json {
+            Json::String(text) => Value::String(text.clone()),
+            Json::Array(items) => Value::Array(items.iter().map(Node::from_json).collect()),
+            Json::Object(map) => {
+                Value::Table(map.iter().map(|(key, value)| (key.clone(), None, Node::from_json(value))).collect())
+            }
+            _ => Value::Other,
+        };
+        Node { value, range: None }
+    }
+
+    fn from_toml_table(table: &toml::de::DeTable<'_>, range: Range<usize>) -> Node {
+        let entries = table
+            .iter()
+            .map(|(key, value)| (key.get_ref().to_string(), Some(key.span()), Node::from_toml(value.get_ref(), value.span())))
+            .collect();
+        Node { value: Value::Table(entries), range: Some(range) }
+    }
+
+    fn from_toml(value: &toml::de::DeValue<'_>, range: Range<usize>) -> Node {
+        match value {
+            toml::de::DeValue::String(text) => Node { value: Value::String(text.to_string()), range: Some(range) },
+            toml::de::DeValue::Array(items) => Node {
+                value: Value::Array(items.iter().map(|item| Node::from_toml(item.get_ref(), item.span())).collect()),
+                range: Some(range),
+            },
+            toml::de::DeValue::Table(table) => Node::from_toml_table(table, range),
+            _ => Node { value: Value::Other, range: Some(range) },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use expect_test::{Expect, expect};
+
+    use super::*;
+
+    #[track_caller]
+    fn check_toml(text: &str, expect: Expect) {
+        let (layer, problems) = ConfigLayer::from_toml(text);
+        let mut out = format!("{layer:?}\n");
+        for problem in problems {
+            let quoted = problem.range.clone().map(|range| format!("{:?}", &text[range])).unwrap_or_default();
+            out.push_str(&format!("problem {quoted}: {}\n", problem.message));
+        }
+        expect.assert_eq(&out);
+    }
+
+    #[test]
+    fn reads_every_key() {
+        check_toml(
+            r#"runbooks = ["runbook-keys/*/README.md", "runbooks/**/*.md"]
+
+[[key-roots]]
+path = "keys-assets/node-next-keys/"
+prefix = "node"
+import = "@/node-keys/"
+
+[rules]
+missing-side-effects = "info"
+hidden-execution = "off"
+"#,
+            expect![[r#"
+                ConfigLayer { runbooks: Some(["runbook-keys/*/README.md", "runbooks/**/*.md"]), key_roots: Some([KeyRoot { path: "keys-assets/node-next-keys", prefix: "node", import: Some("@/node-keys/") }]), rules: {MissingSideEffects: On(Info), HiddenExecution: Off} }
+            "#]],
+        );
+    }
+
+    #[test]
+    fn reports_unknown_keys_and_bad_values_with_ranges() {
+        check_toml(
+            r#"runbook = ["x"]
+runbooks = ["a/[b"]
+
+[[key-roots]]
+path = "k"
+prefx = "node"
+
+[rules]
+missing-sideeffects = "info"
+missing-rollback = "loud"
+unknown-key = 3
+"#,
+            expect![[r#"
+                ConfigLayer { runbooks: None, key_roots: Some([]), rules: {} }
+                problem "runbook": unknown setting `runbook` (did you mean `runbooks`?); known settings: runbooks, key-roots, rules
+                problem "[\"a/[b\"]": `runbooks`: "a/[b" is not a valid glob (unclosed character class; missing ']'); using the default
+                problem "[[key-roots]]": a `key-roots` entry needs both `path` and `prefix`; entry ignored
+                problem "prefx": unknown `key-roots` field `prefx`; known fields: path, prefix, import
+                problem "missing-sideeffects": unknown rule `missing-sideeffects` (did you mean `missing-side-effects`?)
+                problem "\"loud\"": rule `missing-rollback` must be "error", "warning", "info", "hint" or "off"; using its default (warning)
+                problem "3": rule `unknown-key` must be "error", "warning", "info", "hint" or "off"; using its default (error)
+            "#]],
+        );
+        check_toml(
+            "runbooks = [\"x\"\n[rules\n",
+            expect![[r#"
+                ConfigLayer { runbooks: None, key_roots: None, rules: {} }
+                problem "": runbook-ls.toml is not valid TOML: missing comma between array elements, expected `,`
+                problem "[rules": `runbooks` must be a list of strings; using the default
+                problem "rules": runbook-ls.toml is not valid TOML: string values must be quoted, expected literal string
+                problem "": runbook-ls.toml is not valid TOML: unclosed array, expected `]`
+            "#]],
+        );
+    }
+
+    #[test]
+    fn client_settings_override_the_file_key_by_key() {
+        let (file, _) = ConfigLayer::from_toml("runbooks = [\"a/*.md\"]\n[rules]\nmissing-safety = \"error\"\n");
+        let (client, problems) = ConfigLayer::from_json(&serde_json::json!({
+            "rules": { "missing-rollback": "off" },
+            "key-roots": [],
+            "server": { "path": "/usr/bin/runbook-ls" },
+            "trace": { "server": "off" },
+        }));
+        assert!(problems.is_empty(), "{problems:?}");
+        let (config, roots) = resolve(&[&file, &client]);
+        assert_eq!(config.runbook_globs, vec!["a/*.md"]);
+        assert_eq!(config.level(DiagnosticCode::MissingSafety), RuleLevel::On(runbook_ide::Severity::Error));
+        assert_eq!(config.level(DiagnosticCode::MissingRollback), RuleLevel::Off);
+        assert_eq!(roots, KeyRoot::defaults());
+    }
+}

@@ -1,0 +1,387 @@
+//! The life of workspace folders in the server: configuration pulled from the
+//! client and re-read on change, the KEY and runbook index built in the
+//! background with progress, and kept current from file changes (the
+//! client's watchers, or our own when the client cannot watch).
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use runbook_ide::{Diagnostic, DiagnosticCode, RuleLevel};
+use runbook_keys::KeyCatalog;
+use runbook_syntax::{Encoding, LineIndex};
+use serde_json::json;
+use tokio::sync::mpsc;
+use tower_lsp_server::ls_types::*;
+
+use crate::config::{self, CONFIG_FILE, ConfigLayer};
+use crate::positions::{Converter, source_range};
+use crate::session::{Folder, Session};
+use crate::to_proto;
+use crate::workspace::{ConfigFile, IndexedRunbook, is_markdown};
+
+/// The files whose changes matter, as globs for the client's watchers.
+const WATCHED_GLOBS: &[&str] = &[
+    "**/key.json",
+    "**/*.{ts,tsx,js,mjs,jsx,mts,cts}",
+    "**/*.{md,markdown}",
+    "**/pack.json",
+    "**/tsconfig.json",
+    "**/runbook-ls.toml",
+];
+
+fn is_watched(path: &Path) -> bool {
+    let name = path.file_name().map(|name| name.to_string_lossy()).unwrap_or_default();
+    let extension = path.extension().map(|extension| extension.to_string_lossy()).unwrap_or_default();
+    matches!(name.as_ref(), "key.json" | "pack.json" | "tsconfig.json" | CONFIG_FILE)
+        || matches!(extension.as_ref(), "ts" | "tsx" | "js" | "mjs" | "jsx" | "mts" | "cts" | "md" | "markdown")
+}
+
+/// After `initialized`: configure and index every folder, and start watching.
+pub async fn start(session: Arc<Session>) {
+    for root in session.folder_roots() {
+        reload_config(&session, &root).await;
+        tokio::spawn(rebuild_index(session.clone(), root));
+    }
+    watch(&session).await;
+    let problems = session.support().init_problems;
+    show_client_problems(&session, &problems, "initializationOptions").await;
+}
+
+/// New folders from `workspace/didChangeWorkspaceFolders`.
+pub async fn add(session: Arc<Session>, roots: Vec<PathBuf>) {
+    session.add_folders(roots.clone());
+    for root in roots {
+        reload_config(&session, &root).await;
+        tokio::spawn(rebuild_index(session.clone(), root));
+    }
+}
+
+async fn pull_client_layer(session: &Session, root: &Path) -> ConfigLayer {
+    if !session.support().configuration {
+        return ConfigLayer::default();
+    }
+    let item = ConfigurationItem { scope_uri: Uri::from_file_path(root), section: Some("runbook-ls".to_string()) };
+    match session.client.configuration(vec![item]).await {
+        Ok(values) => {
+            let value = values.into_iter().next().unwrap_or_default();
+            let (layer, problems) = ConfigLayer::from_json(&value);
+            show_client_problems(session, &problems, "the editor's runbook-ls settings").await;
+            layer
+        }
+        Err(error) => {
+            tracing::warn!("workspace/configuration failed: {}", error.message);
+            ConfigLayer::default()
+        }
+    }
+}
+
+async fn show_client_problems(session: &Session, problems: &[config::ConfigProblem], source: &str) {
+    for problem in problems {
+        let message = format!("runbook-ls: {source}: {}", problem.message);
+        session.client.show_message(MessageType::WARNING, message).await;
+    }
+}
+
+/// Re-reads the folder's configuration (file and client); returns whether the
+/// key roots changed, which needs a new index.
+pub async fn reload_config(session: &Arc<Session>, root: &Path) -> bool {
+    let Some(folder) = session.folder(root) else { return false };
+    let client_layer = pull_client_layer(session, root).await;
+    let file = ConfigFile::read(&*folder.state.fs, root.join(CONFIG_FILE));
+    let init_layer = session.support().init_layer;
+    let (ide_config, _) = config::resolve(&[&file.layer, &init_layer, &client_layer]);
+    let roots_changed = ide_config.key_roots != folder.state.config.key_roots;
+    session.update_folder(root, |folder| {
+        folder.state.config = Arc::new(ide_config);
+        folder.config_file = file;
+        folder.client_layer = client_layer;
+    });
+    publish_folder_files(session, root).await;
+    for (uri, _) in session.open_documents_in(root) {
+        session.schedule_diagnostics(uri);
+    }
+    roots_changed
+}
+
+/// Builds the folder's KEY catalog and runbook index in the background,
+/// reporting progress, then re-checks its open documents.
+pub async fn rebuild_index(session: Arc<Session>, root: PathBuf) {
+    let Some(generation) = session.update_folder(&root, |folder| {
+        folder.index_generation += 1;
+        folder.index_generation
+    }) else {
+        return;
+    };
+    let Some(folder) = session.folder(&root) else { return };
+    let progress = begin_progress(&session, &root, generation).await;
+    let mut state = folder.state.clone();
+    let built = tokio::task::spawn_blocking(move || {
+        state.index_keys();
+        state.index_runbooks();
+        state
+    })
+    .await;
+    let state = match built {
+        Ok(state) => state,
+        Err(error) => {
+            tracing::error!("indexing {} failed: {error}", root.display());
+            end_progress(progress, "indexing failed".to_string()).await;
+            return;
+        }
+    };
+    let n_keys = state.catalog.as_ref().map_or(0, |catalog| catalog.keys().len());
+    let n_runbooks = state.runbooks.len();
+    let current = session.update_folder(&root, |folder| {
+        if folder.index_generation != generation {
+            return false;
+        }
+        folder.state.catalog = state.catalog;
+        folder.state.runbooks = state.runbooks;
+        true
+    });
+    end_progress(progress, format!("{n_keys} KEYs, {n_runbooks} runbooks")).await;
+    if current == Some(true) {
+        tracing::info!("indexed {}: {n_keys} KEYs, {n_runbooks} runbooks", root.display());
+        publish_folder_files(&session, &root).await;
+        for (uri, _) in session.open_documents_in(&root) {
+            session.schedule_diagnostics(uri);
+        }
+    }
+}
+
+type ProgressHandle = Option<tower_lsp_server::OngoingProgress<tower_lsp_server::Unbounded, tower_lsp_server::NotCancellable>>;
+
+async fn begin_progress(session: &Session, root: &Path, generation: u64) -> ProgressHandle {
+    if !session.support().work_done_progress {
+        return None;
+    }
+    let token = NumberOrString::String(format!("runbook-ls/index/{}/{generation}", root.display()));
+    if let Err(error) = session.client.create_work_done_progress(token.clone()).await {
+        tracing::warn!("window/workDoneProgress/create failed: {}", error.message);
+        return None;
+    }
+    let name = root.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+    Some(session.client.progress(token, "Indexing KEYs and runbooks").with_message(name).begin().await)
+}
+
+async fn end_progress(progress: ProgressHandle, message: String) {
+    if let Some(progress) = progress {
+        progress.finish_with_message(message).await;
+    }
+}
+
+/// Publishes the diagnostics of the folder's configuration file and KEY
+/// manifests, and clears those that were fixed.
+async fn publish_folder_files(session: &Session, root: &Path) {
+    let Some(folder) = session.folder(root) else { return };
+    let encoding = session.encoding();
+    let mut files: Vec<(PathBuf, Vec<tower_lsp_server::ls_types::Diagnostic>)> = Vec::new();
+    let config_diagnostics = level(&folder, folder.config_file.diagnostics());
+    if !config_diagnostics.is_empty() {
+        let text = &folder.config_file.text;
+        let line_index = LineIndex::new(text);
+        let converter = Converter { text, line_index: &line_index, encoding };
+        if let Some(uri) = Uri::from_file_path(&folder.config_file.path) {
+            let converted = config_diagnostics.iter().map(|diagnostic| to_proto::diagnostic(&uri, &converter, diagnostic)).collect();
+            files.push((folder.config_file.path.clone(), converted));
+        }
+    }
+    if let Some(catalog) = &folder.state.catalog {
+        let mut by_file: Vec<(PathBuf, Vec<tower_lsp_server::ls_types::Diagnostic>)> = Vec::new();
+        for problem in catalog.manifest_problems() {
+            let mut diagnostic = Diagnostic::new(DiagnosticCode::InvalidKeyManifest, Default::default(), problem.message.clone());
+            if let RuleLevel::On(severity) = folder.state.config.level(DiagnosticCode::InvalidKeyManifest) {
+                diagnostic.severity = severity;
+            } else {
+                continue;
+            }
+            let converted = manifest_diagnostic(&problem.location, &diagnostic, encoding);
+            match by_file.iter_mut().find(|(path, _)| *path == problem.location.path) {
+                Some((_, list)) => list.push(converted),
+                None => by_file.push((problem.location.path.clone(), vec![converted])),
+            }
+        }
+        files.extend(by_file);
+    }
+    let now: HashSet<PathBuf> = files.iter().map(|(path, _)| path.clone()).collect();
+    let cleared: Vec<PathBuf> = folder.published_files.iter().filter(|path| !now.contains(*path)).cloned().collect();
+    session.update_folder(root, |folder| folder.published_files = now.iter().cloned().collect());
+    for path in cleared {
+        if let Some(uri) = Uri::from_file_path(&path) {
+            session.client.publish_diagnostics(uri, Vec::new(), None).await;
+        }
+    }
+    for (path, diagnostics) in files {
+        if let Some(uri) = Uri::from_file_path(&path) {
+            session.client.publish_diagnostics(uri, diagnostics, None).await;
+        }
+    }
+}
+
+fn level(folder: &Folder, diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    diagnostics
+        .into_iter()
+        .filter_map(|mut diagnostic| match folder.state.config.level(diagnostic.code) {
+            RuleLevel::Off => None,
+            RuleLevel::On(severity) => {
+                diagnostic.severity = severity;
+                Some(diagnostic)
+            }
+        })
+        .collect()
+}
+
+fn manifest_diagnostic(
+    location: &runbook_keys::FileRange,
+    diagnostic: &Diagnostic,
+    encoding: Encoding,
+) -> tower_lsp_server::ls_types::Diagnostic {
+    tower_lsp_server::ls_types::Diagnostic {
+        range: source_range(&location.range, encoding),
+        severity: Some(to_proto::severity(diagnostic.severity)),
+        code: Some(NumberOrString::String(diagnostic.code.as_str().to_string())),
+        source: Some(to_proto::SOURCE.to_string()),
+        message: diagnostic.message.clone(),
+        ..Default::default()
+    }
+}
+
+/// `workspace/didChangeWatchedFiles`, or our own watcher: re-reads what
+/// changed and re-checks the open documents that depend on it.
+pub async fn files_changed(session: Arc<Session>, paths: Vec<PathBuf>) {
+    let paths: Vec<PathBuf> = paths.into_iter().filter(|path| is_watched(path)).collect();
+    for root in session.folder_roots() {
+        let changed: Vec<PathBuf> = paths.iter().filter(|path| path.starts_with(&root)).cloned().collect();
+        if changed.is_empty() {
+            continue;
+        }
+        if changed.iter().any(|path| *path == root.join(CONFIG_FILE)) && reload_config(&session, &root).await {
+            tokio::spawn(rebuild_index(session.clone(), root.clone()));
+            continue;
+        }
+        let Some(folder) = session.folder(&root) else { continue };
+        let Some(old_catalog) = folder.state.catalog.clone() else {
+            continue; // The first index is still being built; it will read the new files.
+        };
+        let fs = folder.state.fs.clone();
+        let key_paths: Vec<PathBuf> = changed.iter().filter(|path| !is_markdown(path)).cloned().collect();
+        let markdown: Vec<PathBuf> = changed.iter().filter(|path| is_markdown(path)).cloned().collect();
+        let update = tokio::task::spawn_blocking(move || {
+            let (catalog, changed_slugs) = if key_paths.is_empty() {
+                ((*old_catalog).clone(), Vec::new())
+            } else {
+                old_catalog.update(&*fs, &key_paths)
+            };
+            let runbooks: Vec<(PathBuf, Option<IndexedRunbook>)> =
+                markdown.into_iter().map(|path| (path.clone(), IndexedRunbook::read(&*fs, &path))).collect();
+            (catalog, changed_slugs, runbooks, old_catalog)
+        })
+        .await;
+        let Ok((catalog, changed_slugs, runbooks, old_catalog)) = update else { continue };
+        let catalog = Arc::new(catalog);
+        let affected = affected_folders(&old_catalog, &catalog, &changed_slugs);
+        session.update_folder(&root, |folder| {
+            folder.state.catalog = Some(catalog.clone());
+            let mut index = (*folder.state.runbooks).clone();
+            for (path, runbook) in runbooks {
+                match runbook {
+                    Some(runbook) => index.insert(path, Arc::new(runbook)),
+                    None => index.remove(&path),
+                };
+            }
+            folder.state.runbooks = Arc::new(index);
+        });
+        publish_folder_files(&session, &root).await;
+        let pack_changed = changed.iter().any(|path| path.file_name().is_some_and(|name| name == "pack.json"));
+        for (uri, document) in session.open_documents_in(&root) {
+            let parse = document.document.parse();
+            if pack_changed || depends_on(parse.runbook(), &changed_slugs, &affected) {
+                session.schedule_diagnostics(uri);
+            }
+        }
+    }
+}
+
+/// The folder names of the KEYs whose slugs changed, in the old and new catalog.
+fn affected_folders(old: &KeyCatalog, new: &KeyCatalog, slugs: &[String]) -> Vec<String> {
+    let mut folders: Vec<String> = slugs
+        .iter()
+        .flat_map(|slug| [old.key(slug), new.key(slug)])
+        .flatten()
+        .map(|key| key.folder.clone())
+        .collect();
+    folders.sort();
+    folders.dedup();
+    folders
+}
+
+/// Whether a runbook's findings can change when these KEYs change.
+fn depends_on(runbook: &runbook_syntax::Runbook, slugs: &[String], folders: &[String]) -> bool {
+    let names_folder = |text: &str| {
+        folders.iter().any(|folder| text.split('/').any(|part| part == folder))
+    };
+    runbook.key_refs.iter().any(|key_ref| slugs.contains(&key_ref.slug))
+        || runbook.imports.iter().any(|import| names_folder(&import.specifier))
+        || runbook.locations.iter().any(|location| names_folder(&location.path))
+}
+
+/// Asks the client to watch the files that matter; when it cannot, watches
+/// the folders ourselves.
+async fn watch(session: &Arc<Session>) {
+    if session.support().watch_files_dynamically {
+        let watchers = WATCHED_GLOBS
+            .iter()
+            .map(|glob| FileSystemWatcher { glob_pattern: GlobPattern::String(glob.to_string()), kind: None })
+            .collect::<Vec<_>>();
+        let registration = Registration {
+            id: "runbook-ls/watch".to_string(),
+            method: "workspace/didChangeWatchedFiles".to_string(),
+            register_options: Some(json!(DidChangeWatchedFilesRegistrationOptions { watchers })),
+        };
+        match session.client.register_capability(vec![registration]).await {
+            Ok(()) => return,
+            Err(error) => tracing::warn!("the client refused file watchers ({}); watching ourselves", error.message),
+        }
+    }
+    let (sender, receiver) = mpsc::unbounded_channel();
+    let mut watchers = Vec::new();
+    for root in session.folder_roots() {
+        let sender = sender.clone();
+        let handler = move |event: notify::Result<notify::Event>| {
+            if let Ok(event) = event {
+                let _ = sender.send(event.paths);
+            }
+        };
+        match notify::recommended_watcher(handler) {
+            Ok(mut watcher) => {
+                use notify::Watcher;
+                match watcher.watch(&root, notify::RecursiveMode::Recursive) {
+                    Ok(()) => watchers.push(watcher),
+                    Err(error) => tracing::warn!("cannot watch {}: {error}", root.display()),
+                }
+            }
+            Err(error) => tracing::warn!("no file watcher: {error}"),
+        }
+    }
+    session.keep_watchers(watchers);
+    tokio::spawn(forward_watcher_events(session.clone(), receiver));
+}
+
+/// Batches the watcher's events (editors save in bursts) and applies them.
+async fn forward_watcher_events(session: Arc<Session>, mut events: mpsc::UnboundedReceiver<Vec<PathBuf>>) {
+    while let Some(first) = events.recv().await {
+        let mut paths = first;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        while let Ok(more) = events.try_recv() {
+            paths.extend(more);
+        }
+        paths.retain(|path| is_watched(path) && !path.components().any(|part| part.as_os_str() == "node_modules"));
+        paths.sort();
+        paths.dedup();
+        if !paths.is_empty() {
+            files_changed(session.clone(), paths).await;
+        }
+    }
+}
