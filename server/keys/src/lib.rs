@@ -11,6 +11,8 @@ mod module_resolution;
 mod similarity;
 mod tsconfig;
 
+#[cfg(test)]
+mod tests;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
