@@ -1,8 +1,13 @@
 //! The file system the catalog reads through: the real disk, confined to the
 //! workspace folders, or an in-memory tree for tests.
 
+use std::collections::BTreeMap;
 use std::io;
+use std::ops::Bound;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use runbook_syntax::fixture::Fixture;
 
 /// Read-only access to files. Paths are absolute.
 pub trait FileSystem: Send + Sync {
@@ -12,7 +17,218 @@ pub trait FileSystem: Send + Sync {
     /// The entries directly inside a directory, sorted.
     fn read_dir(&self, path: &Path) -> io::Result<Vec<PathBuf>>;
     /// Every file under `root` (recursively) that is not ignored by
-    /// `.gitignore`, not in `node_modules`, and not reached through a
-    /// symlink; sorted.
+    /// `.gitignore`, not hidden, not in `node_modules`, and not reached through
+    /// a symlink; sorted.
     fn walk(&self, root: &Path) -> Vec<PathBuf>;
+}
+
+/// The folder name whose contents are never read: installed packages are not
+/// the workspace's own code and can hold hundreds of thousands of files.
+pub const NODE_MODULES: &str = "node_modules";
+
+/// Whether a folder or file name is skipped by every walk (`.git`, `node_modules`).
+pub fn is_skipped_name(name: &str) -> bool {
+    name.starts_with('.') || name == NODE_MODULES
+}
+
+/// The disk, readable only inside the workspace folders it was given.
+///
+/// Every path is canonicalised before use, so a symlink whose target lies
+/// outside those folders is refused (`PermissionDenied`, `false`, or left out
+/// of a listing) rather than followed: SPEC 4 promises the server never reads
+/// outside the workspace.
+#[derive(Debug, Clone)]
+pub struct RealFs {
+    /// Canonical forms of the folders that may be read.
+    allowed: Vec<PathBuf>,
+}
+
+impl RealFs {
+    /// Folders that do not exist (and so cannot be canonicalised) are dropped:
+    /// nothing under them could be read anyway.
+    pub fn new<P: AsRef<Path>>(workspace_folders: impl IntoIterator<Item = P>) -> RealFs {
+        let allowed =
+            workspace_folders.into_iter().filter_map(|folder| std::fs::canonicalize(folder.as_ref()).ok()).collect();
+        RealFs { allowed }
+    }
+
+    /// The folders this file system may read, canonicalised.
+    pub fn allowed_folders(&self) -> &[PathBuf] {
+        &self.allowed
+    }
+
+    /// The canonical path of `path` if it lies inside an allowed folder.
+    fn confine(&self, path: &Path) -> io::Result<PathBuf> {
+        let canonical = std::fs::canonicalize(path)?;
+        if self.allowed.iter().any(|folder| canonical.starts_with(folder)) {
+            Ok(canonical)
+        } else {
+            Err(io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                format!("{} is outside the workspace folders", path.display()),
+            ))
+        }
+    }
+}
+
+impl FileSystem for RealFs {
+    fn read_to_string(&self, path: &Path) -> io::Result<String> {
+        // Read the canonical path that was checked, not `path` again, so the
+        // check and the read see the same file.
+        std::fs::read_to_string(self.confine(path)?)
+    }
+
+    fn is_file(&self, path: &Path) -> bool {
+        self.confine(path).is_ok_and(|canonical| canonical.is_file())
+    }
+
+    fn is_dir(&self, path: &Path) -> bool {
+        self.confine(path).is_ok_and(|canonical| canonical.is_dir())
+    }
+
+    fn read_dir(&self, path: &Path) -> io::Result<Vec<PathBuf>> {
+        let canonical = self.confine(path)?;
+        let mut entries = Vec::new();
+        for entry in std::fs::read_dir(&canonical)? {
+            let entry = entry?;
+            // Entries are reported under the path the caller gave, so callers
+            // can strip their own prefixes from them.
+            let entry_path = path.join(entry.file_name());
+            let is_symlink = entry.file_type().is_ok_and(|file_type| file_type.is_symlink());
+            if is_symlink && self.confine(&entry_path).is_err() {
+                continue;
+            }
+            entries.push(entry_path);
+        }
+        entries.sort();
+        Ok(entries)
+    }
+
+    fn walk(&self, root: &Path) -> Vec<PathBuf> {
+        let Ok(canonical_root) = self.confine(root) else {
+            return Vec::new();
+        };
+        if !canonical_root.is_dir() {
+            return Vec::new();
+        }
+        let files = Mutex::new(Vec::new());
+        ignore::WalkBuilder::new(&canonical_root)
+            // KEY trees copied out of a repository keep their `.gitignore`
+            // but not their `.git`; the ignores should still hold.
+            .require_git(false)
+            .follow_links(false)
+            .filter_entry(|entry| entry.file_name() != NODE_MODULES)
+            .build_parallel()
+            .run(|| {
+                let files = &files;
+                let canonical_root = &canonical_root;
+                Box::new(move |entry| {
+                    let Ok(entry) = entry else { return ignore::WalkState::Continue };
+                    // Symlinks are reported but never followed; leaving them out
+                    // means a link to a file outside the workspace is not listed.
+                    if entry.file_type().is_some_and(|file_type| file_type.is_file())
+                        && let Ok(relative) = entry.path().strip_prefix(canonical_root)
+                    {
+                        files.lock().expect("no walker thread panics while holding the lock").push(root.join(relative));
+                    }
+                    ignore::WalkState::Continue
+                })
+            });
+        let mut files = files.into_inner().expect("no walker thread panicked while holding the lock");
+        files.sort();
+        files
+    }
+}
+
+/// An in-memory tree of text files; a folder exists while it holds a file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MemoryFs {
+    files: BTreeMap<PathBuf, String>,
+}
+
+impl MemoryFs {
+    pub fn new() -> MemoryFs {
+        MemoryFs::default()
+    }
+
+    /// The fixture's files (`//- /node-keys/x/key.json`) placed under `root`.
+    pub fn from_fixture(fixture: &Fixture, root: &Path) -> MemoryFs {
+        let mut fs = MemoryFs::new();
+        for file in &fixture.files {
+            fs.insert(root.join(file.path.trim_start_matches('/')), file.text.clone());
+        }
+        fs
+    }
+
+    /// Creates or replaces a file.
+    pub fn insert(&mut self, path: impl Into<PathBuf>, text: impl Into<String>) {
+        self.files.insert(path.into(), text.into());
+    }
+
+    /// Removes a file; returns whether it existed.
+    pub fn remove(&mut self, path: &Path) -> bool {
+        self.files.remove(path).is_some()
+    }
+
+    /// Removes a folder and everything in it; returns how many files went.
+    pub fn remove_dir(&mut self, path: &Path) -> usize {
+        let doomed: Vec<PathBuf> = self.descendants(path).map(|(file, _)| file.clone()).collect();
+        for file in &doomed {
+            self.files.remove(file);
+        }
+        doomed.len()
+    }
+
+    /// The files strictly below `dir`, in order. Paths order component by
+    /// component, so a folder's files are one contiguous run of the map.
+    fn descendants<'a>(&'a self, dir: &'a Path) -> impl Iterator<Item = (&'a PathBuf, &'a String)> + 'a {
+        self.files
+            .range::<Path, _>((Bound::Excluded(dir), Bound::Unbounded))
+            .take_while(move |(file, _)| file.starts_with(dir))
+    }
+}
+
+impl FileSystem for MemoryFs {
+    fn read_to_string(&self, path: &Path) -> io::Result<String> {
+        self.files
+            .get(path)
+            .cloned()
+            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, format!("{} does not exist", path.display())))
+    }
+
+    fn is_file(&self, path: &Path) -> bool {
+        self.files.contains_key(path)
+    }
+
+    fn is_dir(&self, path: &Path) -> bool {
+        self.descendants(path).next().is_some()
+    }
+
+    fn read_dir(&self, path: &Path) -> io::Result<Vec<PathBuf>> {
+        let mut entries: Vec<PathBuf> = Vec::new();
+        for (file, _) in self.descendants(path) {
+            let Some(first) = file.strip_prefix(path).ok().and_then(|relative| relative.components().next()) else {
+                continue;
+            };
+            let entry = path.join(first);
+            if entries.last() != Some(&entry) {
+                entries.push(entry);
+            }
+        }
+        if entries.is_empty() {
+            return Err(io::Error::new(io::ErrorKind::NotFound, format!("{} is not a folder", path.display())));
+        }
+        Ok(entries)
+    }
+
+    fn walk(&self, root: &Path) -> Vec<PathBuf> {
+        self.descendants(root)
+            .filter(|(file, _)| {
+                file.strip_prefix(root).is_ok_and(|relative| {
+                    relative.components().all(|component| !is_skipped_name(&component.as_os_str().to_string_lossy()))
+                })
+            })
+            .map(|(file, _)| file.clone())
+            .collect()
+    }
 }
