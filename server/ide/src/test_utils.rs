@@ -31,6 +31,14 @@ impl FileSystem for EmptyFs {
 
 pub const WORKSPACE_ROOT: &str = "/ws";
 
+/// The fixture's files in memory under `/ws`, and the catalog built from them.
+pub fn catalog(fixture: &Fixture) -> (runbook_keys::fs::MemoryFs, runbook_keys::KeyCatalog) {
+    let root = Path::new(WORKSPACE_ROOT);
+    let fs = runbook_keys::fs::MemoryFs::from_fixture(fixture, root);
+    let catalog = runbook_keys::KeyCatalog::build(&fs, root, &runbook_keys::CatalogConfig::default());
+    (fs, catalog)
+}
+
 /// The absolute path of a fixture file.
 pub fn fixture_path(fixture: &Fixture, file: usize) -> PathBuf {
     PathBuf::from(format!("{WORKSPACE_ROOT}{}", fixture.files[file].path))

@@ -247,6 +247,8 @@ pub struct KeyCatalog {
     /// Sorted by slug.
     keys: Vec<Arc<Key>>,
     by_slug: HashMap<String, usize>,
+    /// The family prefixes of the existing roots and of every KEY, sorted.
+    families: Vec<String>,
     /// Sorted by path, then position.
     problems: Vec<ManifestProblem>,
 }
@@ -378,7 +380,11 @@ impl KeyCatalog {
         problems.sort_by(|a, b| {
             (&a.location.path, a.location.range.range.start).cmp(&(&b.location.path, b.location.range.range.start))
         });
-        KeyCatalog { workspace_root, config, alias_dir, roots, loaded, folders, keys, by_slug, problems }
+        let mut families: Vec<String> =
+            roots.iter().map(|root| root.prefix.clone()).chain(keys.iter().map(|key| key.family.clone())).collect();
+        families.sort();
+        families.dedup();
+        KeyCatalog { workspace_root, config, alias_dir, roots, loaded, folders, keys, by_slug, families, problems }
     }
 
     /// Makes `new` hold this catalog's `Arc` for every KEY that a rebuild
@@ -442,7 +448,7 @@ impl KeyCatalog {
 
     /// Whether `family` is the prefix of a root that exists or of some KEY.
     pub fn is_family(&self, family: &str) -> bool {
-        self.roots.iter().any(|root| root.prefix == family) || self.keys.iter().any(|key| key.family == family)
+        self.families.binary_search_by(|known| known.as_str().cmp(family)).is_ok()
     }
 
     /// The slugs closest to `slug` (for did-you-mean), best first, at most

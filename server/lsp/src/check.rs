@@ -86,10 +86,8 @@ pub fn check(args: &CheckArgs) -> Result<Vec<Finding>, String> {
     let paths = if args.paths.is_empty() { vec![cwd.clone()] } else { args.paths.clone() };
     let mut targets = Vec::new();
     for path in &paths {
-        let absolute = cwd
-            .join(path)
-            .canonicalize()
-            .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+        let absolute =
+            cwd.join(path).canonicalize().map_err(|error| format!("cannot read {}: {error}", path.display()))?;
         targets.push(absolute);
     }
 
@@ -137,7 +135,13 @@ pub fn check(args: &CheckArgs) -> Result<Vec<Finding>, String> {
         }
     }
     findings.sort_by(|a, b| {
-        (&a.display_path, a.line, a.column, a.code, &a.message).cmp(&(&b.display_path, b.line, b.column, b.code, &b.message))
+        (&a.display_path, a.line, a.column, a.code, &a.message).cmp(&(
+            &b.display_path,
+            b.line,
+            b.column,
+            b.code,
+            &b.message,
+        ))
     });
     findings.dedup();
     Ok(findings)
@@ -237,7 +241,20 @@ fn print(findings: &[Finding], format: Format) -> io::Result<()> {
             }
         }
         Format::Json => {
-            serde_json::to_writer_pretty(&mut out, &json_report(findings))?;
+            let findings: Vec<JsonFinding<'_>> = findings
+                .iter()
+                .map(|finding| JsonFinding {
+                    path: &finding.path,
+                    line: finding.line,
+                    column: finding.column,
+                    end_line: finding.end_line,
+                    end_column: finding.end_column,
+                    severity: finding.severity.as_str(),
+                    code: finding.code.as_str(),
+                    message: &finding.message,
+                })
+                .collect();
+            serde_json::to_writer_pretty(&mut out, &findings)?;
             writeln!(out)?;
         }
         Format::Sarif => {
@@ -248,24 +265,17 @@ fn print(findings: &[Finding], format: Format) -> io::Result<()> {
     out.flush()
 }
 
-pub fn json_report(findings: &[Finding]) -> Value {
-    Value::Array(
-        findings
-            .iter()
-            .map(|finding| {
-                json!({
-                    "path": finding.path,
-                    "line": finding.line,
-                    "column": finding.column,
-                    "end_line": finding.end_line,
-                    "end_column": finding.end_column,
-                    "severity": finding.severity.as_str(),
-                    "code": finding.code.as_str(),
-                    "message": finding.message,
-                })
-            })
-            .collect(),
-    )
+/// One finding of the JSON format, fields in the order SPEC 4 lists them.
+#[derive(serde::Serialize)]
+struct JsonFinding<'a> {
+    path: &'a str,
+    line: u32,
+    column: u32,
+    end_line: u32,
+    end_column: u32,
+    severity: &'static str,
+    code: &'static str,
+    message: &'a str,
 }
 
 fn sarif_level(severity: Severity) -> &'static str {

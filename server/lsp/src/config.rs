@@ -85,15 +85,17 @@ impl ConfigLayer {
         };
         for (key, key_range, value) in entries {
             match key.as_str() {
-                "runbooks" => layer.runbooks = strings(value, "runbooks", problems).filter(|globs| {
-                    match build_globs(globs) {
+                "runbooks" => {
+                    layer.runbooks = strings(value, "runbooks", problems).filter(|globs| match build_globs(globs) {
                         Ok(_) => true,
                         Err((glob, why)) => {
-                            problems.push(value.problem(format!("`runbooks`: {glob:?} is not a valid glob ({why}); using the default")));
+                            problems.push(value.problem(format!(
+                                "`runbooks`: {glob:?} is not a valid glob ({why}); using the default"
+                            )));
                             false
                         }
-                    }
-                }),
+                    })
+                }
                 "key-roots" => layer.key_roots = key_roots(value, problems),
                 "rules" => layer.rules = rules(value, problems),
                 _ if source == ConfigSource::Client && CLIENT_ONLY_KEYS.contains(&key.as_str()) => {}
@@ -101,7 +103,11 @@ impl ConfigLayer {
                     let known: Vec<&str> = KEYS.iter().map(|(name, _)| *name).collect();
                     problems.push(ConfigProblem {
                         range: key_range.clone(),
-                        message: format!("unknown setting `{key}`{}; known settings: {}", did_you_mean(key, &known), known.join(", ")),
+                        message: format!(
+                            "unknown setting `{key}`{}; known settings: {}",
+                            did_you_mean(key, &known),
+                            known.join(", ")
+                        ),
                     });
                 }
             }
@@ -125,8 +131,8 @@ pub fn resolve(layers: &[&ConfigLayer]) -> (IdeConfig, Vec<KeyRoot>) {
         rules.extend(layer.rules.iter().map(|(code, level)| (*code, *level)));
     }
     let key_roots = key_roots.filter(|roots| !roots.is_empty()).unwrap_or_else(KeyRoot::defaults);
-    let runbooks = runbooks
-        .unwrap_or_else(|| runbook_ide::DEFAULT_RUNBOOK_GLOBS.iter().map(|glob| glob.to_string()).collect());
+    let runbooks =
+        runbooks.unwrap_or_else(|| runbook_ide::DEFAULT_RUNBOOK_GLOBS.iter().map(|glob| glob.to_string()).collect());
     // The globs were validated when the layer was read.
     let config = IdeConfig::new(rules, runbooks, key_roots.clone()).unwrap_or_default();
     (config, key_roots)
@@ -152,7 +158,9 @@ fn strings(node: &Node, key: &str, problems: &mut Vec<ConfigProblem>) -> Option<
 
 fn key_roots(node: &Node, problems: &mut Vec<ConfigProblem>) -> Option<Vec<KeyRoot>> {
     let Value::Array(items) = &node.value else {
-        problems.push(node.problem("`key-roots` must be a list of tables ([[key-roots]]); using the default roots".to_string()));
+        problems.push(
+            node.problem("`key-roots` must be a list of tables ([[key-roots]]); using the default roots".to_string()),
+        );
         return None;
     };
     let mut roots = Vec::new();
@@ -185,13 +193,18 @@ fn key_roots(node: &Node, problems: &mut Vec<ConfigProblem>) -> Option<Vec<KeyRo
         match (path, prefix) {
             (Some(path), Some(prefix)) => {
                 if prefix.contains('-') || !prefix.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()) {
-                    problems.push(item.problem(format!("`key-roots` prefix {prefix:?} must be one lower-case word like \"node\"")));
+                    problems.push(
+                        item.problem(format!(
+                            "`key-roots` prefix {prefix:?} must be one lower-case word like \"node\""
+                        )),
+                    );
                     continue;
                 }
                 let path = path.trim_matches('/').to_string();
                 roots.push(KeyRoot { path, prefix, import });
             }
-            _ => problems.push(item.problem("a `key-roots` entry needs both `path` and `prefix`; entry ignored".to_string())),
+            _ => problems
+                .push(item.problem("a `key-roots` entry needs both `path` and `prefix`; entry ignored".to_string())),
         }
     }
     Some(roots)
@@ -268,7 +281,9 @@ impl Node {
     fn from_toml_table(table: &toml::de::DeTable<'_>, range: Range<usize>) -> Node {
         let entries = table
             .iter()
-            .map(|(key, value)| (key.get_ref().to_string(), Some(key.span()), Node::from_toml(value.get_ref(), value.span())))
+            .map(|(key, value)| {
+                (key.get_ref().to_string(), Some(key.span()), Node::from_toml(value.get_ref(), value.span()))
+            })
             .collect();
         Node { value: Value::Table(entries), range: Some(range) }
     }

@@ -151,7 +151,8 @@ pub async fn rebuild_index(session: Arc<Session>, root: PathBuf) {
     }
 }
 
-type ProgressHandle = Option<tower_lsp_server::OngoingProgress<tower_lsp_server::Unbounded, tower_lsp_server::NotCancellable>>;
+type ProgressHandle =
+    Option<tower_lsp_server::OngoingProgress<tower_lsp_server::Unbounded, tower_lsp_server::NotCancellable>>;
 
 async fn begin_progress(session: &Session, root: &Path, generation: u64) -> ProgressHandle {
     if !session.support().work_done_progress {
@@ -184,14 +185,18 @@ async fn publish_folder_files(session: &Session, root: &Path) {
         let line_index = LineIndex::new(text);
         let converter = Converter { text, line_index: &line_index, encoding };
         if let Some(uri) = Uri::from_file_path(&folder.config_file.path) {
-            let converted = config_diagnostics.iter().map(|diagnostic| to_proto::diagnostic(&uri, &converter, diagnostic)).collect();
+            let converted = config_diagnostics
+                .iter()
+                .map(|diagnostic| to_proto::diagnostic(&uri, &converter, diagnostic))
+                .collect();
             files.push((folder.config_file.path.clone(), converted));
         }
     }
     if let Some(catalog) = &folder.state.catalog {
         let mut by_file: Vec<(PathBuf, Vec<tower_lsp_server::ls_types::Diagnostic>)> = Vec::new();
         for problem in catalog.manifest_problems() {
-            let mut diagnostic = Diagnostic::new(DiagnosticCode::InvalidKeyManifest, Default::default(), problem.message.clone());
+            let mut diagnostic =
+                Diagnostic::new(DiagnosticCode::InvalidKeyManifest, Default::default(), problem.message.clone());
             if let RuleLevel::On(severity) = folder.state.config.level(DiagnosticCode::InvalidKeyManifest) {
                 diagnostic.severity = severity;
             } else {
@@ -306,12 +311,8 @@ pub async fn files_changed(session: Arc<Session>, paths: Vec<PathBuf>) {
 
 /// The folder names of the KEYs whose slugs changed, in the old and new catalog.
 fn affected_folders(old: &KeyCatalog, new: &KeyCatalog, slugs: &[String]) -> Vec<String> {
-    let mut folders: Vec<String> = slugs
-        .iter()
-        .flat_map(|slug| [old.key(slug), new.key(slug)])
-        .flatten()
-        .map(|key| key.folder.clone())
-        .collect();
+    let mut folders: Vec<String> =
+        slugs.iter().flat_map(|slug| [old.key(slug), new.key(slug)]).flatten().map(|key| key.folder.clone()).collect();
     folders.sort();
     folders.dedup();
     folders
@@ -319,9 +320,7 @@ fn affected_folders(old: &KeyCatalog, new: &KeyCatalog, slugs: &[String]) -> Vec
 
 /// Whether a runbook's findings can change when these KEYs change.
 fn depends_on(runbook: &runbook_syntax::Runbook, slugs: &[String], folders: &[String]) -> bool {
-    let names_folder = |text: &str| {
-        folders.iter().any(|folder| text.split('/').any(|part| part == folder))
-    };
+    let names_folder = |text: &str| folders.iter().any(|folder| text.split('/').any(|part| part == folder));
     runbook.key_refs.iter().any(|key_ref| slugs.contains(&key_ref.slug))
         || runbook.imports.iter().any(|import| names_folder(&import.specifier))
         || runbook.locations.iter().any(|location| names_folder(&location.path))

@@ -9,9 +9,9 @@ use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{LanguageServer, LspService, Server};
 
+use crate::config::ConfigLayer;
 use crate::ordered::Ordered;
 use crate::positions::{self, Converter};
-use crate::config::ConfigLayer;
 use crate::session::{ClientSupport, Session, Snapshot, file_path};
 use crate::{folders, framing, to_proto};
 
@@ -104,7 +104,11 @@ impl LanguageServer for Backend {
                 .and_then(|workspace| workspace.did_change_watched_files.as_ref())
                 .and_then(|watch| watch.dynamic_registration)
                 .unwrap_or(false),
-            work_done_progress: capabilities.window.as_ref().and_then(|window| window.work_done_progress).unwrap_or(false),
+            work_done_progress: capabilities
+                .window
+                .as_ref()
+                .and_then(|window| window.work_done_progress)
+                .unwrap_or(false),
             init_layer,
             init_problems,
         });

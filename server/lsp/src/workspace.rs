@@ -2,14 +2,13 @@
 //! confined to it, its configuration and (once indexed) its KEY catalog.
 
 use std::collections::BTreeMap;
-use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rayon::prelude::*;
 
 use runbook_ide::{Diagnostic, DiagnosticCode, IdeConfig};
-use runbook_keys::fs::FileSystem;
+use runbook_keys::fs::{FileSystem, RealFs};
 use runbook_keys::{CatalogConfig, KeyCatalog};
 use runbook_syntax::{Parse, Runbook, TextRange};
 
@@ -87,7 +86,7 @@ impl ConfigFile {
 impl WorkspaceState {
     pub fn new(root: PathBuf) -> WorkspaceState {
         WorkspaceState {
-            fs: Arc::new(DiskFs { root: root.clone() }),
+            fs: Arc::new(RealFs::new([root.clone()])),
             root,
             config: Arc::new(IdeConfig::default()),
             catalog: None,
@@ -97,7 +96,11 @@ impl WorkspaceState {
 
     /// The workspace at `root` configured from `config_file` (default:
     /// `<root>/runbook-ls.toml`) and then the client's layers, without its index.
-    pub fn configured(root: PathBuf, config_file: Option<PathBuf>, client_layers: &[&ConfigLayer]) -> (WorkspaceState, ConfigFile) {
+    pub fn configured(
+        root: PathBuf,
+        config_file: Option<PathBuf>,
+        client_layers: &[&ConfigLayer],
+    ) -> (WorkspaceState, ConfigFile) {
         let mut workspace = WorkspaceState::new(root);
         let path = config_file.unwrap_or_else(|| workspace.root.join(CONFIG_FILE));
         let file = ConfigFile::read(&*workspace.fs, path);
@@ -135,63 +138,5 @@ impl WorkspaceState {
             catalog: self.catalog.as_deref(),
             fs: &*self.fs,
         }
-    }
-}
-
-/// Reads files under one root, and nothing outside it.
-struct DiskFs {
-    root: PathBuf,
-}
-
-impl DiskFs {
-    fn inside(&self, path: &Path) -> bool {
-        path.canonicalize().is_ok_and(|path| self.root.canonicalize().is_ok_and(|root| path.starts_with(root)))
-    }
-}
-
-impl FileSystem for DiskFs {
-    fn read_to_string(&self, path: &Path) -> io::Result<String> {
-        if !self.inside(path) {
-            return Err(io::Error::new(io::ErrorKind::PermissionDenied, "outside the workspace"));
-        }
-        std::fs::read_to_string(path)
-    }
-
-    fn is_file(&self, path: &Path) -> bool {
-        self.inside(path) && path.is_file()
-    }
-
-    fn is_dir(&self, path: &Path) -> bool {
-        self.inside(path) && path.is_dir()
-    }
-
-    fn read_dir(&self, path: &Path) -> io::Result<Vec<PathBuf>> {
-        if !self.inside(path) {
-            return Err(io::Error::new(io::ErrorKind::PermissionDenied, "outside the workspace"));
-        }
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)?.filter_map(|entry| Some(entry.ok()?.path())).collect();
-        entries.sort();
-        Ok(entries)
-    }
-
-    fn walk(&self, root: &Path) -> Vec<PathBuf> {
-        let mut files = Vec::new();
-        let mut stack = vec![root.to_path_buf()];
-        while let Some(dir) = stack.pop() {
-            for entry in self.read_dir(&dir).unwrap_or_default() {
-                let Ok(kind) = std::fs::symlink_metadata(&entry) else { continue };
-                let name = entry.file_name().unwrap_or_default().to_string_lossy();
-                if kind.is_symlink() || name.starts_with('.') || name == "node_modules" || name == "target" {
-                    continue;
-                }
-                if kind.is_dir() {
-                    stack.push(entry);
-                } else {
-                    files.push(entry);
-                }
-            }
-        }
-        files.sort();
-        files
     }
 }

@@ -2,6 +2,7 @@
 //! and per-rule levels from the configuration.
 
 mod actions;
+mod keys;
 
 use std::path::Path;
 
@@ -32,6 +33,9 @@ pub struct File<'a> {
 pub fn diagnostics(file: &File<'_>, workspace: &Workspace<'_>) -> Vec<Diagnostic> {
     let mut found = Vec::new();
     actions::check(file, workspace.config, &mut found);
+    if let Some(catalog) = workspace.catalog {
+        keys::check(file, workspace, catalog, &mut found);
+    }
     finish(file.parse, workspace.config, found)
 }
 

@@ -7,11 +7,26 @@ use runbook_syntax::Parse;
 use runbook_syntax::fixture::Fixture;
 
 use crate::test_utils::{EmptyFs, WORKSPACE_ROOT, fixture_path, quote};
+
+mod keys;
 use crate::{File, IdeConfig, Workspace, diagnostics};
 
 #[track_caller]
 fn check(fixture: &str, expect: Expect) {
     check_with(fixture, &IdeConfig::default(), expect);
+}
+
+/// Without the KEY index, as before it is ready.
+#[track_caller]
+fn check_without_index(fixture: &str, expect: Expect) {
+    let fixture = Fixture::parse(fixture);
+    let main = fixture.main_file();
+    let parse = Parse::new(&fixture.files[main].text);
+    let path = fixture_path(&fixture, main);
+    let root = std::path::PathBuf::from(WORKSPACE_ROOT);
+    let workspace = Workspace { root: &root, config: &IdeConfig::default(), catalog: None, fs: &EmptyFs };
+    let found = diagnostics(&File { path: &path, parse: &parse }, &workspace);
+    expect.assert_eq(&render(parse.text(), &found));
 }
 
 #[track_caller]
@@ -21,8 +36,13 @@ fn check_with(fixture: &str, config: &IdeConfig, expect: Expect) {
     let parse = Parse::new(&fixture.files[main].text);
     let path = fixture_path(&fixture, main);
     let root = std::path::PathBuf::from(WORKSPACE_ROOT);
-    let workspace = Workspace { root: &root, config, catalog: None, fs: &EmptyFs };
+    let (fs, catalog) = crate::test_utils::catalog(&fixture);
+    let workspace = Workspace { root: &root, config, catalog: Some(&catalog), fs: &fs };
     let found = diagnostics(&File { path: &path, parse: &parse }, &workspace);
+    expect.assert_eq(&render(parse.text(), &found));
+}
+
+fn render(text: &str, found: &[crate::Diagnostic]) -> String {
     let mut out = String::new();
     for diagnostic in found {
         writeln!(
@@ -30,17 +50,31 @@ fn check_with(fixture: &str, config: &IdeConfig, expect: Expect) {
             "{} {} {}: {}",
             diagnostic.severity,
             diagnostic.code,
-            quote(parse.text(), diagnostic.range),
+            quote(text, diagnostic.range),
             diagnostic.message
         )
         .unwrap();
         for related in &diagnostic.related {
-            if let crate::RelatedLocation::Here(range) = related.location {
-                writeln!(out, "  related {}: {}", quote(parse.text(), range), related.message).unwrap();
+            match &related.location {
+                crate::RelatedLocation::Here(range) => {
+                    writeln!(out, "  related {}: {}", quote(text, *range), related.message).unwrap()
+                }
+                crate::RelatedLocation::File { path, range } => writeln!(
+                    out,
+                    "  related {}:{}:{}: {}",
+                    path.display(),
+                    range.start.line + 1,
+                    range.start.utf32 + 1,
+                    related.message
+                )
+                .unwrap(),
             }
         }
+        if let Some(data) = &diagnostic.data {
+            writeln!(out, "  data {data}").unwrap();
+        }
     }
-    expect.assert_eq(&out);
+    out
 }
 
 #[test]
@@ -174,6 +208,7 @@ fn missing_safety_and_unknown_safety_class() {
 "#,
         expect![[r#"
             error unknown-safety-class 2:24-2:34 "REVERSABLE": `REVERSABLE` is not a safety class: did you mean REVERSIBLE? (SAFE, REVERSIBLE or IRREVERSIBLE)
+              data {"replacement":"REVERSIBLE"}
         "#]],
     );
     check(
@@ -186,6 +221,7 @@ fn missing_safety_and_unknown_safety_class() {
 "#,
         expect![[r#"
             error unknown-safety-class 6:13-6:25 "IRREVERSABLE": `IRREVERSABLE` is not a safety class: did you mean IRREVERSIBLE? (SAFE, REVERSIBLE or IRREVERSIBLE)
+              data {"replacement":"IRREVERSIBLE"}
         "#]],
     );
     // A parenthetical that is part of the title is not a class.

@@ -1,0 +1,309 @@
+//! The rules that need the KEY index: unknown KEYs, unresolved imports,
+//! unknown exports, wrong Locations, an Action's KEY and import naming
+//! different KEYs, and KEYs that declare a stricter safety class than the
+//! Action that runs them.
+
+use runbook_keys::{ImportTarget, Key, KeyCatalog};
+use runbook_syntax::{FieldLabel, Import, KeyRef, LocationRef, SafetyClass, SourceRange, TextRange, Word};
+use serde_json::json;
+
+use crate::action_view::{ActionView, is_root_name};
+use crate::diagnostics::{File, Workspace};
+use crate::{Diagnostic, DiagnosticCode, RelatedLocation};
+
+const N_CANDIDATES: usize = 3;
+
+pub(super) fn check(file: &File<'_>, workspace: &Workspace<'_>, catalog: &KeyCatalog, found: &mut Vec<Diagnostic>) {
+    let runbook = file.parse.runbook();
+    for key_ref in &runbook.key_refs {
+        unknown_key(key_ref, catalog, found);
+    }
+    for import in &runbook.imports {
+        check_import(import, catalog, found);
+    }
+    let mut checked_locations = Vec::new();
+    for view in ActionView::all(runbook) {
+        let action_key = action_key(&view, catalog);
+        for location in view.locations {
+            check_location(location, action_key, workspace, catalog, found);
+            checked_locations.push(location.range);
+        }
+        key_import_mismatch(&view, action_key, catalog, found);
+        declared_safety(&view, action_key, catalog, found);
+    }
+    // Locations outside Actions only need to exist.
+    for location in runbook.locations.iter().filter(|location| !checked_locations.contains(&location.range)) {
+        check_location(location, None, workspace, catalog, found);
+    }
+}
+
+fn quoted_list(items: &[&str]) -> String {
+    items.iter().map(|item| format!("`{item}`")).collect::<Vec<_>>().join(", ")
+}
+
+fn unknown_key(key_ref: &KeyRef, catalog: &KeyCatalog, found: &mut Vec<Diagnostic>) {
+    if !catalog.is_family(key_ref.family()) || is_root_name(key_ref) || catalog.key(&key_ref.slug).is_some() {
+        return;
+    }
+    let candidates = catalog.closest_slugs(&key_ref.slug, N_CANDIDATES);
+    let hint = match candidates.as_slice() {
+        [] => String::new(),
+        [one] => format!(": did you mean `{one}`?"),
+        many => format!(": did you mean one of {}?", quoted_list(many)),
+    };
+    found.push(
+        Diagnostic::new(DiagnosticCode::UnknownKey, key_ref.range, format!("no KEY is named `{}`{hint}", key_ref.slug))
+            .with_data(json!({ "candidates": candidates })),
+    );
+}
+
+fn check_import(import: &Import, catalog: &KeyCatalog, found: &mut Vec<Diagnostic>) {
+    match catalog.resolve_import(&import.specifier) {
+        ImportTarget::NotAKeyImport | ImportTarget::File { .. } => {}
+        ImportTarget::UnknownFolder { root, folder } => {
+            let folder_name = &import.specifier[folder.clone()];
+            let root_path = &catalog.roots()[root].path;
+            let prefix = &import.specifier[..folder.start];
+            let candidates: Vec<String> = catalog
+                .keys()
+                .filter(|key| key.root == root)
+                .map(|key| (key.folder.as_str(), key))
+                .filter(|(folder, _)| strsim::normalized_damerau_levenshtein(folder, folder_name) >= 0.6)
+                .map(|(folder, _)| format!("{prefix}{folder}/src"))
+                .take(N_CANDIDATES)
+                .collect();
+            let hint = match candidates.first() {
+                Some(best) => format!(": did you mean `{best}`?"),
+                None => String::new(),
+            };
+            found.push(
+                Diagnostic::new(
+                    DiagnosticCode::UnresolvedImport,
+                    import.specifier_range,
+                    format!("no KEY folder `{folder_name}` in {root_path}/{hint}"),
+                )
+                .with_data(json!({ "candidates": candidates })),
+            );
+        }
+        ImportTarget::Missing { key } => {
+            let entry = entry_specifier(&import.specifier, key);
+            let message = match &key.entry {
+                Some(_) => {
+                    format!("`{}` is not a file of KEY `{}`: import its entry `{entry}`", import.specifier, key.slug)
+                }
+                None => format!("KEY `{}` has no entry (src/index.ts): nothing can be imported from it", key.slug),
+            };
+            found.push(
+                Diagnostic::new(DiagnosticCode::UnresolvedImport, import.specifier_range, message)
+                    .with_data(json!({ "candidates": [entry] })),
+            );
+        }
+        ImportTarget::Entry(key) => {
+            for name in &import.names {
+                if key.export(&name.name).is_some() {
+                    continue;
+                }
+                let candidates = catalog.closest_exports(key, &name.name, N_CANDIDATES);
+                let hint = match candidates.as_slice() {
+                    [] => format!("; it exports {}", export_list(key)),
+                    [one] => format!(": did you mean `{one}`?"),
+                    many => format!(": did you mean one of {}?", quoted_list(many)),
+                };
+                let mut diagnostic = Diagnostic::new(
+                    DiagnosticCode::UnknownExport,
+                    name.name_range,
+                    format!("KEY `{}` does not export `{}`{hint}", key.slug, name.name),
+                )
+                .with_data(json!({ "candidates": candidates }));
+                if let Some(entry) = &key.entry {
+                    diagnostic = diagnostic.with_related(
+                        RelatedLocation::File { path: entry.clone(), range: SourceRange::default() },
+                        format!("the exports of `{}` start here", key.slug),
+                    );
+                }
+                found.push(diagnostic);
+            }
+        }
+    }
+}
+
+fn export_list(key: &Key) -> String {
+    let names: Vec<&str> =
+        key.exports.iter().filter(|export| !export.kind.is_type()).map(|export| export.name.as_str()).collect();
+    if names.is_empty() { "nothing callable".to_string() } else { quoted_list(&names) }
+}
+
+/// `@/node-keys/<folder>/src` for a KEY, keeping the specifier's own prefix.
+fn entry_specifier(specifier: &str, key: &Key) -> String {
+    match specifier.find(&format!("/{}", key.folder)) {
+        Some(at) => format!("{}/{}/src", &specifier[..at], key.folder),
+        None => format!("@/{}/src", key.folder),
+    }
+}
+
+/// The KEY an Action names in its KEY field.
+fn action_key<'c>(view: &ActionView<'_>, catalog: &'c KeyCatalog) -> Option<(&'c Key, TextRange)> {
+    view.fields
+        .iter()
+        .filter(|field| field.label == Some(FieldLabel::Key))
+        .flat_map(|field| view.key_refs.iter().filter(|key_ref| field.value_range.contains_range(key_ref.span_range)))
+        .find_map(|key_ref| Some((catalog.key(&key_ref.slug)?, key_ref.range)))
+}
+
+/// The entry of a KEY as a Location writes it: `/node-keys/x/src/index.ts`.
+fn entry_location(key: &Key, catalog: &KeyCatalog) -> Option<String> {
+    catalog.relative_path(key.entry.as_deref()?)
+}
+
+fn check_location(
+    location: &LocationRef,
+    action_key: Option<(&Key, TextRange)>,
+    workspace: &Workspace<'_>,
+    catalog: &KeyCatalog,
+    found: &mut Vec<Diagnostic>,
+) {
+    let relative = location.path.trim_start_matches('/');
+    let absolute = workspace.root.join(relative);
+    let exists = match catalog.key_for_path(&location.path) {
+        Some(key) => {
+            let inside = absolute.strip_prefix(&key.dir).map(|path| path.to_string_lossy().replace('\\', "/"));
+            inside.is_ok_and(|inside| key.has_file(&inside))
+        }
+        None => workspace.fs.is_file(&absolute),
+    };
+    let expected = action_key.and_then(|(key, _)| Some((key, entry_location(key, catalog)?)));
+    if !exists {
+        let hint = match &expected {
+            Some((_, entry)) => format!(": the entry of the Action's KEY is `{entry}`"),
+            None => String::new(),
+        };
+        found.push(
+            Diagnostic::new(
+                DiagnosticCode::LocationMismatch,
+                location.range,
+                format!("`{}` does not exist in the workspace{hint}", location.path),
+            )
+            .with_data(json!({ "expected": expected.as_ref().map(|(_, entry)| entry) })),
+        );
+        return;
+    }
+    let Some((key, entry)) = expected else { return };
+    if location.path.trim_start_matches('/') != entry.trim_start_matches('/') {
+        let (_, key_range) = action_key.expect("expected comes from the action's KEY");
+        found.push(
+            Diagnostic::new(
+                DiagnosticCode::LocationMismatch,
+                location.range,
+                format!("`{}` is not the entry of the Action's KEY `{}`, which is `{entry}`", location.path, key.slug),
+            )
+            .with_related(RelatedLocation::Here(key_range), format!("the Action's KEY is `{}`", key.slug))
+            .with_data(json!({ "expected": entry })),
+        );
+    }
+}
+
+/// The KEY an import reaches, whether or not the file exists.
+fn import_key<'c>(import: &Import, catalog: &'c KeyCatalog) -> Option<&'c Key> {
+    match catalog.resolve_import(&import.specifier) {
+        ImportTarget::Entry(key) | ImportTarget::File { key, .. } | ImportTarget::Missing { key } => Some(key),
+        ImportTarget::NotAKeyImport | ImportTarget::UnknownFolder { .. } => None,
+    }
+}
+
+fn key_import_mismatch(
+    view: &ActionView<'_>,
+    action_key: Option<(&Key, TextRange)>,
+    catalog: &KeyCatalog,
+    found: &mut Vec<Diagnostic>,
+) {
+    let Some((key, key_range)) = action_key else { return };
+    for import in view.imports {
+        let Some(imported) = import_key(import, catalog) else { continue };
+        if imported.slug == key.slug {
+            continue;
+        }
+        found.push(
+            Diagnostic::new(
+                DiagnosticCode::KeyImportMismatch,
+                import.specifier_range,
+                format!(
+                    "Action {} names KEY `{}` but imports from KEY `{}`: make them the same KEY",
+                    view.action.number, key.slug, imported.slug
+                ),
+            )
+            .with_related(RelatedLocation::Here(key_range), format!("the KEY field names `{}`", key.slug))
+            .with_data(json!({ "key": key.slug, "imported": imported.slug })),
+        );
+    }
+}
+
+/// What a KEY says about its own safety for this Action: its manifest's
+/// class, and the `@safety` of the exports the Action imports.
+fn declared_class(
+    key: &Key,
+    view: &ActionView<'_>,
+    catalog: &KeyCatalog,
+) -> Option<(SafetyClass, RelatedLocation, String)> {
+    let mut strictest: Option<(SafetyClass, RelatedLocation, String)> = None;
+    let mut consider = |class: SafetyClass, location: RelatedLocation, what: String| {
+        if strictest.as_ref().is_none_or(|(current, _, _)| class > *current) {
+            strictest = Some((class, location, what));
+        }
+    };
+    if let (Some(manifest), Some(path)) = (&key.manifest, &key.manifest_path) {
+        if let Some(class) = manifest.safety {
+            let range = manifest.safety_range.unwrap_or_default();
+            consider(class, RelatedLocation::File { path: path.clone(), range }, format!("key.json of `{}`", key.slug));
+        }
+    }
+    for import in view.imports.iter().filter(|import| import_key(import, catalog).is_some_and(|k| k.slug == key.slug)) {
+        for name in &import.names {
+            let Some(export) = key.export(&name.name) else { continue };
+            let Some(class) = export.doc.as_ref().and_then(|doc| doc.safety_class) else { continue };
+            consider(
+                class,
+                RelatedLocation::File { path: export.definition.path.clone(), range: export.definition.range },
+                format!("@safety of `{}`", export.name),
+            );
+        }
+    }
+    strictest
+}
+
+fn declared_safety(
+    view: &ActionView<'_>,
+    action_key: Option<(&Key, TextRange)>,
+    catalog: &KeyCatalog,
+    found: &mut Vec<Diagnostic>,
+) {
+    let Some(effective) = view.effective_class() else { return };
+    let word: Option<&Word> = view
+        .action
+        .heading_safety
+        .as_ref()
+        .filter(|word| word.safety_class() == Some(effective))
+        .or(view.field_safety.filter(|word| word.safety_class() == Some(effective)));
+    let range = word.map_or(view.action.heading_range, |word| word.range);
+    let mut keys: Vec<&Key> = action_key.map(|(key, _)| key).into_iter().collect();
+    keys.extend(view.imports.iter().filter_map(|import| import_key(import, catalog)));
+    keys.sort_by(|a, b| a.slug.cmp(&b.slug));
+    keys.dedup_by(|a, b| a.slug == b.slug);
+    for key in keys {
+        let Some((declared, location, source)) = declared_class(key, view, catalog) else { continue };
+        if declared <= effective {
+            continue;
+        }
+        found.push(
+            Diagnostic::new(
+                DiagnosticCode::SafetyMismatch,
+                range,
+                format!(
+                    "KEY `{}` declares itself {declared} ({source}) but Action {} is classified {effective}: classify the Action {declared}",
+                    key.slug, view.action.number
+                ),
+            )
+            .with_related(location, format!("`{}` is declared {declared} here", key.slug))
+            .with_data(json!({ "replacement": declared.as_str() })),
+        );
+    }
+}
