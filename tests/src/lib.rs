@@ -314,3 +314,56 @@ fn read_message(reader: &mut impl BufRead) -> Option<Value> {
     reader.read_exact(&mut body).ok()?;
     serde_json::from_slice(&body).ok()
 }
+
+/// A scratch copy of a fixture folder, removed when dropped.
+pub struct TempWorkspace {
+    pub root: PathBuf,
+}
+
+impl TempWorkspace {
+    pub fn copy_of(source: &Path) -> TempWorkspace {
+        static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let root = std::env::temp_dir().join(format!("runbook-ls-e2e-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        copy_dir(source, &root);
+        TempWorkspace { root: root.canonicalize().expect("the copy exists") }
+    }
+
+    pub fn path(&self, relative: &str) -> PathBuf {
+        self.root.join(relative)
+    }
+
+    pub fn uri(&self, relative: &str) -> String {
+        file_uri(&self.path(relative))
+    }
+
+    pub fn read(&self, relative: &str) -> String {
+        std::fs::read_to_string(self.path(relative)).expect("the file exists")
+    }
+
+    pub fn write(&self, relative: &str, text: &str) {
+        let path = self.path(relative);
+        std::fs::create_dir_all(path.parent().expect("files have a parent")).expect("the folder can be made");
+        std::fs::write(path, text).expect("the file can be written");
+    }
+}
+
+impl Drop for TempWorkspace {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.root);
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("the folder can be made");
+    for entry in std::fs::read_dir(from).expect("the fixture exists") {
+        let entry = entry.expect("the fixture is readable");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("the fixture is readable").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).expect("the fixture is readable");
+        }
+    }
+}

@@ -215,7 +215,7 @@ impl Progress {
 
     fn tick(&self) {
         let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
-        if self.shown && (done % 50 == 0 || done == self.total) {
+        if self.shown && (done.is_multiple_of(50) || done == self.total) {
             eprint!("\rrunbook-ls: checked {done}/{} files", self.total);
         }
     }

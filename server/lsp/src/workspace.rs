@@ -29,6 +29,7 @@ pub struct WorkspaceState {
 /// A runbook on disk, as the index keeps it: its text and model, without
 /// syntax trees (they are the bulk of a parse and only open documents need them).
 #[derive(Debug)]
+#[expect(dead_code, reason = "kept for the cross-file features (references, workspace symbols) that read it")]
 pub struct IndexedRunbook {
     pub text: Arc<str>,
     pub runbook: Runbook,

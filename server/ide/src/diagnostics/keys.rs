@@ -250,11 +250,11 @@ fn declared_class(
             strictest = Some((class, location, what));
         }
     };
-    if let (Some(manifest), Some(path)) = (&key.manifest, &key.manifest_path) {
-        if let Some(class) = manifest.safety {
-            let range = manifest.safety_range.unwrap_or_default();
-            consider(class, RelatedLocation::File { path: path.clone(), range }, format!("key.json of `{}`", key.slug));
-        }
+    if let (Some(manifest), Some(path)) = (&key.manifest, &key.manifest_path)
+        && let Some(class) = manifest.safety
+    {
+        let range = manifest.safety_range.unwrap_or_default();
+        consider(class, RelatedLocation::File { path: path.clone(), range }, format!("key.json of `{}`", key.slug));
     }
     for import in view.imports.iter().filter(|import| import_key(import, catalog).is_some_and(|k| k.slug == key.slug)) {
         for name in &import.names {

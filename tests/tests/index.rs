@@ -1,0 +1,205 @@
+//! End-to-end: the KEY index of a real workspace on disk, built in the
+//! background with progress, and kept current from file changes.
+
+use std::time::{Duration, Instant};
+
+use runbook_ls_tests::text::range;
+use runbook_ls_tests::{ClientOptions, LspClient, TempWorkspace, demo_dir};
+use serde_json::{Value, json};
+
+const RUNBOOK: &str = "runbooks/live.md";
+
+fn runbook_text() -> String {
+    [
+        "### Action 1: Replay (REVERSIBLE)",
+        "",
+        "**Precondition**: failed events",
+        "- **KEY**: `node-stripe-webhook-replay`",
+        "- **Side Effects**: replays",
+        "",
+        "**Execution**:",
+        "```ts",
+        "import { replayFailedWebhook, pauseReplays } from '@/node-keys/stripe-webhook-replay/src';",
+        "```",
+        "**Manual Alternative**: resend by hand",
+        "**Rollback**: idempotent",
+        "",
+    ]
+    .join("\n")
+}
+
+fn start(workspace: &TempWorkspace, watch_files: bool) -> LspClient {
+    let (client, _) =
+        LspClient::start(ClientOptions { root: Some(workspace.root.clone()), watch_files, ..ClientOptions::default() });
+    client
+}
+
+/// Waits until the diagnostics of `uri` satisfy `done` (the index builds in
+/// the background, and file changes are picked up asynchronously).
+fn diagnostics_until(client: &mut LspClient, uri: &str, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let published = client.wait_for_notification("textDocument/publishDiagnostics", |params| params["uri"] == uri);
+        let diagnostics = published["diagnostics"].as_array().cloned().unwrap_or_default();
+        if done(&diagnostics) {
+            return diagnostics;
+        }
+        assert!(Instant::now() < deadline, "diagnostics never got there: {diagnostics:#?}");
+    }
+}
+
+fn codes(diagnostics: &[Value]) -> Vec<String> {
+    diagnostics.iter().map(|diagnostic| diagnostic["code"].as_str().unwrap_or_default().to_string()).collect()
+}
+
+fn has(diagnostics: &[Value], code: &str, message_part: &str) -> bool {
+    diagnostics.iter().any(|diagnostic| {
+        diagnostic["code"] == code && diagnostic["message"].as_str().unwrap_or_default().contains(message_part)
+    })
+}
+
+#[test]
+fn unknown_export_at_the_name_with_a_suggestion_then_live_updates() {
+    let workspace = TempWorkspace::copy_of(&demo_dir());
+    let text = runbook_text();
+    workspace.write(RUNBOOK, &text);
+    let uri = workspace.uri(RUNBOOK);
+    let mut client = start(&workspace, true);
+    client.open(&uri, &text);
+
+    let diagnostics =
+        diagnostics_until(&mut client, &uri, |found| has(found, "unknown-export", "replayFailedWebhook`"));
+    let unknown = diagnostics
+        .iter()
+        .find(|diagnostic| {
+            diagnostic["code"] == "unknown-export"
+                && diagnostic["message"].as_str().unwrap().contains("`replayFailedWebhook`")
+        })
+        .unwrap();
+    let start = text.find("replayFailedWebhook,").unwrap();
+    assert_eq!(unknown["range"], range(&text, start, start + "replayFailedWebhook".len(), false));
+    assert!(unknown["message"].as_str().unwrap().contains("did you mean one of `replayFailedWebhooks`"), "{unknown}");
+    assert_eq!(unknown["data"]["candidates"][0], "replayFailedWebhooks");
+    assert!(has(&diagnostics, "unknown-export", "`pauseReplays`"));
+
+    // The client registered watchers for the files that matter, and saw progress.
+    let registration = client
+        .server_requests
+        .iter()
+        .find(|request| request["method"] == "client/registerCapability")
+        .expect("watchers registered");
+    let watchers = &registration["params"]["registrations"][0]["registerOptions"]["watchers"];
+    assert!(watchers.as_array().unwrap().iter().any(|watcher| watcher["globPattern"] == "**/key.json"));
+    assert!(client.server_requests.iter().any(|request| request["method"] == "window/workDoneProgress/create"));
+    let progress: Vec<&Value> = client.notifications.iter().filter(|n| n["method"] == "$/progress").collect();
+    assert!(progress.iter().any(|p| p["params"]["value"]["kind"] == "begin"), "{progress:?}");
+    assert!(progress.iter().any(|p| p["params"]["value"]["kind"] == "end"), "{progress:?}");
+
+    // Adding the export on disk fixes the import, without reopening the runbook.
+    let handler = "node-keys/stripe-webhook-replay/src/handlers/replay.ts";
+    let mut source = workspace.read(handler);
+    source.push_str("\n/** Pauses replays. */\nexport function pauseReplays(): void {}\n");
+    workspace.write(handler, &source);
+    let index = "node-keys/stripe-webhook-replay/src/index.ts";
+    let entry = workspace.read(index).replace("countFailedWebhooks }", "countFailedWebhooks, pauseReplays }");
+    workspace.write(index, &entry);
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({ "changes": [ { "uri": workspace.uri(handler), "type": 2 }, { "uri": workspace.uri(index), "type": 2 } ] }),
+    );
+    let diagnostics = diagnostics_until(&mut client, &uri, |found| !has(found, "unknown-export", "`pauseReplays`"));
+    assert!(has(&diagnostics, "unknown-export", "`replayFailedWebhook`"), "{:?}", codes(&diagnostics));
+
+    // Deleting the KEY folder turns its references into unknown ones.
+    std::fs::remove_dir_all(workspace.path("node-keys/stripe-webhook-replay")).unwrap();
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({ "changes": [ { "uri": workspace.uri("node-keys/stripe-webhook-replay/key.json"), "type": 3 }, { "uri": workspace.uri(index), "type": 3 } ] }),
+    );
+    let diagnostics =
+        diagnostics_until(&mut client, &uri, |found| has(found, "unknown-key", "node-stripe-webhook-replay"));
+    assert!(has(&diagnostics, "unresolved-import", "stripe-webhook-replay"), "{:?}", codes(&diagnostics));
+    assert!(!has(&diagnostics, "unknown-export", ""), "{:?}", codes(&diagnostics));
+    assert!(client.shutdown().success());
+}
+
+#[test]
+fn the_server_watches_files_itself_when_the_client_cannot() {
+    let workspace = TempWorkspace::copy_of(&demo_dir());
+    let text = runbook_text();
+    workspace.write(RUNBOOK, &text);
+    let uri = workspace.uri(RUNBOOK);
+    let mut client = start(&workspace, false);
+    client.open(&uri, &text);
+    diagnostics_until(&mut client, &uri, |found| has(found, "unknown-export", "`pauseReplays`"));
+    assert!(!client.server_requests.iter().any(|request| request["method"] == "client/registerCapability"));
+
+    let index = "node-keys/stripe-webhook-replay/src/index.ts";
+    let mut entry = workspace.read(index);
+    entry.push_str("export function pauseReplays(): void {}\n");
+    workspace.write(index, &entry);
+    diagnostics_until(&mut client, &uri, |found| !has(found, "unknown-export", "`pauseReplays`"));
+    assert!(client.shutdown().success());
+}
+
+#[test]
+fn bad_configuration_and_manifests_are_reported_on_their_files() {
+    let workspace = TempWorkspace::copy_of(&demo_dir());
+    workspace.write(
+        "runbook-ls.toml",
+        "runbooks = [\"runbooks/*.md\"]\n\n[rules]\nmissing-sideeffects = \"info\"\nmissing-safety = \"off\"\n",
+    );
+    workspace.write("node-keys/broken-key/key.json", "{ \"slug\": \"broken-key\", \"side_effects\": \"not a list\" }");
+    let mut client = start(&workspace, true);
+    let config = client.wait_for_notification("textDocument/publishDiagnostics", |params| {
+        params["uri"] == workspace.uri("runbook-ls.toml")
+    });
+    let diagnostic = &config["diagnostics"][0];
+    assert_eq!(diagnostic["code"], "invalid-config");
+    assert_eq!(
+        diagnostic["range"],
+        json!({ "start": { "line": 3, "character": 0 }, "end": { "line": 3, "character": 19 } })
+    );
+    assert!(diagnostic["message"].as_str().unwrap().contains("did you mean `missing-side-effects`"));
+
+    let manifest = client.wait_for_notification("textDocument/publishDiagnostics", |params| {
+        params["uri"] == workspace.uri("node-keys/broken-key/key.json")
+    });
+    let diagnostic = &manifest["diagnostics"][0];
+    assert_eq!(diagnostic["code"], "invalid-key-manifest");
+    assert_eq!(diagnostic["range"]["start"]["line"], 0);
+
+    // The rest of the configuration still applies: missing-safety is off.
+    let text = "### Action 1: Go\n\n**Precondition**: ok\n";
+    let uri = workspace.uri("runbooks/config.md");
+    client.open(&uri, text);
+    let diagnostics = diagnostics_until(&mut client, &uri, |_| true);
+    assert!(!codes(&diagnostics).contains(&"missing-safety".to_string()), "{:?}", codes(&diagnostics));
+    assert!(client.shutdown().success());
+}
+
+#[test]
+fn settings_from_the_client_override_the_file() {
+    let workspace = TempWorkspace::copy_of(&demo_dir());
+    let (mut client, _) = LspClient::start(ClientOptions {
+        root: Some(workspace.root.clone()),
+        initialization_options: json!({ "rules": { "missing-precondition": "off" } }),
+        ..ClientOptions::default()
+    });
+    client.configuration = json!({ "rules": { "missing-safety": "error" }, "trace": { "server": "off" } });
+    let text = "### Action 1: Go\n";
+    let uri = workspace.uri("runbooks/settings.md");
+    client.open(&uri, text);
+    let diagnostics = diagnostics_until(&mut client, &uri, |found| {
+        found.iter().any(|diagnostic| diagnostic["code"] == "missing-safety" && diagnostic["severity"] == 1)
+    });
+    assert!(!codes(&diagnostics).contains(&"missing-precondition".to_string()));
+
+    // A changed setting is pulled again.
+    client.configuration = json!({ "rules": { "missing-safety": "hint" } });
+    client.notify("workspace/didChangeConfiguration", json!({ "settings": {} }));
+    diagnostics_until(&mut client, &uri, |found| {
+        found.iter().any(|diagnostic| diagnostic["code"] == "missing-safety" && diagnostic["severity"] == 4)
+    });
+    assert!(client.shutdown().success());
+}
