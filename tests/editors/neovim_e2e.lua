@@ -133,7 +133,10 @@ elseif not attached then
   fail('attach', string.format('%s within %d ms', why, timeout))
 end
 ---@cast client vim.lsp.Client
-if vim.fs.normalize(client.root_dir or '') ~= workspace then
+local function real(path)
+  return vim.uv.fs_realpath(path) or path
+end
+if real(client.root_dir or '') ~= real(workspace) then
   fail('attach', string.format('root_dir is %s, expected the workspace %s (root_markers)', tostring(client.root_dir), workspace))
 end
 ok('attach', string.format('client %d attached, root %s, encoding %s', client.id, client.root_dir, client.offset_encoding))
