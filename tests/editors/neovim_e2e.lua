@@ -1,0 +1,364 @@
+-- End-to-end test of editors/neovim/lsp/runbook_ls.lua as shipped, against a built
+-- runbook-ls binary: attach, diagnostics, hover, completion, and diagnostics after an edit.
+--
+--   RUNBOOK_LS_BIN=target/debug/runbook-ls \
+--     nvim --clean --headless -l tests/editors/neovim_e2e.lua tests/editors/neovim-e2e.json
+--
+-- The JSON config names the workspace, the runbook and what to expect; see
+-- tests/editors/README.md. Every wait has a timeout. One line per step; the first failure
+-- exits with status 1, a timeout of the whole run with status 2.
+
+local script_dir = vim.fs.dirname(vim.fs.normalize(vim.fn.fnamemodify(debug.getinfo(1, 'S').source:sub(2), ':p')))
+local repo_root = vim.fs.normalize(script_dir .. '/../..')
+
+local passed = 0
+local client ---@type vim.lsp.Client?
+
+local function say(line)
+  io.stdout:write(line .. '\n')
+  io.stdout:flush()
+end
+
+local function finish(code)
+  if client and not client:is_stopped() then
+    client:stop()
+    vim.wait(2000, function()
+      return client:is_stopped()
+    end, 50)
+  end
+  say(string.format('%d passed, %d failed', passed, code == 0 and 0 or 1))
+  os.exit(code)
+end
+
+local function fail(step, message)
+  say(string.format('FAIL %s: %s', step, message))
+  finish(1)
+end
+
+local function ok(step, message)
+  passed = passed + 1
+  say(string.format('ok   %s: %s', step, message))
+end
+
+local function absolute(path, base)
+  if path:sub(1, 1) == '/' then
+    return vim.fs.normalize(path)
+  end
+  return vim.fs.normalize(base .. '/' .. path)
+end
+
+-- Config ---------------------------------------------------------------------------------
+
+local config_path = _G.arg[1] or (script_dir .. '/neovim-e2e.json')
+config_path = absolute(config_path, vim.fn.getcwd())
+local config_file = io.open(config_path, 'r')
+if not config_file then
+  fail('config', 'cannot read ' .. config_path)
+  return
+end
+local decoded, config = pcall(vim.json.decode, config_file:read('*a'), { luanil = { object = true, array = true } })
+config_file:close()
+if not decoded then
+  fail('config', config_path .. ' is not valid JSON: ' .. tostring(config))
+end
+local timeout = tonumber(vim.env.RUNBOOK_LS_TEST_TIMEOUT_MS) or config.timeout_ms or 20000
+local workspace = absolute(config.workspace, repo_root)
+local file = absolute(config.file, workspace)
+
+-- A watchdog for the whole run, on top of the per-step timeouts.
+local overall = (tonumber(vim.env.RUNBOOK_LS_TEST_TOTAL_MS) or timeout * 8)
+vim.defer_fn(function()
+  say(string.format('FAIL timeout: the whole run took more than %d ms', overall))
+  say(string.format('%d passed, 1 failed', passed))
+  os.exit(2)
+end, overall)
+
+-- Step: the server binary and the shipped config ------------------------------------------
+
+local bin = vim.env.RUNBOOK_LS_BIN
+if bin and bin ~= '' then
+  bin = absolute(bin, vim.fn.getcwd())
+  if vim.fn.executable(bin) ~= 1 then
+    fail('server', 'RUNBOOK_LS_BIN=' .. bin .. ' is not an executable file; build the server (cargo build) or fix the path')
+  end
+  if vim.fs.basename(bin) ~= 'runbook-ls' then
+    fail('server', 'RUNBOOK_LS_BIN must point at a file named runbook-ls (the shipped config runs `runbook-ls`), got ' .. bin)
+  end
+  vim.env.PATH = vim.fs.dirname(bin) .. ':' .. vim.env.PATH
+end
+local found = vim.fn.exepath('runbook-ls')
+if found == '' then
+  fail('server', 'runbook-ls is not on PATH: build it (cargo build) and set RUNBOOK_LS_BIN=/path/to/target/debug/runbook-ls')
+end
+ok('server', found)
+
+vim.opt.runtimepath:append(repo_root .. '/editors/neovim')
+vim.cmd('filetype on')
+-- Only test additions are merged on top of the shipped file, as a user's config would be:
+-- the settings under test, and a note of how the server process ended.
+local server_exit ---@type string?
+vim.lsp.config('runbook_ls', {
+  settings = config.settings,
+  on_exit = function(code, signal)
+    server_exit = string.format('exit code %d, signal %d', code, signal)
+  end,
+})
+vim.lsp.enable('runbook_ls')
+local shipped = vim.lsp.config.runbook_ls
+if not shipped or not shipped.cmd or shipped.cmd[1] ~= 'runbook-ls' then
+  fail('config', 'editors/neovim/lsp/runbook_ls.lua was not found on runtimepath or does not run `runbook-ls`')
+end
+ok('config', string.format('lsp/runbook_ls.lua loaded: cmd=%s filetypes=%s', shipped.cmd[1], table.concat(shipped.filetypes, ',')))
+
+-- Step: open the runbook and attach -----------------------------------------------------
+
+if vim.fn.filereadable(file) ~= 1 then
+  fail('open', 'no runbook at ' .. file .. ' (workspace ' .. workspace .. ', set "workspace"/"file" in ' .. config_path .. ')')
+end
+vim.cmd.edit(vim.fn.fnameescape(file))
+local buf = vim.api.nvim_get_current_buf()
+if vim.bo[buf].filetype ~= 'markdown' then
+  fail('open', 'filetype is "' .. vim.bo[buf].filetype .. '", expected markdown')
+end
+
+local attached = vim.wait(timeout, function()
+  local clients = vim.lsp.get_clients({ bufnr = buf, name = 'runbook_ls' })
+  client = clients[1]
+  return server_exit ~= nil or (client ~= nil and client.initialized == true)
+end, 50)
+if server_exit then
+  fail('attach', 'the server process ended (' .. server_exit .. ') before the tests ran; run `runbook-ls` by hand to see why')
+elseif not attached then
+  local why = client and 'the server never answered initialize' or 'no runbook_ls client attached (see :checkhealth vim.lsp)'
+  fail('attach', string.format('%s within %d ms', why, timeout))
+end
+---@cast client vim.lsp.Client
+local function real(path)
+  return vim.uv.fs_realpath(path) or path
+end
+if real(client.root_dir or '') ~= real(workspace) then
+  fail('attach', string.format('root_dir is %s, expected the workspace %s (root_markers)', tostring(client.root_dir), workspace))
+end
+ok('attach', string.format('client %d attached, root %s, encoding %s', client.id, client.root_dir, client.offset_encoding))
+
+-- Helpers over the buffer ---------------------------------------------------------------
+
+local function lines()
+  return vim.api.nvim_buf_get_lines(buf, 0, -1, false)
+end
+
+--- 0-based line of the `nth` line containing `text` (plain), at or after line `from`.
+local function line_of(text, nth, from)
+  local seen = 0
+  for index, line in ipairs(lines()) do
+    if index - 1 >= (from or 0) and line:find(text, 1, true) then
+      seen = seen + 1
+      if seen == (nth or 1) then
+        return index - 1
+      end
+    end
+  end
+  return nil
+end
+
+--- Resolves `{ line = n }` or `{ line_of = "text", nth?, after_line_of? }` to a 0-based line.
+local function resolve_line(spec, step)
+  if spec.line then
+    return spec.line
+  end
+  local from = 0
+  if spec.after_line_of then
+    from = line_of(spec.after_line_of) or fail(step, 'no line contains ' .. vim.inspect(spec.after_line_of))
+  end
+  local text = spec.line_of or spec.text
+  return line_of(text, spec.nth, from) or fail(step, 'no line contains ' .. vim.inspect(text))
+end
+
+--- Resolves a position spec to (0-based line, byte column): `{ line, character }` or
+--- `{ text = "...", offset = k, ... }` (k bytes after where `text` starts).
+local function resolve_position(spec, step)
+  if spec.line and spec.character then
+    return spec.line, spec.character
+  end
+  local line = resolve_line(spec, step)
+  local start = lines()[line + 1]:find(spec.text, 1, true)
+  return line, start - 1 + (spec.offset or 0)
+end
+
+--- Position params at (line, byte column) in the client's negotiated encoding.
+local function position_params(line, column)
+  vim.api.nvim_win_set_cursor(0, { line + 1, column })
+  return vim.lsp.util.make_position_params(0, client.offset_encoding)
+end
+
+local function request(step, method, params)
+  local response, err = client:request_sync(method, params, timeout, buf)
+  if not response then
+    fail(step, string.format('%s got no answer within %d ms (%s)', method, timeout, tostring(err)))
+  end
+  ---@cast response -nil
+  if response.err then
+    fail(step, string.format('%s failed: %s (code %s)', method, tostring(response.err.message), tostring(response.err.code)))
+  end
+  return response.result
+end
+
+local function describe(diagnostics)
+  local parts = {}
+  for _, d in ipairs(diagnostics) do
+    table.insert(parts, string.format('%s@%d', tostring(d.code), d.lnum))
+  end
+  table.sort(parts)
+  return #parts == 0 and '(none)' or table.concat(parts, ' ')
+end
+
+--- Expected diagnostics `{ code, line | line_of ... }` resolved against the buffer as it is now.
+local function resolve_expected(list, step)
+  local resolved = {}
+  for _, expected in ipairs(list or {}) do
+    table.insert(resolved, { code = expected.code, lnum = resolve_line(expected, step) })
+  end
+  return resolved
+end
+
+local function has(diagnostics, expected)
+  for _, d in ipairs(diagnostics) do
+    if d.code == expected.code and d.lnum == expected.lnum then
+      return true
+    end
+  end
+  return false
+end
+
+--- Waits until every `present` diagnostic is published and no `absent` one is.
+local function wait_for_diagnostics(step, present, absent)
+  local current = {}
+  local settled = vim.wait(timeout, function()
+    current = vim.diagnostic.get(buf)
+    for _, expected in ipairs(present) do
+      if not has(current, expected) then
+        return false
+      end
+    end
+    for _, unexpected in ipairs(absent) do
+      if has(current, unexpected) then
+        return false
+      end
+    end
+    return true
+  end, 50)
+  if not settled then
+    fail(step, string.format('after %d ms expected %s%s, have %s', timeout, describe(present),
+      #absent > 0 and (' and not ' .. describe(absent)) or '', describe(current)))
+  end
+  return current
+end
+
+--- Flattens hover contents (MarkupContent, MarkedString or a list of them) to text.
+local function hover_text(contents)
+  if type(contents) == 'string' then
+    return contents
+  end
+  if type(contents) ~= 'table' then
+    return ''
+  end
+  if contents.value then
+    return contents.value
+  end
+  local parts = {}
+  for _, part in ipairs(contents) do
+    table.insert(parts, hover_text(part))
+  end
+  return table.concat(parts, '\n')
+end
+
+-- Step: diagnostics ---------------------------------------------------------------------
+
+local baseline_expected = resolve_expected(config.diagnostics and config.diagnostics.expect, 'diagnostics')
+if #baseline_expected == 0 then
+  fail('diagnostics', 'the config lists no expected diagnostics ("diagnostics": {"expect": [...]})')
+end
+local baseline = wait_for_diagnostics('diagnostics', baseline_expected, {})
+ok('diagnostics', string.format('%d published, found %s', #baseline, describe(baseline_expected)))
+
+-- Step: hover ---------------------------------------------------------------------------
+
+if config.hover then
+  local line, column = resolve_position(config.hover.at, 'hover')
+  local result = request('hover', 'textDocument/hover', position_params(line, column))
+  local text = result and hover_text(result.contents) or ''
+  for _, wanted in ipairs(config.hover.expect_contains or {}) do
+    if not text:lower():find(wanted:lower(), 1, true) then
+      fail('hover', string.format('at %d:%d, no %q in %s', line, column, wanted, text == '' and '(empty hover)' or vim.inspect(text)))
+    end
+  end
+  ok('hover', string.format('at %d:%d contains %s', line, column, table.concat(config.hover.expect_contains or {}, ', ')))
+end
+
+-- Step: completion ----------------------------------------------------------------------
+
+if config.completion then
+  local spec = config.completion
+  local inserted_line
+  local line, column
+  if spec.insert then
+    -- Types a new line (the text's `$0` marks the cursor), as a user about to complete would.
+    local anchor = resolve_line({ line_of = spec.insert.after_line_of, nth = spec.insert.nth }, 'completion')
+    local text = spec.insert.text
+    local marker = text:find('$0', 1, true)
+    if not marker then
+      fail('completion', 'insert.text needs a $0 cursor marker')
+    end
+    inserted_line = anchor + 1
+    vim.api.nvim_buf_set_lines(buf, inserted_line, inserted_line, false, { text:sub(1, marker - 1) .. text:sub(marker + 2) })
+    line, column = inserted_line, marker - 1
+  else
+    line, column = resolve_position(spec.at, 'completion')
+  end
+  local result = request('completion', 'textDocument/completion', position_params(line, column))
+  local items = result and (result.items or result) or {}
+  local labels = {}
+  for _, item in ipairs(items) do
+    table.insert(labels, item.label)
+  end
+  if inserted_line then
+    vim.api.nvim_buf_set_lines(buf, inserted_line, inserted_line + 1, false, {})
+  end
+  local shown = #labels == 0 and '(no items)' or table.concat(vim.list_slice(labels, 1, 10), ' ')
+  if spec.expect_prefix then
+    local any = vim.iter(labels):any(function(label)
+      return vim.startswith(label, spec.expect_prefix)
+    end)
+    if not any then
+      fail('completion', string.format('at %d:%d no item starts with %q; got %s', line, column, spec.expect_prefix, shown))
+    end
+  end
+  for _, wanted in ipairs(spec.expect_labels or {}) do
+    if not vim.list_contains(labels, wanted) then
+      fail('completion', string.format('at %d:%d no item %q; got %s', line, column, wanted, shown))
+    end
+  end
+  ok('completion', string.format('at %d:%d %d items, e.g. %s', line, column, #labels, labels[1] or ''))
+end
+
+-- Step: edit, then diagnostics change ----------------------------------------------------
+
+if config.edit then
+  local spec = config.edit
+  local appear = resolve_expected(spec.expect, 'edit')
+  for _, expected in ipairs(appear) do
+    if has(baseline, expected) then
+      fail('edit', string.format('%s@%d was already published before the edit; expect one the edit introduces', expected.code, expected.lnum))
+    end
+  end
+  local target = resolve_line({ line_of = spec.delete_line_of, nth = spec.nth, after_line_of = spec.after_line_of }, 'edit')
+  local deleted = lines()[target + 1]
+  vim.api.nvim_buf_set_lines(buf, target, target + 1, false, {})
+  -- Expectations name lines by their text, so they are resolved in the edited buffer.
+  appear = resolve_expected(spec.expect, 'edit')
+  local disappear = resolve_expected(spec.expect_absent, 'edit')
+  local after = wait_for_diagnostics('edit', appear, disappear)
+  ok('edit', string.format('deleted line %d %q; now %s', target, deleted, describe(after)))
+end
+
+finish(0)
