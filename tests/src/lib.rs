@@ -73,6 +73,8 @@ pub struct ClientOptions {
     /// Whether the client can register file watchers dynamically.
     pub watch_files: bool,
     pub work_done_progress: bool,
+    /// Whether the client answers `workspace/configuration` (Helix does not).
+    pub workspace_configuration: bool,
 }
 
 impl Default for ClientOptions {
@@ -83,6 +85,7 @@ impl Default for ClientOptions {
             initialization_options: Value::Null,
             watch_files: true,
             work_done_progress: true,
+            workspace_configuration: true,
         }
     }
 }
@@ -149,7 +152,7 @@ impl LspClient {
                     "general": { "positionEncodings": options.position_encodings },
                     "window": { "workDoneProgress": options.work_done_progress },
                     "workspace": {
-                        "configuration": true,
+                        "configuration": options.workspace_configuration,
                         "didChangeWatchedFiles": { "dynamicRegistration": options.watch_files },
                     },
                     "textDocument": {

@@ -203,3 +203,45 @@ fn settings_from_the_client_override_the_file() {
     });
     assert!(client.shutdown().success());
 }
+
+#[test]
+fn a_changed_configuration_file_is_read_again() {
+    let workspace = TempWorkspace::copy_of(&demo_dir());
+    let mut client = start(&workspace, true);
+    let text = "### Action 1: Go\n\n**Precondition**: ok\n";
+    let uri = workspace.uri("runbooks/toml.md");
+    client.open(&uri, text);
+    diagnostics_until(&mut client, &uri, |found| has(found, "missing-safety", ""));
+
+    let mut toml = workspace.read("runbook-ls.toml");
+    toml.push_str("missing-safety = \"off\"\n");
+    workspace.write("runbook-ls.toml", &toml);
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({ "changes": [ { "uri": workspace.uri("runbook-ls.toml"), "type": 2 } ] }),
+    );
+    diagnostics_until(&mut client, &uri, |found| !has(found, "missing-safety", ""));
+    assert!(client.shutdown().success());
+}
+
+#[test]
+fn clients_without_workspace_configuration_push_their_settings() {
+    let workspace = TempWorkspace::copy_of(&demo_dir());
+    // Helix sends its `config` flat, both at initialize and on change.
+    let (mut client, _) = LspClient::start(ClientOptions {
+        root: Some(workspace.root.clone()),
+        workspace_configuration: false,
+        initialization_options: json!({ "rules": { "missing-safety": "info" } }),
+        ..ClientOptions::default()
+    });
+    let text = "### Action 1: Go\n\n**Precondition**: ok\n";
+    let uri = workspace.uri("runbooks/helix.md");
+    client.open(&uri, text);
+    diagnostics_until(&mut client, &uri, |found| {
+        found.iter().any(|diagnostic| diagnostic["code"] == "missing-safety" && diagnostic["severity"] == 3)
+    });
+    client.notify("workspace/didChangeConfiguration", json!({ "settings": { "rules": { "missing-safety": "off" } } }));
+    diagnostics_until(&mut client, &uri, |found| !has(found, "missing-safety", ""));
+    assert!(!client.server_requests.iter().any(|request| request["method"] == "workspace/configuration"));
+    assert!(client.shutdown().success());
+}

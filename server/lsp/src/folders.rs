@@ -58,9 +58,11 @@ pub async fn add(session: Arc<Session>, roots: Vec<PathBuf>) {
     }
 }
 
-async fn pull_client_layer(session: &Session, root: &Path) -> ConfigLayer {
+/// The client's settings for a folder: asked for when the client answers
+/// `workspace/configuration`, else the last ones it pushed.
+async fn client_layer(session: &Session, root: &Path, folder: &Folder) -> ConfigLayer {
     if !session.support().configuration {
-        return ConfigLayer::default();
+        return folder.client_layer.clone();
     }
     let item = ConfigurationItem { scope_uri: Uri::from_file_path(root), section: Some("runbook-ls".to_string()) };
     match session.client.configuration(vec![item]).await {
@@ -77,7 +79,7 @@ async fn pull_client_layer(session: &Session, root: &Path) -> ConfigLayer {
     }
 }
 
-async fn show_client_problems(session: &Session, problems: &[config::ConfigProblem], source: &str) {
+pub async fn show_client_problems(session: &Session, problems: &[config::ConfigProblem], source: &str) {
     for problem in problems {
         let message = format!("runbook-ls: {source}: {}", problem.message);
         session.client.show_message(MessageType::WARNING, message).await;
@@ -88,7 +90,7 @@ async fn show_client_problems(session: &Session, problems: &[config::ConfigProbl
 /// key roots changed, which needs a new index.
 pub async fn reload_config(session: &Arc<Session>, root: &Path) -> bool {
     let Some(folder) = session.folder(root) else { return false };
-    let client_layer = pull_client_layer(session, root).await;
+    let client_layer = client_layer(session, root, &folder).await;
     let file = ConfigFile::read(&*folder.state.fs, root.join(CONFIG_FILE));
     let init_layer = session.support().init_layer;
     let (ide_config, _) = config::resolve(&[&file.layer, &init_layer, &client_layer]);

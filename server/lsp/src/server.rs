@@ -152,9 +152,18 @@ impl LanguageServer for Backend {
         tokio::spawn(folders::start(self.session.clone()));
     }
 
-    async fn did_change_configuration(&self, _: DidChangeConfigurationParams) {
-        // The params are client-specific; pull the section instead.
+    async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
+        // Clients that answer `workspace/configuration` are asked again (their
+        // pushed payloads differ from client to client); the others (Helix)
+        // push the settings themselves, nested under `runbook-ls` or flat.
         let session = self.session.clone();
+        if !session.support().configuration {
+            let (layer, problems) = ConfigLayer::from_json(&params.settings);
+            folders::show_client_problems(&session, &problems, "the editor's runbook-ls settings").await;
+            for root in session.folder_roots() {
+                session.update_folder(&root, |folder| folder.client_layer = layer.clone());
+            }
+        }
         tokio::spawn(async move {
             for root in session.folder_roots() {
                 if folders::reload_config(&session, &root).await {
