@@ -80,3 +80,77 @@ fn exit_codes_and_bad_arguments() {
     assert_eq!(check(&["--format", "xml"], &demo).status.code(), Some(2));
     assert_eq!(check(&["--config", "nope.toml"], &demo).status.code(), Some(2));
 }
+
+fn stdout(args: &[&str], cwd: &Path) -> String {
+    let output = check(args, cwd);
+    assert!(matches!(output.status.code(), Some(0 | 1)), "{output:?}");
+    String::from_utf8(output.stdout).expect("UTF-8 output")
+}
+
+#[test]
+fn text_output_on_the_demo() {
+    let demo = workspace_dir().join("tests/fixtures/demo");
+    expect_test::expect_file!["snapshots/demo.txt"].assert_eq(&stdout(&[], &demo));
+}
+
+#[test]
+fn json_output_on_the_demo() {
+    let demo = workspace_dir().join("tests/fixtures/demo");
+    expect_test::expect_file!["snapshots/demo.json"].assert_eq(&stdout(&["--format", "json"], &demo));
+}
+
+#[test]
+fn sarif_output_on_the_demo_is_valid_sarif() {
+    let demo = workspace_dir().join("tests/fixtures/demo");
+    let sarif = stdout(&["--format", "sarif"], &demo);
+    let value: Value = serde_json::from_str(&sarif).unwrap();
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(workspace_dir().join("tests/fixtures/sarif/sarif-2.1.0.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("the SARIF schema compiles");
+    let errors: Vec<String> =
+        validator.iter_errors(&value).map(|error| format!("{} at {}", error, error.instance_path())).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert_eq!(value["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap().len(), 19);
+    // The workspace root is machine-specific; the rest is a snapshot.
+    let root_uri = value["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"].as_str().unwrap().to_string();
+    assert!(root_uri.starts_with("file:///") && root_uri.ends_with("/tests/fixtures/demo/"), "{root_uri}");
+    expect_test::expect_file!["snapshots/demo.sarif"].assert_eq(&sarif.replace(&root_uri, "file:///WORKSPACE/"));
+}
+
+#[test]
+fn configured_levels_and_suppressions() {
+    let overrides = workspace_dir().join("tests/fixtures/overrides");
+    expect_test::expect![[r#"
+        node-keys/broken/key.json:3:19: error[invalid-key-manifest] `side_effects` must be a list of strings, found a string (write ["deletes everything"])
+        runbook-ls.toml:8:1: warning[invalid-config] unknown rule `hidden-executon` (did you mean `hidden-execution`?)
+        runbooks/overrides.md:3:5: error[missing-precondition] Action 1 has no **Preconditions** field: say what must be true before it runs
+        runbooks/overrides.md:3:5: hint[missing-rollback] Action 1 has no **Rollback** field, but it is REVERSIBLE: say how to undo it
+        runbooks/overrides.md:12:5: warning[missing-side-effects] Action 3 runs a KEY but has no **Side Effects** field: say what the KEY changes
+        runbooks/overrides.md:12:5: info[missing-manual-alternative] Action 3 executes a KEY but has no **Manual Alternative** for when the automation fails
+        runbooks/overrides.md:20:16: error[unknown-export] KEY `node-noop` does not export `nope`: did you mean `noop`?
+        runbooks/overrides.md:26:13: error[unknown-key] no KEY is named `node-n0pe`
+    "#]]
+    .assert_eq(&stdout(&[], &overrides));
+    // Another configuration file replaces runbook-ls.toml.
+    let config = std::env::temp_dir().join(format!("runbook-ls-cli-{}.toml", std::process::id()));
+    std::fs::write(&config, "[rules]\nunknown-key = \"off\"\nunknown-export = \"warning\"\nmissing-side-effects = \"off\"\nmissing-manual-alternative = \"off\"\nmissing-rollback = \"off\"\nmissing-precondition = \"off\"\nmissing-safety = \"off\"\ninvalid-key-manifest = \"off\"\n").unwrap();
+    let output = check(&["--config", config.to_str().unwrap()], &overrides);
+    let _ = std::fs::remove_file(&config);
+    assert_eq!(output.status.code(), Some(0), "only a warning is left: {output:?}");
+    expect_test::expect![[r#"
+        node-keys/broken/key.json:3:19: hint[invalid-key-manifest] `side_effects` must be a list of strings, found a string (write ["deletes everything"])
+        runbooks/overrides.md:20:16: warning[unknown-export] KEY `node-noop` does not export `nope`: did you mean `noop`?
+    "#]]
+    .assert_eq(&String::from_utf8(output.stdout).unwrap());
+}
+
+/// The corpus findings, read by a person: see the note at the top of the snapshot.
+#[test]
+fn corpus_snapshot() {
+    let corpus = workspace_dir().join("tests/corpus/keys-repo");
+    let output = check(&[], &corpus);
+    assert_eq!(output.status.code(), Some(1), "the corpus has errors: {output:?}");
+    expect_test::expect_file!["snapshots/corpus.txt"].assert_eq(&String::from_utf8(output.stdout).unwrap());
+}

@@ -38,7 +38,7 @@ pub enum Format {
 }
 
 /// One finding, positioned for people: 1-based lines, columns in characters.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Finding {
     /// As the user would open it: relative to the current directory when under it.
     pub display_path: String,
@@ -134,16 +134,12 @@ pub fn check(args: &CheckArgs) -> Result<Vec<Finding>, String> {
             findings.extend(file_findings?);
         }
     }
-    findings.sort_by(|a, b| {
-        (&a.display_path, a.line, a.column, a.code, &a.message).cmp(&(
-            &b.display_path,
-            b.line,
-            b.column,
-            b.code,
-            &b.message,
-        ))
-    });
-    findings.dedup();
+    // Stable: findings at one place keep the order the rules gave them.
+    findings
+        .sort_by(|a, b| (&a.display_path, a.line, a.column, a.code).cmp(&(&b.display_path, b.line, b.column, b.code)));
+    // The same file reached through two of the given paths is reported once.
+    let mut seen = std::collections::HashSet::new();
+    findings.retain(|finding| seen.insert(finding.clone()));
     Ok(findings)
 }
 

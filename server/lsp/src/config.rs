@@ -393,3 +393,92 @@ unknown-key = 3
         assert_eq!(roots, KeyRoot::defaults());
     }
 }
+
+/// One source of truth for the settings: the keys read here, the keys the VS
+/// Code extension contributes and the keys the README documents must agree.
+#[cfg(test)]
+mod single_source {
+    use std::path::PathBuf;
+
+    use runbook_ide::{DEFAULT_RUNBOOK_GLOBS, DiagnosticCode};
+    use serde_json::Value;
+
+    use super::KEYS;
+
+    fn repository() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+    }
+
+    fn read(path: &str) -> String {
+        std::fs::read_to_string(repository().join(path)).unwrap_or_else(|error| panic!("{path}: {error}"))
+    }
+
+    /// Checks (or, with `UPDATE_EXPECT=1`, rewrites) the generated part of the README between markers.
+    fn check_generated(marker: &str, generated: &str) {
+        let path = repository().join("README.md");
+        let readme = std::fs::read_to_string(&path).unwrap();
+        let start_marker = format!("<!-- {marker}:start -->\n");
+        let end_marker = format!("<!-- {marker}:end -->");
+        let start = readme.find(&start_marker).expect("the start marker is in the README") + start_marker.len();
+        let end = readme.find(&end_marker).expect("the end marker is in the README");
+        if readme[start..end] == *generated {
+            return;
+        }
+        if std::env::var_os("UPDATE_EXPECT").is_some() {
+            let updated = format!("{}{generated}{}", &readme[..start], &readme[end..]);
+            std::fs::write(&path, updated).unwrap();
+            return;
+        }
+        panic!("README.md section `{marker}` is out of date; run `UPDATE_EXPECT=1 cargo test -p runbook-ls`");
+    }
+
+    #[test]
+    fn vscode_settings_match_the_config_keys() {
+        let package: Value = serde_json::from_str(&read("editors/vscode/package.json")).unwrap();
+        let properties = package["contributes"]["configuration"]["properties"].as_object().unwrap();
+        let mut contributed: Vec<&str> = properties
+            .keys()
+            .filter_map(|key| key.strip_prefix("runbook-ls."))
+            .filter(|key| !["server.path", "trace.server"].contains(key))
+            .collect();
+        contributed.sort();
+        let mut known: Vec<&str> = KEYS.iter().map(|(key, _)| *key).collect();
+        known.sort();
+        assert_eq!(contributed, known, "contributes.configuration and config::KEYS disagree");
+
+        let rules = properties["runbook-ls.rules"]["properties"].as_object().unwrap();
+        let mut rule_keys: Vec<&str> = rules.keys().map(String::as_str).collect();
+        rule_keys.sort();
+        let mut codes: Vec<&str> = DiagnosticCode::ALL.iter().map(|code| code.as_str()).collect();
+        codes.sort();
+        assert_eq!(rule_keys, codes, "runbook-ls.rules must list every diagnostic code");
+        for (code, schema) in rules {
+            assert_eq!(schema["enum"], serde_json::json!(["error", "warning", "info", "hint", "off"]), "{code}");
+        }
+        let defaults: Vec<&str> =
+            properties["runbook-ls.runbooks"]["default"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+        assert_eq!(defaults, DEFAULT_RUNBOOK_GLOBS);
+        let mut root_fields: Vec<&str> = properties["runbook-ls.key-roots"]["items"]["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        root_fields.sort();
+        assert_eq!(root_fields, ["import", "path", "prefix"]);
+    }
+
+    #[test]
+    fn readme_documents_the_config_keys() {
+        let mut table = String::from("| key | what it is |\n|---|---|\n");
+        for (key, what) in KEYS {
+            table.push_str(&format!("| `{key}` | {what} |\n"));
+        }
+        check_generated("config-keys", &table);
+    }
+
+    #[test]
+    fn readme_documents_every_rule() {
+        check_generated("rules", &runbook_ide::rules_reference_markdown());
+    }
+}

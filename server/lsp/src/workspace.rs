@@ -103,8 +103,11 @@ impl WorkspaceState {
         client_layers: &[&ConfigLayer],
     ) -> (WorkspaceState, ConfigFile) {
         let mut workspace = WorkspaceState::new(root);
-        let path = config_file.unwrap_or_else(|| workspace.root.join(CONFIG_FILE));
-        let file = ConfigFile::read(&*workspace.fs, path);
+        let file = match config_file {
+            // A file named on the command line is the user's choice, wherever it is.
+            Some(path) => ConfigFile::read(&RealFs::new([path.parent().unwrap_or(&path).to_path_buf()]), path),
+            None => ConfigFile::read(&*workspace.fs, workspace.root.join(CONFIG_FILE)),
+        };
         let mut layers = vec![&file.layer];
         layers.extend_from_slice(client_layers);
         let (ide_config, _) = config::resolve(&layers);

@@ -64,13 +64,13 @@ fn check_import(import: &Import, catalog: &KeyCatalog, found: &mut Vec<Diagnosti
             let folder_name = &import.specifier[folder.clone()];
             let root_path = &catalog.roots()[root].path;
             let prefix = &import.specifier[..folder.start];
+            let root_prefix = &catalog.roots()[root].prefix;
             let candidates: Vec<String> = catalog
-                .keys()
+                .closest_slugs(&format!("{root_prefix}-{folder_name}"), N_CANDIDATES)
+                .into_iter()
+                .filter_map(|slug| catalog.key(slug))
                 .filter(|key| key.root == root)
-                .map(|key| (key.folder.as_str(), key))
-                .filter(|(folder, _)| strsim::normalized_damerau_levenshtein(folder, folder_name) >= 0.6)
-                .map(|(folder, _)| format!("{prefix}{folder}/src"))
-                .take(N_CANDIDATES)
+                .map(|key| format!("{prefix}{}/src", key.folder))
                 .collect();
             let hint = match candidates.first() {
                 Some(best) => format!(": did you mean `{best}`?"),

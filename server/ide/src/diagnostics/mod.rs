@@ -3,6 +3,10 @@
 
 mod actions;
 mod keys;
+mod pack;
+mod structure;
+
+pub use structure::{CANONICAL_SECTIONS, canonical_section};
 
 use std::path::Path;
 
@@ -32,7 +36,14 @@ pub struct File<'a> {
 /// Every finding of `file`, suppressions and levels applied, sorted by range.
 pub fn diagnostics(file: &File<'_>, workspace: &Workspace<'_>) -> Vec<Diagnostic> {
     let mut found = Vec::new();
+    let runbook = file.parse.runbook();
     actions::check(file, workspace.config, &mut found);
+    let relative = file.path.strip_prefix(workspace.root).unwrap_or(file.path);
+    let relative = relative.components().map(|part| part.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+    if workspace.config.is_runbook(&relative) {
+        structure::check(runbook, &mut found);
+    }
+    pack::check(file.path, runbook, workspace.fs, &mut found);
     if let Some(catalog) = workspace.catalog {
         keys::check(file, workspace, catalog, &mut found);
     }
