@@ -65,10 +65,10 @@ pub(super) fn check(runbook: &Runbook, found: &mut Vec<Diagnostic>) {
     // Each canonical section once, at its first heading, in document order.
     let mut present: Vec<(usize, &Heading)> = Vec::new();
     for heading in runbook.headings.iter().filter(|heading| heading.level == level) {
-        if let Some(index) = canonical_section(&heading.text) {
-            if !present.iter().any(|(seen, _)| *seen == index) {
-                present.push((index, heading));
-            }
+        if let Some(index) = canonical_section(&heading.text)
+            && !present.iter().any(|(seen, _)| *seen == index)
+        {
+            present.push((index, heading));
         }
     }
     let anchor = runbook.headings.first().map_or(TextRange::empty(0), |heading| heading.text_range);
