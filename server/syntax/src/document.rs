@@ -7,16 +7,19 @@ use std::sync::{Arc, OnceLock};
 
 use ropey::Rope;
 use tree_sitter::{InputEdit, Point};
-use tree_sitter_md::MarkdownTree;
+use crate::markdown::MarkdownTrees as MarkdownTree;
 
+use crate::chunks::{self, Chunk};
+use crate::lower::{Facts, assemble};
 use crate::markdown;
 use crate::{LineIndex, Runbook, TextRange};
 
-/// One parsed version of a document.
+/// One parsed version of a document: its chunks (see `chunks`), each with
+/// its own block and inline trees, and the model of the whole text.
 #[derive(Debug)]
 pub struct Parse {
     text: Arc<str>,
-    tree: MarkdownTree,
+    chunks: Vec<Chunk>,
     runbook: Runbook,
     line_index: OnceLock<LineIndex>,
 }
@@ -24,13 +27,24 @@ pub struct Parse {
 impl Parse {
     /// Parses a whole text from scratch.
     pub fn new(text: &str) -> Parse {
-        Parse::with_old_tree(Arc::from(text), None)
+        Parse::from_chunks(Arc::from(text), None)
     }
 
-    fn with_old_tree(text: Arc<str>, old_tree: Option<&MarkdownTree>) -> Parse {
-        let tree = markdown::parse(&text, old_tree);
-        let runbook = markdown::lower(&text, &tree);
-        Parse { text, tree, runbook, line_index: OnceLock::new() }
+    /// The reference the chunked parse must equal: one tree-sitter-md parse of
+    /// the whole text, lowered in one go. Used by tests and benchmarks.
+    pub fn whole_document(text: &str) -> Runbook {
+        let tree = markdown::parse(text, None);
+        markdown::lower(text, &tree)
+    }
+
+    fn from_chunks(text: Arc<str>, previous: Option<chunks::Previous<'_>>) -> Parse {
+        let chunks = chunks::parse(&text, previous);
+        let mut facts = Facts::default();
+        for chunk in &chunks {
+            facts.append_shifted(&chunk.parsed.facts, chunk.start);
+        }
+        let runbook = assemble(&text, facts);
+        Parse { text, chunks, runbook, line_index: OnceLock::new() }
     }
 
     pub fn text(&self) -> &str {
@@ -41,8 +55,9 @@ impl Parse {
         &self.runbook
     }
 
-    pub fn tree(&self) -> &MarkdownTree {
-        &self.tree
+    /// The syntax trees of the chunks, with the offset each chunk starts at.
+    pub fn trees(&self) -> impl Iterator<Item = (usize, &MarkdownTree)> {
+        self.chunks.iter().map(|chunk| (chunk.start, &chunk.parsed.tree))
     }
 
     pub fn line_index(&self) -> &LineIndex {
@@ -132,17 +147,12 @@ impl Document {
             .parse
             .get_or_init(|| {
                 let text: Arc<str> = Arc::from(self.rope.to_string());
-                let parse = match &self.syntax.base {
-                    Some((base, edits)) => {
-                        let mut old_tree = base.tree.clone();
-                        for edit in edits {
-                            old_tree.edit(edit);
-                        }
-                        Parse::with_old_tree(text, Some(&old_tree))
-                    }
-                    None => Parse::with_old_tree(text, None),
-                };
-                Arc::new(parse)
+                let previous = self.syntax.base.as_ref().map(|(base, edits)| chunks::Previous {
+                    text: &base.text,
+                    chunks: &base.chunks,
+                    edits,
+                });
+                Arc::new(Parse::from_chunks(text, previous))
             })
             .clone()
     }

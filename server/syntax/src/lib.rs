@@ -1,6 +1,7 @@
 //! Parsing of runbooks (markdown, and TypeScript inside code blocks) into the
 //! runbook model. No IO and no LSP: everything here speaks byte offsets.
 
+mod chunks;
 mod document;
 pub mod fixture;
 mod line_index;

@@ -6,7 +6,7 @@
 //! computed, cached and shifted independently of the rest of the document.
 
 use tree_sitter::Node;
-use tree_sitter_md::MarkdownTree;
+use crate::markdown::MarkdownTrees as MarkdownTree;
 
 use crate::model::*;
 use crate::typescript::{self, Dialect};
@@ -23,6 +23,7 @@ pub struct Facts {
     calls: Vec<Call>,
     thematic_breaks: Vec<usize>,
     suppressions: Vec<Suppression>,
+    ends_open: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,8 +58,122 @@ impl Facts {
         let mut facts = Facts::default();
         let mut collector = Collector { text, tree, facts: &mut facts };
         collector.block(tree.block_tree().root_node(), usize::MAX);
+        facts.ends_open = ends_open(text, tree);
         facts
     }
+
+    /// Whether the text ends inside a construct that a later line could still
+    /// continue (an unclosed code fence, an unterminated HTML comment or
+    /// `<pre>`-like block), so that it cannot be parsed apart from what follows.
+    pub fn ends_open(&self) -> bool {
+        self.ends_open
+    }
+
+    /// Appends the facts of the next piece of the document, which starts
+    /// `offset` bytes into it.
+    pub fn append_shifted(&mut self, other: &Facts, offset: usize) {
+        let n_code_blocks = self.code_blocks.len();
+        let n_imports = self.imports.len();
+        self.headings.extend(other.headings.iter().map(|heading| Heading {
+            range: heading.range.shifted(offset),
+            text_range: heading.text_range.shifted(offset),
+            ..heading.clone()
+        }));
+        self.fields.extend(other.fields.iter().map(|field| RawField {
+            label_range: field.label_range.shifted(offset),
+            block_start: field.block_start + offset,
+            start: field.start + offset,
+            value_start: field.value_start + offset,
+            colon_end: field.colon_end + offset,
+            container_end: field.container_end.saturating_add(offset),
+            ..field.clone()
+        }));
+        self.code_spans.extend(other.code_spans.iter().map(|span| CodeSpan {
+            content_range: span.content_range.shifted(offset),
+            span_range: span.span_range.shifted(offset),
+            ..span.clone()
+        }));
+        self.code_blocks.extend(other.code_blocks.iter().map(|block| CodeBlock {
+            range: block.range.shifted(offset),
+            content_range: block.content_range.shifted(offset),
+            ..block.clone()
+        }));
+        self.imports.extend(other.imports.iter().map(|import| Import {
+            code_block: import.code_block + n_code_blocks,
+            range: import.range.shifted(offset),
+            specifier_range: import.specifier_range.shifted(offset),
+            braces_range: import.braces_range.map(|range| range.shifted(offset)),
+            names: import
+                .names
+                .iter()
+                .map(|name| ImportedName { name_range: name.name_range.shifted(offset), ..name.clone() })
+                .collect(),
+            ..import.clone()
+        }));
+        self.calls.extend(other.calls.iter().map(|call| Call {
+            code_block: call.code_block + n_code_blocks,
+            import: call.import + n_imports,
+            range: call.range.shifted(offset),
+            ..call.clone()
+        }));
+        self.thematic_breaks.extend(other.thematic_breaks.iter().map(|start| start + offset));
+        self.suppressions.extend(other.suppressions.iter().map(|suppression| Suppression {
+            range: suppression.range.shifted(offset),
+            ..suppression.clone()
+        }));
+        self.ends_open = other.ends_open;
+    }
+}
+
+/// Whether the last block of a parsed text is a fence or an HTML block that
+/// its text does not close.
+fn ends_open(text: &str, tree: &MarkdownTree) -> bool {
+    let mut node = tree.block_tree().root_node();
+    // The last block, however deep (a fence inside a list item inside a section).
+    loop {
+        let Some(last) = node.named_child(node.named_child_count().saturating_sub(1) as u32) else { break };
+        match last.kind() {
+            "fenced_code_block" => {
+                let mut cursor = last.walk();
+                let n_delimiters =
+                    last.named_children(&mut cursor).filter(|child| child.kind() == "fenced_code_block_delimiter").count();
+                return n_delimiters < 2;
+            }
+            "html_block" => return html_block_is_open(&text[last.byte_range()]),
+            _ => node = last,
+        }
+    }
+    false
+}
+
+/// Whether an HTML block of the kinds that run past blank lines (CommonMark
+/// types 1 to 5: `<!--`, `<?`, `<!X`, `<![CDATA[`, `<pre>`-like) lacks its end.
+pub(crate) fn html_block_is_open(block: &str) -> bool {
+    html_block_end(block.trim_start()).is_some_and(|end| !block.to_ascii_lowercase().contains(end))
+}
+
+/// The end marker of an HTML block that starts `line`, for the kinds that run
+/// past blank lines; `None` for other lines.
+pub(crate) fn html_block_end(line: &str) -> Option<&'static str> {
+    let lower = line.get(..10.min(line.len()))?.to_ascii_lowercase();
+    if lower.starts_with("<!--") {
+        return Some("-->");
+    }
+    if lower.starts_with("<![cdata[") {
+        return Some("]]>");
+    }
+    if lower.starts_with("<?") {
+        return Some("?>");
+    }
+    if lower.starts_with("<!") && lower[2..].starts_with(|c: char| c.is_ascii_alphabetic()) {
+        return Some(">");
+    }
+    for (tag, end) in [("<script", "</script>"), ("<pre", "</pre>"), ("<style", "</style>"), ("<textarea", "</textarea>")] {
+        if lower.starts_with(tag) && lower[tag.len()..].chars().next().is_none_or(|c| c == '>' || c.is_whitespace()) {
+            return Some(end);
+        }
+    }
+    None
 }
 
 struct Collector<'a> {
@@ -409,8 +524,9 @@ fn strip_closing_hashes(text: &str, range: TextRange) -> TextRange {
 
 /// Joins the facts of a whole document into its model.
 pub fn assemble(text: &str, facts: Facts) -> Runbook {
-    let Facts { headings, fields: raw_fields, code_spans, code_blocks, imports, calls, thematic_breaks, suppressions } =
-        facts;
+    let Facts {
+        headings, fields: raw_fields, code_spans, code_blocks, imports, calls, thematic_breaks, suppressions, ..
+    } = facts;
     let mut runbook = Runbook { code_blocks, imports, calls, suppressions, ..Runbook::default() };
 
     // Sections, Actions and Steps.
@@ -462,7 +578,7 @@ pub fn assemble(text: &str, facts: Facts) -> Runbook {
             .find(|&start| start > raw.value_start)
             .unwrap_or(usize::MAX);
         let next_heading = first_after(&runbook.headings, raw.value_start, |heading| heading.range.start);
-        let next_break = thematic_breaks.iter().copied().find(|&offset| offset > raw.value_start).unwrap_or(usize::MAX);
+        let next_break = first_after(&thematic_breaks, raw.value_start, |&offset| offset);
         let end = next_field.min(next_heading).min(next_break).min(raw.container_end).min(text.len());
         let value_range = if end > raw.value_start {
             trim(text, TextRange::new(raw.value_start, end))
@@ -488,8 +604,10 @@ pub fn assemble(text: &str, facts: Facts) -> Runbook {
         if field.label != Some(FieldLabel::Location) || field.value_range.is_empty() {
             continue;
         }
-        let span = code_spans
+        let first = code_spans.partition_point(|span| span.span_range.start < field.value_range.start);
+        let span = code_spans[first..]
             .iter()
+            .take_while(|span| span.span_range.start < field.value_range.end)
             .find(|span| field.value_range.contains_range(span.span_range) && !span.content.trim().is_empty());
         let (path, range) = match span {
             Some(span) => (span.content.clone(), span.content_range),

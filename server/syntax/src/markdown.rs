@@ -1,27 +1,134 @@
-//! How a document's markdown is parsed into syntax trees and lowered to the model.
+//! How markdown is parsed into tree-sitter-md's two kinds of trees (one block
+//! tree, one inline tree per paragraph, heading or table cell) and lowered to
+//! the model.
+//!
+//! This does what `tree_sitter_md::MarkdownParser` does, with one difference
+//! that matters for correctness: the block tree is re-parsed incrementally
+//! from the old one, but inline trees are always parsed afresh. Reusing old
+//! inline trees (as `MarkdownParser` does, pairing them by index, and even
+//! when paired by position) made incremental parses differ from fresh ones:
+//! the differential test found a `~~` strikethrough lost after a few edits.
+//! Inline nodes are a paragraph or a heading each, so parsing them afresh
+//! inside the few chunks an edit touches costs little (see `chunks`).
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 
-use tree_sitter_md::{MarkdownParser, MarkdownTree};
+use tree_sitter::{Language, Node, Parser, Range, Tree};
 
 use crate::Runbook;
 use crate::lower::{Facts, assemble};
 
-thread_local! {
-    static PARSER: RefCell<MarkdownParser> = RefCell::new(MarkdownParser::default());
+/// The block tree of a text and the inline trees of its inline nodes.
+#[derive(Debug, Clone)]
+pub struct MarkdownTrees {
+    block: Tree,
+    inline: Vec<Tree>,
+    /// Block node id of an inline node → index into `inline`.
+    inline_index: HashMap<usize, usize>,
 }
 
-/// Parses `text`, reusing `old_tree` (already edited to match `text`).
-pub fn parse(text: &str, old_tree: Option<&MarkdownTree>) -> MarkdownTree {
-    PARSER.with(|parser| {
-        let mut parser = parser.borrow_mut();
-        parser
-            .parse(text.as_bytes(), old_tree)
-            .or_else(|| parser.parse(text.as_bytes(), None))
-            .expect("tree-sitter only withholds a tree on timeout or cancellation, and none is set")
+impl MarkdownTrees {
+    pub fn block_tree(&self) -> &Tree {
+        &self.block
+    }
+
+    /// The inline tree of an `inline` or `pipe_table_cell` block node.
+    pub fn inline_tree(&self, node: &Node<'_>) -> Option<&Tree> {
+        self.inline_index.get(&node.id()).map(|&index| &self.inline[index])
+    }
+
+    pub fn inline_trees(&self) -> &[Tree] {
+        &self.inline
+    }
+}
+
+struct Parsers {
+    block: Parser,
+    inline: Parser,
+}
+
+thread_local! {
+    static PARSERS: RefCell<Parsers> = RefCell::new(Parsers {
+        block: new_parser(tree_sitter_md::LANGUAGE.into()),
+        inline: new_parser(tree_sitter_md::INLINE_LANGUAGE.into()),
+    });
+}
+
+fn new_parser(language: Language) -> Parser {
+    let mut parser = Parser::new();
+    parser.set_language(&language).expect("tree-sitter-md's grammars match tree-sitter");
+    parser
+}
+
+/// Parses `text`, re-parsing incrementally from `old_block` (a block tree
+/// already edited to match `text`).
+pub fn parse(text: &str, old_block: Option<&Tree>) -> MarkdownTrees {
+    PARSERS.with(|parsers| {
+        let mut parsers = parsers.borrow_mut();
+        let Parsers { block: block_parser, inline: inline_parser } = &mut *parsers;
+        let block = block_parser
+            .parse(text, old_block)
+            .or_else(|| block_parser.parse(text, None))
+            .expect("tree-sitter only withholds a tree on timeout or cancellation, and none is set");
+        let mut inline = Vec::new();
+        let mut inline_index = HashMap::new();
+        for node in inline_nodes(&block) {
+            let ranges = inline_ranges(node);
+            if inline_parser.set_included_ranges(&ranges).is_err() {
+                continue;
+            }
+            let tree = inline_parser
+                .parse(text, None)
+                .expect("tree-sitter only withholds a tree on timeout or cancellation, and none is set");
+            inline_index.insert(node.id(), inline.len());
+            inline.push(tree);
+        }
+        let _ = inline_parser.set_included_ranges(&[]);
+        MarkdownTrees { block, inline, inline_index }
     })
 }
 
-pub fn lower(text: &str, tree: &MarkdownTree) -> Runbook {
-    assemble(text, Facts::collect(text, tree))
+/// The block nodes whose text the inline grammar parses, in document order.
+fn inline_nodes(block: &Tree) -> Vec<Node<'_>> {
+    let mut nodes = Vec::new();
+    let mut stack = vec![block.root_node()];
+    while let Some(node) = stack.pop() {
+        if matches!(node.kind(), "inline" | "pipe_table_cell") {
+            nodes.push(node);
+            continue;
+        }
+        let mut cursor = node.walk();
+        let children: Vec<Node<'_>> = node.children(&mut cursor).collect();
+        stack.extend(children.into_iter().rev());
+    }
+    nodes
+}
+
+/// An inline node's text without its named children (block continuations,
+/// such as a block quote's `>` on later lines), as tree-sitter-md does it.
+fn inline_ranges(node: Node<'_>) -> Vec<Range> {
+    let mut range = node.range();
+    let mut ranges = Vec::new();
+    let mut cursor = node.walk();
+    for child in node.children(&mut cursor).skip(1) {
+        if !child.is_named() {
+            continue;
+        }
+        let child_range = child.range();
+        ranges.push(Range {
+            start_byte: range.start_byte,
+            start_point: range.start_point,
+            end_byte: child_range.start_byte,
+            end_point: child_range.start_point,
+        });
+        range.start_byte = child_range.end_byte;
+        range.start_point = child_range.end_point;
+    }
+    ranges.push(range);
+    ranges
+}
+
+pub fn lower(text: &str, trees: &MarkdownTrees) -> Runbook {
+    assemble(text, Facts::collect(text, trees))
 }

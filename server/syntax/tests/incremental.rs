@@ -1,7 +1,8 @@
-//! Differential property test: a document edited incrementally (rope edits,
-//! tree edits, lazy incremental re-parse) says exactly what a fresh parse of
-//! its final text says: the same text, the same block and inline trees, and
-//! the same runbook model.
+//! Differential property tests: a document edited incrementally (rope edits,
+//! chunks re-parsed only around the edits, incrementally from their old trees)
+//! says exactly what a fresh parse of its final text says (the same text, the
+//! same chunks with the same block and inline trees, the same model), and that
+//! model is the one a single whole-document parse gives.
 
 use proptest::prelude::*;
 use runbook_syntax::{Document, Parse, TextRange};
@@ -53,6 +54,9 @@ const SNIPPETS: &[&str] = &[
 enum Step {
     /// Replace the range between two relative positions by a snippet (empty = delete).
     Edit { from: f64, len: f64, snippet: Option<usize> },
+    /// Overwrite one character with one of the same length: the text keeps
+    /// its length, so only the content tells the chunks apart.
+    Overwrite { at: f64, with: char },
     /// Force a parse, so that later edits start from a fresh base.
     Parse,
 }
@@ -61,6 +65,8 @@ fn step() -> impl Strategy<Value = Step> {
     prop_oneof![
         8 => (0.0..=1.0f64, 0.0..0.05f64, proptest::option::weighted(0.8, 0..SNIPPETS.len()))
             .prop_map(|(from, len, snippet)| Step::Edit { from, len, snippet }),
+        2 => (0.0..=1.0f64, proptest::sample::select(vec!['#', '`', '-', '*', 'x', ' ', '\n', '>']))
+            .prop_map(|(at, with)| Step::Overwrite { at, with }),
         1 => Just(Step::Parse),
     ]
 }
@@ -74,16 +80,22 @@ fn char_boundary_at(text: &str, fraction: f64) -> usize {
     offset
 }
 
-fn sexps(parse: &Parse) -> (String, Vec<String>) {
-    let tree = parse.tree();
-    (
-        tree.block_tree().root_node().to_sexp(),
-        tree.inline_trees().iter().map(|tree| tree.root_node().to_sexp()).collect(),
-    )
+/// Every chunk's start and the S-expressions of its block and inline trees.
+fn sexps(parse: &Parse) -> Vec<(usize, String, Vec<String>)> {
+    parse
+        .trees()
+        .map(|(start, tree)| {
+            (
+                start,
+                tree.block_tree().root_node().to_sexp(),
+                tree.inline_trees().iter().map(|tree| tree.root_node().to_sexp()).collect(),
+            )
+        })
+        .collect()
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
     #[test]
     fn incremental_equals_fresh(base in 0..BASES.len(), steps in proptest::collection::vec(step(), 1..24)) {
@@ -92,6 +104,14 @@ proptest! {
         for step in steps {
             match step {
                 Step::Parse => { doc.parse(); }
+                Step::Overwrite { at, with } => {
+                    let start = char_boundary_at(&shadow, at);
+                    let Some(old) = shadow[start..].chars().next().filter(char::is_ascii) else { continue };
+                    let _ = old;
+                    let end = start + 1;
+                    doc.edit(TextRange::new(start, end), with.encode_utf8(&mut [0; 4]));
+                    shadow.replace_range(start..end, with.encode_utf8(&mut [0; 4]));
+                }
                 Step::Edit { from, len, snippet } => {
                     let start = char_boundary_at(&shadow, from);
                     let end = char_boundary_at(&shadow, (from + len).min(1.0)).max(start);
@@ -106,5 +126,28 @@ proptest! {
         prop_assert_eq!(incremental.text(), fresh.text());
         prop_assert_eq!(sexps(&incremental), sexps(&fresh));
         prop_assert_eq!(incremental.runbook(), fresh.runbook());
+        prop_assert_eq!(fresh.runbook(), &Parse::whole_document(&shadow));
     }
+}
+
+/// Every markdown file of the corpus (real runbooks, structure documents with
+/// fenced examples) and of the demo gives the same model chunked and whole.
+#[test]
+fn chunked_equals_whole_on_real_files() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests");
+    let mut stack = vec![root.join("corpus"), root.join("fixtures")];
+    let mut n_files = 0;
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|extension| extension == "md") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                assert_eq!(Parse::new(&text).runbook(), &Parse::whole_document(&text), "{}", path.display());
+                n_files += 1;
+            }
+        }
+    }
+    assert!(n_files > 20, "{n_files}");
 }

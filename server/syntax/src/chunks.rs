@@ -1,0 +1,311 @@
+//! A document parsed as independent chunks: it is split before ATX headings
+//! that start a line after a blank line, outside fences, HTML blocks and
+//! front matter, where CommonMark guarantees that nothing before the heading
+//! reaches past it. Each chunk is parsed on its own (block and inline trees)
+//! and lowered to facts; after an edit only the chunks around the edit are
+//! parsed again, incrementally from their old trees when one chunk holds all
+//! the edits. A chunk whose parse ends inside a construct (an unclosed fence)
+//! is merged with the next one, so a wrong guess of the splitter costs time,
+//! never correctness. The differential tests check that the model equals the
+//! whole-document model after random edits.
+
+use std::sync::Arc;
+
+use tree_sitter::{InputEdit, Point};
+use crate::markdown::MarkdownTrees as MarkdownTree;
+
+use crate::lower::{Facts, html_block_end};
+use crate::markdown;
+
+/// One independently parsed piece of a document.
+#[derive(Debug, Clone)]
+pub(crate) struct Chunk {
+    pub start: usize,
+    pub len: usize,
+    pub parsed: Arc<ParsedChunk>,
+}
+
+#[derive(Debug)]
+pub(crate) struct ParsedChunk {
+    pub tree: MarkdownTree,
+    /// Offsets relative to the chunk's start.
+    pub facts: Facts,
+}
+
+/// Where a sequence of edits touched the text: `[lo, hi)` in the new text,
+/// and how much longer the text got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct EditEnvelope {
+    pub lo: usize,
+    pub hi: usize,
+    pub delta: isize,
+}
+
+impl EditEnvelope {
+    pub fn of(edits: &[InputEdit]) -> Option<EditEnvelope> {
+        let mut envelope: Option<EditEnvelope> = None;
+        for edit in edits {
+            let growth = edit.new_end_byte as isize - edit.old_end_byte as isize;
+            let moved = |offset: usize, inside: usize| {
+                if offset <= edit.start_byte {
+                    offset
+                } else if offset >= edit.old_end_byte {
+                    (offset as isize + growth) as usize
+                } else {
+                    inside
+                }
+            };
+            envelope = Some(match envelope {
+                None => EditEnvelope { lo: edit.start_byte, hi: edit.new_end_byte, delta: growth },
+                Some(previous) => EditEnvelope {
+                    lo: moved(previous.lo, edit.start_byte).min(edit.start_byte),
+                    hi: moved(previous.hi, edit.new_end_byte).max(edit.new_end_byte),
+                    delta: previous.delta + growth,
+                },
+            });
+        }
+        envelope
+    }
+}
+
+/// What the previous parse can lend to this one.
+pub(crate) struct Previous<'a> {
+    pub text: &'a str,
+    pub chunks: &'a [Chunk],
+    pub edits: &'a [InputEdit],
+}
+
+/// Parses `text` as chunks, reusing what `previous` parsed where the edits
+/// did not reach.
+pub(crate) fn parse(text: &str, previous: Option<Previous<'_>>) -> Vec<Chunk> {
+    let envelope = previous.as_ref().and_then(|previous| EditEnvelope::of(previous.edits));
+    let starts = split_points(text);
+    let mut chunks: Vec<Chunk> = Vec::with_capacity(starts.len());
+    let mut index = 0;
+    while index < starts.len() {
+        let start = starts[index];
+        let mut end_index = index + 1;
+        loop {
+            let end = starts.get(end_index).copied().unwrap_or(text.len());
+            let parsed = reuse(text, start, end, previous.as_ref(), envelope)
+                .unwrap_or_else(|| parse_chunk(text, start, end, previous.as_ref(), envelope));
+            if parsed.facts.ends_open() && end_index < starts.len() {
+                end_index += 1;
+                continue;
+            }
+            chunks.push(Chunk { start, len: end - start, parsed });
+            break;
+        }
+        index = end_index;
+    }
+    chunks
+}
+
+/// The parse of an old chunk with exactly this text, if the edits did not touch it.
+fn reuse(
+    text: &str,
+    start: usize,
+    end: usize,
+    previous: Option<&Previous<'_>>,
+    envelope: Option<EditEnvelope>,
+) -> Option<Arc<ParsedChunk>> {
+    let previous = previous?;
+    let len = end - start;
+    let old_start = match envelope {
+        None => start,
+        Some(envelope) if end <= envelope.lo => start,
+        Some(envelope) if start >= envelope.hi => (start as isize - envelope.delta) as usize,
+        Some(_) => return None,
+    };
+    let index = previous.chunks.binary_search_by_key(&old_start, |chunk| chunk.start).ok()?;
+    let chunk = &previous.chunks[index];
+    // Same place and length outside the edits means the same text; check in
+    // debug builds anyway.
+    debug_assert!(chunk.len != len || previous.text[old_start..old_start + len] == text[start..end]);
+    (chunk.len == len).then(|| chunk.parsed.clone())
+}
+
+/// Parses one chunk, incrementally when a single old chunk held every edit.
+fn parse_chunk(
+    text: &str,
+    start: usize,
+    end: usize,
+    previous: Option<&Previous<'_>>,
+    envelope: Option<EditEnvelope>,
+) -> Arc<ParsedChunk> {
+    let chunk_text = &text[start..end];
+    let old_tree = previous.zip(envelope).and_then(|(previous, envelope)| {
+        let old_end = (end as isize - envelope.delta) as usize;
+        // The chunk must start before the edits and end after them, in both texts.
+        if start > envelope.lo || end < envelope.hi {
+            return None;
+        }
+        let index = previous.chunks.binary_search_by_key(&start, |chunk| chunk.start).ok()?;
+        let old = &previous.chunks[index];
+        if old.start + old.len != old_end {
+            return None;
+        }
+        let start_row = previous.text.as_bytes()[..start].iter().filter(|&&byte| byte == b'\n').count();
+        let mut block = old.parsed.tree.block_tree().clone();
+        for edit in previous.edits {
+            block.edit(&relative_edit(edit, start, start_row));
+        }
+        Some(block)
+    });
+    let tree = markdown::parse(chunk_text, old_tree.as_ref());
+    let facts = Facts::collect(chunk_text, &tree);
+    Arc::new(ParsedChunk { tree, facts })
+}
+
+/// An edit of the document as an edit of a chunk that starts at byte `start`,
+/// row `start_row` (always at a line start, so columns do not change).
+fn relative_edit(edit: &InputEdit, start: usize, start_row: usize) -> InputEdit {
+    let point = |point: Point| Point { row: point.row - start_row, column: point.column };
+    InputEdit {
+        start_byte: edit.start_byte - start,
+        old_end_byte: edit.old_end_byte - start,
+        new_end_byte: edit.new_end_byte - start,
+        start_position: point(edit.start_position),
+        old_end_position: point(edit.old_end_position),
+        new_end_position: point(edit.new_end_position),
+    }
+}
+
+/// Where chunks may start: offset 0, and the start of every line that is an
+/// ATX heading at column 0 after a blank line, outside fenced code, HTML
+/// blocks that run past blank lines, and front matter.
+pub(crate) fn split_points(text: &str) -> Vec<usize> {
+    let mut points = vec![0];
+    let bytes = text.as_bytes();
+    let mut state = State::Normal;
+    let mut previous_blank = true;
+    let mut line_start = 0;
+    let mut first = true;
+    while line_start < bytes.len() {
+        let line_end = bytes[line_start..].iter().position(|&byte| byte == b'\n').map_or(bytes.len(), |i| line_start + i);
+        let line = &text[line_start..line_end];
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if first && (line == "---" || line == "+++") {
+            state = State::FrontMatter(if line == "---" { "---" } else { "+++" });
+            first = false;
+            previous_blank = false;
+            line_start = line_end + 1;
+            continue;
+        }
+        first = false;
+        let blank = line.trim().is_empty();
+        state = match state {
+            State::FrontMatter(fence) => {
+                if line.trim_end() == fence || line.trim_end() == "..." { State::Normal } else { state }
+            }
+            State::Fence { marker, length } => {
+                if closes_fence(line, marker, length) { State::Normal } else { state }
+            }
+            State::Html(end) => {
+                if line.to_ascii_lowercase().contains(end) { State::Normal } else { state }
+            }
+            State::Normal => {
+                if previous_blank && line_start > 0 && is_atx_heading(line) {
+                    points.push(line_start);
+                }
+                if let Some((marker, length)) = opens_fence(line) {
+                    State::Fence { marker, length }
+                } else if let Some(end) = indented_up_to_3(line).and_then(html_block_end) {
+                    // A block that ends on its own first line stays closed.
+                    let rest = &line.to_ascii_lowercase()[line.len() - line.trim_start().len() + 2..];
+                    if rest.contains(end) { State::Normal } else { State::Html(end) }
+                } else {
+                    State::Normal
+                }
+            }
+        };
+        previous_blank = blank;
+        line_start = line_end + 1;
+    }
+    points
+}
+
+#[derive(Debug, Clone, Copy)]
+enum State {
+    Normal,
+    Fence { marker: u8, length: usize },
+    Html(&'static str),
+    FrontMatter(&'static str),
+}
+
+/// `# Title`, `###`, `## x ##`: one to six `#` then a blank or the end.
+fn is_atx_heading(line: &str) -> bool {
+    let n = line.bytes().take_while(|&byte| byte == b'#').count();
+    (1..=6).contains(&n) && line[n..].chars().next().is_none_or(|c| c == ' ' || c == '\t')
+}
+
+/// The line without up to three leading spaces, if it is indented less than four.
+fn indented_up_to_3(line: &str) -> Option<&str> {
+    let n = line.bytes().take_while(|&byte| byte == b' ').count();
+    (n <= 3).then(|| &line[n..])
+}
+
+fn opens_fence(line: &str) -> Option<(u8, usize)> {
+    let rest = indented_up_to_3(line)?;
+    let marker = *rest.as_bytes().first()?;
+    if marker != b'`' && marker != b'~' {
+        return None;
+    }
+    let length = rest.bytes().take_while(|&byte| byte == marker).count();
+    if length < 3 || (marker == b'`' && rest[length..].contains('`')) {
+        return None;
+    }
+    Some((marker, length))
+}
+
+fn closes_fence(line: &str, marker: u8, length: usize) -> bool {
+    let Some(rest) = indented_up_to_3(line) else { return false };
+    let n = rest.bytes().take_while(|&byte| byte == marker).count();
+    n >= length && rest[n..].trim().is_empty()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chunks(text: &str) -> Vec<&str> {
+        let points = split_points(text);
+        points.iter().enumerate().map(|(i, &start)| &text[start..points.get(i + 1).copied().unwrap_or(text.len())]).collect()
+    }
+
+    #[test]
+    fn splits_before_headings_outside_blocks() {
+        let text = "# A\n\ntext\n# B (no blank before)\n\n## C\n```\n\n# in code\n```\n\n### D\n<!--\n\n# in comment\n-->\n\n#E not a heading\n\n    # indented\n\n#### F\n";
+        assert_eq!(
+            chunks(text),
+            [
+                "# A\n\ntext\n# B (no blank before)\n\n",
+                "## C\n```\n\n# in code\n```\n\n",
+                "### D\n<!--\n\n# in comment\n-->\n\n#E not a heading\n\n    # indented\n\n",
+                "#### F\n",
+            ]
+        );
+        assert_eq!(chunks("---\ntitle: x\n\n# yaml\n---\n\n# Real\n"), ["---\ntitle: x\n\n# yaml\n---\n\n", "# Real\n"]);
+        assert_eq!(chunks("<!-- one line -->\n\n# After\n"), ["<!-- one line -->\n\n", "# After\n"]);
+        assert_eq!(chunks("a\r\n\r\n# B\r\n"), ["a\r\n\r\n", "# B\r\n"]);
+    }
+
+    #[test]
+    fn envelopes_follow_the_edits() {
+        let edit = |start: usize, old_end: usize, new_end: usize| InputEdit {
+            start_byte: start,
+            old_end_byte: old_end,
+            new_end_byte: new_end,
+            start_position: Point::default(),
+            old_end_position: Point::default(),
+            new_end_position: Point::default(),
+        };
+        assert_eq!(EditEnvelope::of(&[]), None);
+        // Insert 3 bytes at 10, then delete 5..7: the first edit moves left.
+        let envelope = EditEnvelope::of(&[edit(10, 10, 13), edit(5, 7, 5)]).unwrap();
+        assert_eq!(envelope, EditEnvelope { lo: 5, hi: 11, delta: 1 });
+        // An edit inside an earlier insertion stays inside it.
+        let envelope = EditEnvelope::of(&[edit(10, 10, 20), edit(12, 14, 13)]).unwrap();
+        assert_eq!(envelope, EditEnvelope { lo: 10, hi: 19, delta: 9 });
+    }
+}
