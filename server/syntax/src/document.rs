@@ -69,6 +69,10 @@ impl Parse {
 pub struct Document {
     rope: Rope,
     syntax: Arc<SyntaxCell>,
+    /// Whether the text may hold a lone CR: the rope's lines (which end at
+    /// LF, CRLF and lone CR, as LSP's do) then differ from tree-sitter's rows
+    /// (which end at LF), and points are counted the slow way.
+    may_have_lone_cr: bool,
 }
 
 /// The parse of one text version, computed on first use from the last
@@ -86,7 +90,11 @@ impl std::fmt::Debug for Document {
 
 impl Document {
     pub fn new(text: &str) -> Document {
-        Document { rope: Rope::from_str(text), syntax: Arc::new(SyntaxCell { parse: OnceLock::new(), base: None }) }
+        Document {
+            rope: Rope::from_str(text),
+            syntax: Arc::new(SyntaxCell { parse: OnceLock::new(), base: None }),
+            may_have_lone_cr: has_lone_cr(text),
+        }
     }
 
     pub fn rope(&self) -> &Rope {
@@ -109,8 +117,13 @@ impl Document {
         if start_byte == old_end_byte && new_text.is_empty() {
             return;
         }
-        let start_position = tree_sitter_point(&self.rope, start_byte);
-        let old_end_position = tree_sitter_point(&self.rope, old_end_byte);
+        // Joining a CR to what follows it can leave it alone (or pair it).
+        let after_cr = start_byte > 0 && self.rope.byte(start_byte - 1) == b'\r';
+        if after_cr || new_text.contains('\r') {
+            self.may_have_lone_cr = true;
+        }
+        let start_position = self.tree_sitter_point(start_byte);
+        let old_end_position = self.tree_sitter_point(old_end_byte);
         let start_char = self.rope.byte_to_char(start_byte);
         let old_end_char = self.rope.byte_to_char(old_end_byte);
         self.rope.remove(start_char..old_end_char);
@@ -122,7 +135,7 @@ impl Document {
             new_end_byte,
             start_position,
             old_end_position,
-            new_end_position: tree_sitter_point(&self.rope, new_end_byte),
+            new_end_position: self.tree_sitter_point(new_end_byte),
         };
         let base = match (self.syntax.parse.get(), &self.syntax.base) {
             (Some(parse), _) => Some((parse.clone(), vec![edit])),
@@ -146,7 +159,12 @@ impl Document {
         self.syntax
             .parse
             .get_or_init(|| {
-                let text: Arc<str> = Arc::from(self.rope.to_string());
+                // One allocation of the right size (`to_string` grows as it goes).
+                let mut text = String::with_capacity(self.rope.len_bytes());
+                for chunk in self.rope.chunks() {
+                    text.push_str(chunk);
+                }
+                let text: Arc<str> = Arc::from(text);
                 let previous = self.syntax.base.as_ref().map(|(base, edits)| chunks::Previous {
                     text: &base.text,
                     chunks: &base.chunks,
@@ -157,16 +175,31 @@ impl Document {
             .clone()
     }
 
+    /// The tree-sitter point of a byte offset: rows count LF only and columns
+    /// are bytes since the last LF, which is what tree-sitter's lexer assumes
+    /// (the markdown scanner measures indentation with them).
+    fn tree_sitter_point(&self, offset: usize) -> Point {
+        if self.may_have_lone_cr {
+            return tree_sitter_point_slow(&self.rope, offset);
+        }
+        // Without lone CRs the rope's lines are LF lines (CRLF ends at its LF).
+        let row = self.rope.byte_to_line(offset);
+        Point { row, column: offset - self.rope.line_to_byte(row) }
+    }
+
     fn floor_boundary(&self, offset: usize) -> usize {
         // A byte inside a character maps to that character, whose start is the floor.
         self.rope.char_to_byte(self.rope.byte_to_char(offset))
     }
 }
 
-/// The tree-sitter point of a byte offset: rows count LF only and columns are
-/// bytes since the last LF, which is what tree-sitter's lexer assumes (the
-/// markdown scanner measures indentation with them).
-fn tree_sitter_point(rope: &Rope, offset: usize) -> Point {
+fn has_lone_cr(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    memchr::memchr_iter(b'\r', bytes).any(|at| bytes.get(at + 1) != Some(&b'\n'))
+}
+
+/// `Document::tree_sitter_point` by counting LFs from the start.
+fn tree_sitter_point_slow(rope: &Rope, offset: usize) -> Point {
     let mut row = 0;
     let mut last_line_start = 0;
     let mut chunk_start = 0;
@@ -198,11 +231,21 @@ mod tests {
 
     #[test]
     fn points_count_lf_only() {
-        let rope = Rope::from_str("a\r\nb\rc\nd");
-        assert_eq!(tree_sitter_point(&rope, 0), Point { row: 0, column: 0 });
-        assert_eq!(tree_sitter_point(&rope, 3), Point { row: 1, column: 0 });
-        assert_eq!(tree_sitter_point(&rope, 6), Point { row: 1, column: 3 });
-        assert_eq!(tree_sitter_point(&rope, 7), Point { row: 2, column: 0 });
-        assert_eq!(tree_sitter_point(&rope, 8), Point { row: 2, column: 1 });
+        let document = Document::new("a\r\nb\rc\nd");
+        assert!(document.may_have_lone_cr);
+        let point = |offset| document.tree_sitter_point(offset);
+        assert_eq!(point(0), Point { row: 0, column: 0 });
+        assert_eq!(point(3), Point { row: 1, column: 0 });
+        assert_eq!(point(6), Point { row: 1, column: 3 });
+        assert_eq!(point(7), Point { row: 2, column: 0 });
+        assert_eq!(point(8), Point { row: 2, column: 1 });
+        // Without lone CRs the fast path must agree with counting.
+        let mut crlf = Document::new("a\r\nb\r\n\nc");
+        assert!(!crlf.may_have_lone_cr);
+        for offset in 0..=crlf.len() {
+            assert_eq!(crlf.tree_sitter_point(offset), tree_sitter_point_slow(crlf.rope(), offset), "{offset}");
+        }
+        crlf.edit(TextRange::new(2, 3), "");
+        assert!(crlf.may_have_lone_cr, "deleting the LF of a CRLF leaves the CR alone");
     }
 }

@@ -69,29 +69,26 @@ impl LineIndex {
         let mut line_starts = vec![0u32];
         let mut line_ends = Vec::new();
         let mut non_ascii_lines = Vec::new();
-        let mut line_has_non_ascii = false;
-        let mut i = 0;
-        while i < bytes.len() {
-            let b = bytes[i];
-            if b == b'\n' || b == b'\r' {
-                line_ends.push(i as u32);
-                if line_has_non_ascii {
-                    non_ascii_lines.push((line_starts.len() - 1) as u32);
-                    line_has_non_ascii = false;
-                }
-                i += if b == b'\r' && bytes.get(i + 1) == Some(&b'\n') { 2 } else { 1 };
-                line_starts.push(i as u32);
-                continue;
+        // Line breaks found with memchr, ASCII checked per line: this runs for
+        // every version of an open document.
+        let mut line_start = 0;
+        let mut breaks = memchr::memchr2_iter(b'\n', b'\r', bytes).peekable();
+        while let Some(at) = breaks.next() {
+            if bytes[at] == b'\r' && bytes.get(at + 1) == Some(&b'\n') {
+                breaks.next();
             }
-            if b >= 0x80 {
-                line_has_non_ascii = true;
+            let next_start = if bytes[at] == b'\r' && bytes.get(at + 1) == Some(&b'\n') { at + 2 } else { at + 1 };
+            if !bytes[line_start..at].is_ascii() {
+                non_ascii_lines.push((line_starts.len() - 1) as u32);
             }
-            i += 1;
+            line_ends.push(at as u32);
+            line_starts.push(next_start as u32);
+            line_start = next_start;
         }
-        line_ends.push(bytes.len() as u32);
-        if line_has_non_ascii {
+        if !bytes[line_start..].is_ascii() {
             non_ascii_lines.push((line_starts.len() - 1) as u32);
         }
+        line_ends.push(bytes.len() as u32);
         LineIndex { line_starts, line_ends, non_ascii_lines, len: bytes.len() as u32 }
     }
 

@@ -28,6 +28,7 @@ pub struct Facts {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct RawField {
+    label: Option<FieldLabel>,
     label_text: String,
     label_range: TextRange,
     container: FieldContainer,
@@ -320,8 +321,10 @@ impl Collector<'_> {
         }
         let value_start =
             colon_end + self.text[colon_end..].len() - self.text[colon_end..].trim_start_matches([' ', '\t']).len();
+        let label_text = self.text[label_range.as_range()].to_string();
         self.facts.fields.push(RawField {
-            label_text: self.text[label_range.as_range()].to_string(),
+            label: FieldLabel::parse(&label_text),
+            label_text,
             label_range,
             container,
             block_start,
@@ -586,7 +589,7 @@ pub fn assemble(text: &str, facts: Facts) -> Runbook {
             TextRange::empty(raw.colon_end)
         };
         let value_range = if value_range.is_empty() { TextRange::empty(raw.colon_end) } else { value_range };
-        let label = FieldLabel::parse(&raw.label_text);
+        let label = raw.label;
         let safety = (label == Some(FieldLabel::Safety)).then(|| first_word(text, value_range)).flatten();
         runbook.fields.push(Field {
             label,

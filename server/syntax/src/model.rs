@@ -156,14 +156,31 @@ impl FieldLabel {
         {
             label = label[..open].trim_end();
         }
-        let normalized: String =
-            label.split_whitespace().map(|word| word.to_ascii_lowercase()).collect::<Vec<_>>().join(" ");
-        let singular = normalized.strip_suffix('s').unwrap_or(&normalized);
-        FieldLabel::ALL.into_iter().find(|known| {
-            let name = known.display().to_ascii_lowercase();
-            let name_singular = name.strip_suffix('s').unwrap_or(&name);
-            normalized == name || singular == name_singular
-        })
+        // Compared word by word, ignoring case, without building strings: this
+        // runs for every field of every chunk.
+        FieldLabel::ALL.into_iter().find(|known| words_match(label, known.display()))
+    }
+}
+
+/// Whether two labels have the same words, ignoring case and a plural `s` on
+/// the last word (`Side effect` is `Side Effects`, `KEYS` is `KEY`).
+fn words_match(label: &str, known: &str) -> bool {
+    let mut label_words = label.split_whitespace().peekable();
+    let mut known_words = known.split_whitespace().peekable();
+    loop {
+        match (label_words.next(), known_words.next()) {
+            (None, None) => return true,
+            (Some(word), Some(known_word)) => {
+                let last = label_words.peek().is_none() && known_words.peek().is_none();
+                fn singular(word: &str, last: bool) -> &str {
+                    if last && word.len() > 1 && word.ends_with(['s', 'S']) { &word[..word.len() - 1] } else { word }
+                }
+                if !word.eq_ignore_ascii_case(known_word) && !singular(word, last).eq_ignore_ascii_case(singular(known_word, last)) {
+                    return false;
+                }
+            }
+            _ => return false,
+        }
     }
 }
 
