@@ -2,6 +2,7 @@
 //! and labels out. Knows nothing of LSP.
 
 mod action_view;
+pub mod completion;
 mod config;
 mod diagnostic;
 pub mod diagnostics;
@@ -10,6 +11,10 @@ pub mod hover;
 mod rule_docs;
 
 pub use action_view::ActionView;
+pub use completion::{
+    COMPLETION_TRIGGER_CHARACTERS, CompletionItem, CompletionKind, CompletionList, ResolveData, completions,
+    resolve_completion, snippet_to_plain_text,
+};
 pub use config::{DEFAULT_RUNBOOK_GLOBS, IdeConfig, RuleLevel, build_globs};
 pub use diagnostic::{Diagnostic, DiagnosticCode, Related, RelatedLocation, Severity};
 pub use diagnostics::{File, Workspace, diagnostics};
