@@ -7,7 +7,7 @@ mod context;
 mod ranking;
 mod snippet;
 
-use runbook_keys::{Export, ExportKind, ImportTarget, Key, KeyCatalog};
+use runbook_keys::{Export, ExportKind, ImportTarget, Key, KeyCatalog, KeyRoot};
 use runbook_syntax::{FieldLabel, Parse, Runbook, SafetyClass, TextRange, floor_char_boundary};
 use serde::{Deserialize, Serialize};
 
@@ -127,11 +127,8 @@ pub fn completions(parse: &Parse, offset: usize, catalog: Option<&KeyCatalog>, c
     let text = parse.text();
     let offset = floor_char_boundary(text, offset);
     let runbook = parse.runbook();
-    let import_prefixes: Vec<String> = match catalog {
-        Some(catalog) => catalog.roots().iter().filter_map(|root| root.import.clone()).collect(),
-        None => config.key_roots.iter().filter_map(IdeConfig::import_prefix).collect(),
-    };
-    let Some(context) = context::detect(text, runbook, offset, &import_prefixes) else {
+    let prefixes: Vec<String> = roots_with_imports(catalog, config).into_iter().map(|(_, prefix)| prefix).collect();
+    let Some(context) = context::detect(text, runbook, offset, &prefixes) else {
         return CompletionList::default();
     };
     let at = Cursor { text, runbook, offset };
@@ -146,12 +143,7 @@ pub fn completions(parse: &Parse, offset: usize, catalog: Option<&KeyCatalog>, c
         Context::ActionSection { range, level } => {
             catalog.map(|c| action_sections(c, config, runbook, range, level)).unwrap_or_default()
         }
-        Context::ImportPrefix { range } => import_prefixes
-            .iter()
-            .map(|prefix| {
-                Candidate::new(CompletionItem::new(prefix.clone(), CompletionKind::KeyFolder, range).detail("key root"))
-            })
-            .collect(),
+        Context::ImportPrefix { range } => import_prefixes(catalog, config, range),
         Context::KeyFolder { import_prefix, range } => {
             catalog.map(|c| key_folders(c, &import_prefix, range)).unwrap_or_default()
         }
@@ -282,6 +274,7 @@ fn locations(catalog: &KeyCatalog, at: &Cursor<'_>, range: TextRange, wrap: Wrap
                 .insert(wrapped(&path, wrap))
                 .filter(path.clone());
             item.preselect = is_own && is_entry;
+            item.resolve_data = Some(ResolveData::Key { slug: key.slug.clone() });
             let group = match (is_own, is_entry) {
                 (true, true) => 0,
                 (true, false) => 1,
@@ -383,6 +376,30 @@ fn action_sections(
 /// The root whose import prefix is `import_prefix`.
 fn root_index(catalog: &KeyCatalog, import_prefix: &str) -> Option<usize> {
     catalog.roots().iter().position(|root| root.import.as_deref() == Some(import_prefix))
+}
+
+/// The key roots that KEYs are imported from, with their import prefixes:
+/// the catalog's (which follow `tsconfig.json`), else the configured ones.
+fn roots_with_imports(catalog: Option<&KeyCatalog>, config: &IdeConfig) -> Vec<(KeyRoot, String)> {
+    let roots = catalog.map_or(&config.key_roots[..], KeyCatalog::roots);
+    roots.iter().filter_map(|root| Some((root.clone(), IdeConfig::import_prefix(root)?))).collect()
+}
+
+fn import_prefixes(catalog: Option<&KeyCatalog>, config: &IdeConfig, range: TextRange) -> Vec<Candidate> {
+    roots_with_imports(catalog, config)
+        .into_iter()
+        .map(|(root, prefix)| {
+            let documentation = format!(
+                "Imports KEYs of the {} family from {}.",
+                code(&root.prefix),
+                code(&format!("{}/", root.path.trim_matches('/')))
+            );
+            let item = CompletionItem::new(prefix, CompletionKind::KeyFolder, range)
+                .detail("key root")
+                .documentation(documentation);
+            Candidate::new(item)
+        })
+        .collect()
 }
 
 fn key_folders(catalog: &KeyCatalog, import_prefix: &str, range: TextRange) -> Vec<Candidate> {

@@ -348,11 +348,11 @@ fn location_paths_the_actions_key_first() {
             "### Action 1: Replay (REVERSIBLE)\n\n- **KEY**: `node-stripe-webhook-replay`\n- **Location**: `/node-keys/$0`\n",
         ),
         expect![[r#"
-            /node-keys/stripe-webhook-replay/src/index.ts [file] detail="entry of node-stripe-webhook-replay" edit=92..103 "/node-keys/" preselect
-            /node-keys/stripe-webhook-replay/src/handlers/replay.ts [file] detail="file of node-stripe-webhook-replay" edit=92..103 "/node-keys/"
-            /node-keys/stripe-webhook-replay/src/types.ts [file] detail="file of node-stripe-webhook-replay" edit=92..103 "/node-keys/"
-            /node-keys/webhook-monitoring/src/index.ts [file] detail="entry of node-webhook-monitoring" edit=92..103 "/node-keys/"
-            /node-keys/webhook-secret-update/src/index.ts [file] detail="entry of node-webhook-secret-update" edit=92..103 "/node-keys/"
+            /node-keys/stripe-webhook-replay/src/index.ts [file] detail="entry of node-stripe-webhook-replay" edit=92..103 "/node-keys/" preselect (docs on resolve)
+            /node-keys/stripe-webhook-replay/src/handlers/replay.ts [file] detail="file of node-stripe-webhook-replay" edit=92..103 "/node-keys/" (docs on resolve)
+            /node-keys/stripe-webhook-replay/src/types.ts [file] detail="file of node-stripe-webhook-replay" edit=92..103 "/node-keys/" (docs on resolve)
+            /node-keys/webhook-monitoring/src/index.ts [file] detail="entry of node-webhook-monitoring" edit=92..103 "/node-keys/" (docs on resolve)
+            /node-keys/webhook-secret-update/src/index.ts [file] detail="entry of node-webhook-secret-update" edit=92..103 "/node-keys/" (docs on resolve)
         "#]],
     );
 }
@@ -362,7 +362,7 @@ fn location_paths_without_backticks() {
     check(
         &with_keys("**Location**: monitoring$0\n"),
         expect![[r#"
-            /node-keys/webhook-monitoring/src/index.ts [file] detail="entry of node-webhook-monitoring" edit=14..24 "monitoring" insert="`/node-keys/webhook-monitoring/src/index.ts`"
+            /node-keys/webhook-monitoring/src/index.ts [file] detail="entry of node-webhook-monitoring" edit=14..24 "monitoring" insert="`/node-keys/webhook-monitoring/src/index.ts`" (docs on resolve)
         "#]],
     );
 }
