@@ -31,6 +31,8 @@ fn runbook_text() -> String {
         "const résultat = await replayFailedWebhooks({ dryRun: true });",
         "```",
         "",
+        "### Act",
+        "",
         "Nächster Schritt 🔁 — `node-stri",
     ]
     .join("\n")
@@ -140,6 +142,18 @@ fn check_completion_and_hover(utf8: bool) {
     let hover = client.request("textDocument/hover", position_params(&uri, &text, word_start, utf8));
     assert_eq!(hover["range"], range(&text, word_start, word_start + "REVERSIBLE".len(), utf8));
     assert!(hover["contents"]["value"].as_str().unwrap().contains("- Rollback procedure exists"));
+
+    // A whole Action section on a heading being typed, as a snippet (the client expands snippets).
+    let heading_start = text.find("### Act\n").unwrap();
+    let heading_end = heading_start + "### Act".len();
+    let list = client.request("textDocument/completion", position_params(&uri, &text, heading_end, utf8));
+    let items = list["items"].as_array().expect("a completion list");
+    let snippet = items.iter().find(|item| item["label"] == "Action 2: Stripe Webhook Replay").expect("{list:#}");
+    assert_eq!(snippet["insertTextFormat"], 2);
+    assert_eq!(snippet["textEdit"]["range"], range(&text, heading_start, heading_end, utf8));
+    let new_text = snippet["textEdit"]["newText"].as_str().unwrap();
+    assert!(new_text.starts_with("### Action ${1:2}: ${2:Stripe Webhook Replay} (${3|REVERSIBLE,"), "{new_text}");
+    assert!(new_text.contains("await replayFailedWebhooks({ dryRun: true \\});"), "{new_text}");
 
     // Nothing in prose, and a position past the end of the text is harmless.
     let prose = text.find("Fehlgeschlagene").unwrap();
