@@ -2,17 +2,24 @@
 //! and labels out. Knows nothing of LSP.
 
 mod action_view;
+pub mod completion;
 mod config;
 mod diagnostic;
 pub mod diagnostics;
 mod document_symbols;
+pub mod hover;
 mod rule_docs;
 
 pub use action_view::ActionView;
+pub use completion::{
+    COMPLETION_TRIGGER_CHARACTERS, CompletionItem, CompletionKind, CompletionList, ResolveData, completions,
+    resolve_completion, snippet_to_plain_text,
+};
 pub use config::{DEFAULT_RUNBOOK_GLOBS, IdeConfig, RuleLevel, build_globs};
 pub use diagnostic::{Diagnostic, DiagnosticCode, Related, RelatedLocation, Severity};
 pub use diagnostics::{File, Workspace, diagnostics};
 pub use document_symbols::{Symbol, SymbolKind, document_symbols};
+pub use hover::{HoverResult, hover};
 pub use rule_docs::{RuleDocs, rule_docs, rules_reference_markdown};
 
 #[cfg(test)]

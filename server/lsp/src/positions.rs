@@ -40,6 +40,14 @@ impl Converter<'_> {
     pub fn range(&self, range: TextRange) -> Range {
         Range::new(self.position(range.start), self.position(range.end))
     }
+
+    /// The byte offset of a client position (a request's cursor). A column
+    /// past the end of its line clamps to the line's end, a line past the
+    /// last to the end of the text, and a column inside a character (half a
+    /// surrogate pair, a byte of a UTF-8 sequence) rounds down to its start.
+    pub fn offset(&self, position: Position) -> usize {
+        self.line_index.offset(self.text, LineCol { line: position.line, col: position.character }, self.encoding)
+    }
 }
 
 /// A range in a file that is not open, in the given encoding.
@@ -81,6 +89,33 @@ mod tests {
             }
             assert_eq!(rope_offset(&rope, Position::new(0, 999), encoding), text.find('\r').unwrap());
             assert_eq!(rope_offset(&rope, Position::new(99, 0), encoding), text.len());
+        }
+    }
+
+    #[test]
+    fn offsets_of_positions_after_multi_byte_text() {
+        let text = "é😀`node-x`\r\n漢字 (REV\nend";
+        let index = LineIndex::new(text);
+        let utf16 = Converter { text, line_index: &index, encoding: Encoding::Utf16 };
+        let utf8 = Converter { text, line_index: &index, encoding: Encoding::Utf8 };
+        let backtick = text.find('`').unwrap();
+        // é is 1 UTF-16 unit and 2 bytes, 😀 2 units and 4 bytes.
+        assert_eq!(utf16.offset(Position::new(0, 3)), backtick);
+        assert_eq!(utf8.offset(Position::new(0, 6)), backtick);
+        // Inside the surrogate pair or the UTF-8 sequence of 😀: its start.
+        assert_eq!(utf16.offset(Position::new(0, 2)), 2);
+        assert_eq!(utf8.offset(Position::new(0, 4)), 2);
+        let rev_end = text.find("\nend").unwrap();
+        assert_eq!(utf16.offset(Position::new(1, 7)), rev_end);
+        assert_eq!(utf8.offset(Position::new(1, 11)), rev_end);
+        // Past the line's end, and past the last line.
+        assert_eq!(utf16.offset(Position::new(0, 99)), text.find('\r').unwrap());
+        assert_eq!(utf8.offset(Position::new(9, 0)), text.len());
+        for converter in [&utf16, &utf8] {
+            for (offset, _) in text.char_indices() {
+                let line_end = index.line_range(converter.position(offset).line).unwrap().end;
+                assert_eq!(converter.offset(converter.position(offset)), offset.min(line_end));
+            }
         }
     }
 

@@ -3,6 +3,7 @@
 
 use std::collections::HashSet;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use tokio::sync::mpsc;
 use tower_lsp_server::jsonrpc::{Error, Result};
@@ -17,6 +18,9 @@ use crate::{folders, framing, to_proto};
 
 pub struct Backend {
     session: Arc<Session>,
+    /// Whether the client expands snippets (`completionItem.snippetSupport`);
+    /// completion sends plain text to those that do not.
+    snippet_support: AtomicBool,
 }
 
 /// Serves LSP on stdin/stdout until the client exits. Returns whether the
@@ -29,7 +33,7 @@ pub async fn run_stdio() -> bool {
     let (service, socket) = LspService::new(|client| {
         let (session, dirty) = Session::new(client);
         session_slot = Some((session.clone(), dirty));
-        Backend { session }
+        Backend { session, snippet_support: AtomicBool::new(false) }
     });
     let (session, dirty) = session_slot.expect("LspService::new calls the constructor");
     tokio::spawn(publish_diagnostics(session.clone(), dirty));
@@ -95,6 +99,14 @@ impl LanguageServer for Backend {
         let encoding = positions::negotiate(&params.capabilities);
         self.session.set_encoding(encoding);
         let capabilities = &params.capabilities;
+        let snippet_support = capabilities
+            .text_document
+            .as_ref()
+            .and_then(|text_document| text_document.completion.as_ref())
+            .and_then(|completion| completion.completion_item.as_ref())
+            .and_then(|item| item.snippet_support)
+            .unwrap_or(false);
+        self.snippet_support.store(snippet_support, Ordering::Relaxed);
         let workspace = capabilities.workspace.as_ref();
         let (init_layer, init_problems) =
             ConfigLayer::from_json(params.initialization_options.as_ref().unwrap_or(&serde_json::Value::Null));
@@ -130,6 +142,14 @@ impl LanguageServer for Backend {
                     ..TextDocumentSyncOptions::default()
                 })),
                 document_symbol_provider: Some(OneOf::Left(true)),
+                completion_provider: Some(CompletionOptions {
+                    trigger_characters: Some(
+                        runbook_ide::COMPLETION_TRIGGER_CHARACTERS.iter().map(|c| c.to_string()).collect(),
+                    ),
+                    resolve_provider: Some(true),
+                    ..CompletionOptions::default()
+                }),
+                hover_provider: Some(HoverProviderCapability::Simple(true)),
                 workspace: Some(WorkspaceServerCapabilities {
                     workspace_folders: Some(WorkspaceFoldersServerCapabilities {
                         supported: Some(true),
@@ -210,6 +230,55 @@ impl LanguageServer for Backend {
             Some(DocumentSymbolResponse::Nested(
                 symbols.iter().map(|symbol| to_proto::document_symbol(&converter, symbol)).collect(),
             ))
+        })
+        .await
+    }
+
+    async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
+        let position = params.text_document_position;
+        let Some(snapshot) = self.snapshot(&position.text_document.uri) else { return Ok(None) };
+        let snippet_support = self.snippet_support.load(Ordering::Relaxed);
+        compute(move || {
+            let parse = snapshot.document.document.parse();
+            let converter =
+                Converter { text: parse.text(), line_index: parse.line_index(), encoding: snapshot.encoding };
+            let offset = converter.offset(position.position);
+            let workspace = &snapshot.workspace;
+            let list = runbook_ide::completions(&parse, offset, workspace.catalog.as_deref(), &workspace.config);
+            Some(CompletionResponse::List(to_proto::completion_list(&converter, &snapshot.uri, &list, snippet_support)))
+        })
+        .await
+    }
+
+    async fn completion_resolve(&self, mut item: CompletionItem) -> Result<CompletionItem> {
+        let Some((uri, data)) = item.data.as_ref().and_then(to_proto::completion_resolve_data) else {
+            return Ok(item);
+        };
+        // The document may have closed since: its workspace still knows the KEYs.
+        let workspace = self.session.workspace_for(file_path(&uri).as_deref());
+        compute(move || {
+            if item.documentation.is_none()
+                && let Some(markdown) = runbook_ide::resolve_completion(&data, workspace.catalog.as_deref())
+            {
+                item.documentation =
+                    Some(Documentation::MarkupContent(MarkupContent { kind: MarkupKind::Markdown, value: markdown }));
+            }
+            item
+        })
+        .await
+    }
+
+    async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+        let position = params.text_document_position_params;
+        let Some(snapshot) = self.snapshot(&position.text_document.uri) else { return Ok(None) };
+        compute(move || {
+            let parse = snapshot.document.document.parse();
+            let converter =
+                Converter { text: parse.text(), line_index: parse.line_index(), encoding: snapshot.encoding };
+            let offset = converter.offset(position.position);
+            let workspace = &snapshot.workspace;
+            let result = runbook_ide::hover(&parse, offset, workspace.catalog.as_deref(), &workspace.config)?;
+            Some(to_proto::hover(&converter, &result))
         })
         .await
     }

@@ -1,6 +1,10 @@
 //! Conversions of ide results into LSP types (positions via `positions`).
 
-use runbook_ide::{Diagnostic, RelatedLocation, Severity, Symbol, SymbolKind};
+use runbook_ide::{
+    CompletionItem, CompletionKind, CompletionList, Diagnostic, HoverResult, RelatedLocation, ResolveData, Severity,
+    Symbol, SymbolKind, snippet_to_plain_text,
+};
+use serde_json::json;
 use tower_lsp_server::ls_types::{self as lsp, NumberOrString, Uri};
 
 use crate::positions::{Converter, source_range};
@@ -59,5 +63,161 @@ pub fn document_symbol(converter: &Converter<'_>, symbol: &Symbol) -> lsp::Docum
         selection_range: converter.range(symbol.selection_range),
         children: (!symbol.children.is_empty())
             .then(|| symbol.children.iter().map(|child| document_symbol(converter, child)).collect()),
+    }
+}
+
+fn markdown(value: String) -> lsp::MarkupContent {
+    lsp::MarkupContent { kind: lsp::MarkupKind::Markdown, value }
+}
+
+pub fn completion_kind(kind: CompletionKind) -> lsp::CompletionItemKind {
+    match kind {
+        CompletionKind::Key => lsp::CompletionItemKind::MODULE,
+        CompletionKind::KeyFolder => lsp::CompletionItemKind::FOLDER,
+        CompletionKind::Module => lsp::CompletionItemKind::MODULE,
+        CompletionKind::Function => lsp::CompletionItemKind::FUNCTION,
+        CompletionKind::Class => lsp::CompletionItemKind::CLASS,
+        CompletionKind::Variable => lsp::CompletionItemKind::VARIABLE,
+        CompletionKind::Type => lsp::CompletionItemKind::TYPE_PARAMETER,
+        CompletionKind::Interface => lsp::CompletionItemKind::INTERFACE,
+        CompletionKind::Enum => lsp::CompletionItemKind::ENUM,
+        CompletionKind::File => lsp::CompletionItemKind::FILE,
+        CompletionKind::SafetyClass => lsp::CompletionItemKind::ENUM_MEMBER,
+        CompletionKind::FieldLabel => lsp::CompletionItemKind::PROPERTY,
+        CompletionKind::Snippet => lsp::CompletionItemKind::SNIPPET,
+    }
+}
+
+/// An item as LSP wants it. Clients without snippet support get the
+/// snippet's plain text; `data` names the document, so that resolve finds
+/// its workspace's catalog.
+pub fn completion_item(
+    converter: &Converter<'_>,
+    uri: &Uri,
+    item: &CompletionItem,
+    snippet_support: bool,
+) -> lsp::CompletionItem {
+    let as_snippet = item.is_snippet && snippet_support;
+    let new_text = if item.is_snippet && !snippet_support {
+        snippet_to_plain_text(&item.insert_text)
+    } else {
+        item.insert_text.clone()
+    };
+    lsp::CompletionItem {
+        label: item.label.clone(),
+        label_details: item.label_description.as_ref().map(|description| lsp::CompletionItemLabelDetails {
+            detail: None,
+            description: Some(description.clone()),
+        }),
+        kind: Some(completion_kind(item.kind)),
+        detail: item.detail.clone(),
+        documentation: item.documentation.clone().map(|value| lsp::Documentation::MarkupContent(markdown(value))),
+        preselect: item.preselect.then_some(true),
+        sort_text: item.sort_text.clone(),
+        filter_text: item.filter_text.clone(),
+        insert_text_format: Some(if as_snippet {
+            lsp::InsertTextFormat::SNIPPET
+        } else {
+            lsp::InsertTextFormat::PLAIN_TEXT
+        }),
+        text_edit: Some(lsp::CompletionTextEdit::Edit(lsp::TextEdit {
+            range: converter.range(item.edit_range),
+            new_text,
+        })),
+        data: item.resolve_data.as_ref().map(|data| json!({ "uri": uri.as_str(), "resolve": data })),
+        ..lsp::CompletionItem::default()
+    }
+}
+
+pub fn completion_list(
+    converter: &Converter<'_>,
+    uri: &Uri,
+    list: &CompletionList,
+    snippet_support: bool,
+) -> lsp::CompletionList {
+    lsp::CompletionList {
+        is_incomplete: list.is_incomplete,
+        items: list.items.iter().map(|item| completion_item(converter, uri, item, snippet_support)).collect(),
+    }
+}
+
+/// What `completion_item` put in `data`: the document and what to resolve.
+/// (The one conversion from the protocol back into ide data, kept beside
+/// the one that wrote it.)
+pub fn completion_resolve_data(data: &serde_json::Value) -> Option<(Uri, ResolveData)> {
+    let uri = data.get("uri")?.as_str()?.parse().ok()?;
+    let resolve = serde_json::from_value(data.get("resolve")?.clone()).ok()?;
+    Some((uri, resolve))
+}
+
+pub fn hover(converter: &Converter<'_>, result: &HoverResult) -> lsp::Hover {
+    lsp::Hover {
+        contents: lsp::HoverContents::Markup(markdown(result.markdown.clone())),
+        range: Some(converter.range(result.range)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use runbook_ide::IdeConfig;
+    use runbook_syntax::{Encoding, Parse};
+
+    use super::*;
+
+    fn uri() -> Uri {
+        "file:///ws/runbook.md".parse().unwrap()
+    }
+
+    /// Completion after multi-byte text: the replaced range in each encoding.
+    #[test]
+    fn completion_ranges_after_multi_byte_text_in_both_encodings() {
+        let text = "### Action 1: Rückspiel 🔁 (REV\n";
+        let parse = Parse::new(text);
+        let list = runbook_ide::completions(&parse, text.find('\n').unwrap(), None, &IdeConfig::default());
+        let item = list.items.iter().find(|item| item.label == "REVERSIBLE").expect("offered");
+        for (encoding, start, end) in [(Encoding::Utf16, 28, 31), (Encoding::Utf8, 31, 34)] {
+            let converter = Converter { text, line_index: parse.line_index(), encoding };
+            let cursor = converter.offset(lsp::Position::new(0, end));
+            assert_eq!(cursor, text.find('\n').unwrap(), "{encoding:?}");
+            let converted = completion_item(&converter, &uri(), item, true);
+            let Some(lsp::CompletionTextEdit::Edit(edit)) = converted.text_edit else { panic!("a text edit") };
+            assert_eq!(
+                edit.range,
+                lsp::Range::new(lsp::Position::new(0, start), lsp::Position::new(0, end)),
+                "{encoding:?}"
+            );
+            assert_eq!(edit.new_text, "REVERSIBLE");
+        }
+    }
+
+    #[test]
+    fn snippets_become_plain_text_without_client_support() {
+        let text = "### Act\n";
+        let parse = Parse::new(text);
+        let converter = Converter { text, line_index: parse.line_index(), encoding: Encoding::Utf16 };
+        let item = CompletionItem {
+            label: "Action 1: X".to_string(),
+            label_description: None,
+            kind: CompletionKind::Snippet,
+            detail: None,
+            documentation: None,
+            edit_range: runbook_syntax::TextRange::new(0, 7),
+            insert_text: "### Action ${1:1}: ${2:X} (${3|SAFE,REVERSIBLE|})\n$0".to_string(),
+            is_snippet: true,
+            sort_text: Some("0000".to_string()),
+            filter_text: None,
+            resolve_data: Some(ResolveData::Key { slug: "node-x".to_string() }),
+            preselect: false,
+        };
+        let plain = completion_item(&converter, &uri(), &item, false);
+        assert_eq!(plain.insert_text_format, Some(lsp::InsertTextFormat::PLAIN_TEXT));
+        let Some(lsp::CompletionTextEdit::Edit(edit)) = &plain.text_edit else { panic!("a text edit") };
+        assert_eq!(edit.new_text, "### Action 1: X (SAFE)\n");
+        let snippet = completion_item(&converter, &uri(), &item, true);
+        assert_eq!(snippet.insert_text_format, Some(lsp::InsertTextFormat::SNIPPET));
+        // The data names the document and round-trips.
+        let (data_uri, data) = completion_resolve_data(snippet.data.as_ref().unwrap()).unwrap();
+        assert_eq!(data_uri, uri());
+        assert_eq!(data, ResolveData::Key { slug: "node-x".to_string() });
     }
 }

@@ -1,0 +1,337 @@
+//! Hover (SPEC 4): what a KEY reference, an import, a `Location`, an imported
+//! name or its call, or a safety class word means, as markdown for the token
+//! under the cursor. Text from manifests and JSDoc is untrusted and goes
+//! through `markup`.
+
+pub(crate) mod markup;
+
+use runbook_keys::{Export, ImportTarget, Key, KeyCatalog};
+use runbook_syntax::{Parse, Runbook, SafetyClass, TextRange, Word, floor_char_boundary};
+
+use crate::IdeConfig;
+use crate::action_view::{ActionView, is_root_name};
+use markup::{code, code_block, escape, escape_paragraphs};
+
+/// What to show for the token under the cursor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HoverResult {
+    pub markdown: String,
+    /// The hovered token.
+    pub range: TextRange,
+}
+
+/// The safety class of the Action a reference sits in, as hovers report it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ActionSafety {
+    NotInAction,
+    Unclassified(u32),
+    Classified(u32, SafetyClass),
+}
+
+impl ActionSafety {
+    pub(crate) fn at(runbook: &Runbook, offset: usize) -> ActionSafety {
+        // The innermost Action holding the offset: the last one that starts before it.
+        let Some(index) = runbook.actions.iter().rposition(|action| action.range.touches(offset)) else {
+            return ActionSafety::NotInAction;
+        };
+        let view = ActionView::new(runbook, index);
+        match view.effective_class() {
+            Some(class) => ActionSafety::Classified(view.action.number, class),
+            None => ActionSafety::Unclassified(view.action.number),
+        }
+    }
+}
+
+/// The hover for the token at `offset`, if it is one hovers explain. Needs
+/// the catalog for everything but safety class words.
+pub fn hover(parse: &Parse, offset: usize, catalog: Option<&KeyCatalog>, config: &IdeConfig) -> Option<HoverResult> {
+    let text = parse.text();
+    let offset = floor_char_boundary(text, offset);
+    let runbook = parse.runbook();
+    if let Some(result) = safety_word_hover(runbook, offset) {
+        return Some(result);
+    }
+    let catalog = catalog?;
+    let action_safety = || ActionSafety::at(runbook, offset);
+    let is_family = |family: &str| config.is_family(family) || catalog.is_family(family);
+
+    if let Some(key_ref) = runbook
+        .key_refs
+        .iter()
+        .find(|key_ref| key_ref.range.touches(offset) && is_family(key_ref.family()) && !is_root_name(key_ref))
+    {
+        let key = catalog.key(&key_ref.slug)?;
+        return Some(HoverResult { markdown: key_markdown(key, catalog, action_safety()), range: key_ref.range });
+    }
+    for import in &runbook.imports {
+        if let Some(name) = import.names.iter().find(|name| name.name_range.touches(offset)) {
+            let key = entry_key(catalog, &import.specifier)?;
+            let export = key.export(&name.name)?;
+            let markdown = export_markdown(key, export, catalog, action_safety());
+            return Some(HoverResult { markdown, range: name.name_range });
+        }
+        if import.specifier_range.touches(offset) && !import.specifier_range.is_empty() {
+            let key = import_key(catalog, &import.specifier)?;
+            return Some(HoverResult {
+                markdown: key_markdown(key, catalog, action_safety()),
+                range: import.specifier_range,
+            });
+        }
+    }
+    if let Some(call) = runbook.calls.iter().find(|call| call.range.touches(offset)) {
+        let import = runbook.imports.get(call.import)?;
+        let name = import.names.get(call.name)?;
+        let key = entry_key(catalog, &import.specifier)?;
+        let export = key.export(&name.name)?;
+        return Some(HoverResult {
+            markdown: export_markdown(key, export, catalog, action_safety()),
+            range: call.range,
+        });
+    }
+    if let Some(location) = runbook.locations.iter().find(|location| location.range.touches(offset)) {
+        let key = catalog.key_for_path(&location.path)?;
+        return Some(HoverResult { markdown: key_markdown(key, catalog, action_safety()), range: location.range });
+    }
+    None
+}
+
+/// The KEY whose entry an import specifier names (its exports are the entry's).
+fn entry_key<'c>(catalog: &'c KeyCatalog, specifier: &str) -> Option<&'c Key> {
+    match catalog.resolve_import(specifier) {
+        ImportTarget::Entry(key) => Some(key),
+        _ => None,
+    }
+}
+
+/// The KEY an import specifier reaches, whether or not the file exists.
+fn import_key<'c>(catalog: &'c KeyCatalog, specifier: &str) -> Option<&'c Key> {
+    match catalog.resolve_import(specifier) {
+        ImportTarget::Entry(key) | ImportTarget::File { key, .. } | ImportTarget::Missing { key } => Some(key),
+        ImportTarget::NotAKeyImport | ImportTarget::UnknownFolder { .. } => None,
+    }
+}
+
+/// A safety word of a heading's parenthetical or of a Safety field.
+fn safety_word_hover(runbook: &Runbook, offset: usize) -> Option<HoverResult> {
+    let words = runbook
+        .actions
+        .iter()
+        .filter_map(|action| action.heading_safety.as_ref())
+        .chain(runbook.fields.iter().filter_map(|field| field.safety.as_ref()));
+    let word: &Word = words.into_iter().find(|word| word.range.touches(offset))?;
+    let markdown = match word.safety_class() {
+        Some(class) => safety_class_markdown(class),
+        None => {
+            let class = SafetyClass::closest(&word.text)?;
+            format!(
+                "{} is not a safety class: did you mean **{class}**?\n\n{}",
+                code(&word.text),
+                safety_class_markdown(class)
+            )
+        }
+    };
+    Some(HoverResult { markdown, range: word.range })
+}
+
+/// What a class means, from the seed's "Safety Classifications".
+pub(crate) fn safety_class_markdown(class: SafetyClass) -> String {
+    let meaning: Vec<String> = class.meaning().iter().map(|line| format!("- {line}")).collect();
+    format!(
+        "**{class}** (safety class)\n\n{}\n\n**Example**: {}\n\nAn Action's class is the stricter of its heading's and its **Safety** field's (SAFE < REVERSIBLE < IRREVERSIBLE).",
+        meaning.join("\n"),
+        class.example()
+    )
+}
+
+/// The KEY's title for headings: the manifest's, else its slug.
+pub(crate) fn key_title(key: &Key) -> Option<&str> {
+    key.manifest.as_ref().and_then(|manifest| manifest.title.as_deref()).filter(|title| !title.trim().is_empty())
+}
+
+/// Where the KEY declares its class: the manifest's `safety`, else the strictest `@safety`.
+fn declared_safety_source(key: &Key) -> Option<(SafetyClass, String)> {
+    if let Some(class) = key.manifest.as_ref().and_then(|manifest| manifest.safety) {
+        return Some((class, "key.json".to_string()));
+    }
+    let (class, export) = key
+        .exports
+        .iter()
+        .filter_map(|export| Some((export.doc.as_ref()?.safety_class?, export)))
+        .max_by_key(|(class, _)| *class)?;
+    Some((class, format!("`@safety` of {}", code(&export.name))))
+}
+
+fn safety_line(key: &Key, action: ActionSafety, export: Option<&Export>) -> Option<String> {
+    let mut parts = Vec::new();
+    if let Some(export) = export
+        && let Some(doc) = &export.doc
+        && let Some(safety) = &doc.safety
+    {
+        parts.push(format!("{} is {}", code(&export.name), escape(safety)));
+    }
+    let declared = declared_safety_source(key);
+    if let Some((class, source)) = &declared {
+        parts.push(format!("the KEY declares **{class}** ({source})"));
+    }
+    match action {
+        ActionSafety::NotInAction => {}
+        ActionSafety::Unclassified(number) => parts.push(format!("Action {number} states no safety class")),
+        ActionSafety::Classified(number, class) => {
+            let stricter = match &declared {
+                Some((declared, _)) if *declared > class => {
+                    format!(" — the KEY is stricter: classify the Action **{declared}**")
+                }
+                _ => String::new(),
+            };
+            parts.push(format!("Action {number} is **{class}**{stricter}"));
+        }
+    }
+    (!parts.is_empty()).then(|| format!("**Safety**: {}", parts.join("; ")))
+}
+
+/// The manifest's side effects, then the `@sideEffect`s of `exports`.
+fn side_effects_list<'k>(key: &'k Key, exports: impl Iterator<Item = &'k Export>) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    if let Some(manifest) = &key.manifest {
+        lines.extend(manifest.side_effects.iter().map(|effect| format!("- {}", escape(effect))));
+    }
+    for export in exports {
+        let Some(doc) = &export.doc else { continue };
+        for effect in &doc.side_effects {
+            lines.push(format!("- {} (`@sideEffect` of {})", escape(effect), code(&export.name)));
+        }
+    }
+    lines
+}
+
+fn code_list<'a>(items: impl IntoIterator<Item = &'a String>) -> String {
+    items.into_iter().map(|item| code(item)).collect::<Vec<_>>().join(", ")
+}
+
+/// The whole story of a KEY: what it is, its safety and side effects, what
+/// it needs, what it exports and where it is defined.
+pub(crate) fn key_markdown(key: &Key, catalog: &KeyCatalog, action: ActionSafety) -> String {
+    let mut blocks: Vec<String> = Vec::new();
+    let manifest = key.manifest.as_ref();
+    blocks.push(match key_title(key) {
+        Some(title) => format!("**{}** · {}", escape(title), code(&key.slug)),
+        None => format!("**{}**", code(&key.slug)),
+    });
+    if let Some(description) = manifest.and_then(|manifest| manifest.description.as_deref()) {
+        blocks.push(escape_paragraphs(description));
+    }
+    let mut facts = vec![format!("**Family**: {}", code(&key.family))];
+    if let Some(runtime) = manifest.and_then(|manifest| manifest.runtime.as_deref()) {
+        facts.push(format!("**Runtime**: {}", code(runtime)));
+    }
+    if let Some(manifest) = manifest.filter(|manifest| !manifest.key_type.is_empty()) {
+        facts.push(format!("**Type**: {}", code_list(&manifest.key_type)));
+    }
+    if let Some(scope) = manifest.and_then(|manifest| manifest.tenant_scope.as_deref()) {
+        facts.push(format!("**Tenant scope**: {}", code(scope)));
+    }
+    blocks.push(facts.join(" · "));
+    if let Some(line) = safety_line(key, action, None) {
+        blocks.push(line);
+    }
+    let effects = side_effects_list(key, key.exports.iter());
+    if effects.is_empty() {
+        blocks.push("**Side effects**: none declared".to_string());
+    } else {
+        blocks.push(format!("**Side effects**:\n{}", effects.join("\n")));
+    }
+    if let Some(manifest) = manifest {
+        let mut env = Vec::new();
+        if !manifest.required_env.is_empty() {
+            env.push(format!("**Required env**: {}", code_list(&manifest.required_env)));
+        }
+        if !manifest.optional_env.is_empty() {
+            env.push(format!("**Optional env**: {}", code_list(&manifest.optional_env)));
+        }
+        if !env.is_empty() {
+            blocks.push(env.join(" · "));
+        }
+    }
+    let callables: Vec<String> =
+        key.exports.iter().filter(|export| !export.kind.is_type()).map(|export| code(&export.name)).collect();
+    let types: Vec<String> =
+        key.exports.iter().filter(|export| export.kind.is_type()).map(|export| code(&export.name)).collect();
+    match (callables.is_empty(), types.is_empty()) {
+        (true, true) => blocks.push("**Exports**: nothing".to_string()),
+        (false, true) => blocks.push(format!("**Exports**: {}", callables.join(", "))),
+        (true, false) => blocks.push(format!("**Exports**: types {}", types.join(", "))),
+        (false, false) => blocks.push(format!("**Exports**: {}; types {}", callables.join(", "), types.join(", "))),
+    }
+    let mut defined = Vec::new();
+    if let Some(path) = key.manifest_path.as_deref().and_then(|path| catalog.relative_path(path)) {
+        defined.push(code(&path));
+    }
+    if let Some(path) = key.entry.as_deref().and_then(|path| catalog.relative_path(path)) {
+        defined.push(format!("entry {}", code(&path)));
+    }
+    if defined.is_empty()
+        && let Some(path) = catalog.relative_path(&key.dir)
+    {
+        defined.push(code(&path));
+    }
+    blocks.push(format!("**Defined in**: {}", defined.join(", ")));
+    blocks.join("\n\n")
+}
+
+/// An export: its signature, its JSDoc, and the safety and side effects of its KEY.
+pub(crate) fn export_markdown(key: &Key, export: &Export, catalog: &KeyCatalog, action: ActionSafety) -> String {
+    let mut blocks: Vec<String> = Vec::new();
+    let mut signature = export.signature.clone();
+    for overload in &export.overloads {
+        signature.push('\n');
+        signature.push_str(overload);
+    }
+    blocks.push(code_block("typescript", &signature));
+    if let Some(doc) = &export.doc {
+        if !doc.summary.is_empty() {
+            blocks.push(escape_paragraphs(&doc.summary));
+        }
+        let mut tags = Vec::new();
+        for (name, text) in &doc.params {
+            tags.push(format!("- *@param* {} — {}", code(name), escape(text)));
+        }
+        if let Some(returns) = &doc.returns {
+            tags.push(format!("- *@returns* {}", escape(returns)));
+        }
+        for precondition in &doc.preconditions {
+            tags.push(format!("- *@precondition* {}", escape(precondition)));
+        }
+        if let Some(rollback) = &doc.rollback {
+            tags.push(format!("- *@rollback* {}", escape(rollback)));
+        }
+        if !tags.is_empty() {
+            blocks.push(tags.join("\n"));
+        }
+    }
+    if export.kind.is_type() {
+        blocks.push(format!("A type exported by KEY {}.", code(&key.slug)));
+    } else {
+        if let Some(line) = safety_line(key, action, Some(export)) {
+            blocks.push(line);
+        }
+        let effects = side_effects_list(key, std::iter::once(export));
+        if effects.is_empty() {
+            blocks.push(format!("**Side effects** of {}: none declared", code(&key.slug)));
+        } else {
+            blocks.push(format!("**Side effects** of {}:\n{}", code(&key.slug), effects.join("\n")));
+        }
+    }
+    let mut from = format!("From KEY {}", code(&key.slug));
+    if let Some(title) = key_title(key) {
+        from.push_str(&format!(" ({})", escape(title)));
+    }
+    if let Some(path) = catalog.relative_path(&export.definition.path) {
+        let line = export.definition.range.start.line + 1;
+        from.push_str(&format!(" · defined in {}", code(&format!("{path}:{line}"))));
+    }
+    blocks.push(from);
+    blocks.join("\n\n")
+}
+
+#[cfg(test)]
+pub(crate) mod tests;

@@ -1,0 +1,177 @@
+//! End-to-end: completion, completionItem/resolve and hover on the demo
+//! workspace over stdio, with multi-byte text before the cursor, under both
+//! position encodings.
+
+use std::time::{Duration, Instant};
+
+use runbook_ls_tests::text::range;
+use runbook_ls_tests::{ClientOptions, LspClient, TempWorkspace, demo_dir};
+use serde_json::{Value, json};
+
+const RUNBOOK: &str = "runbooks/typing.md";
+
+/// A runbook mid-edit: a slug being typed after emoji and umlauts, an
+/// export name being typed in an import, and a finished Action to hover.
+fn runbook_text() -> String {
+    [
+        "# Rückspiel 🔁 der Webhooks",
+        "",
+        "Misspelt on purpose, so that the index announces itself: `node-stripe-webhok-replay`.",
+        "",
+        "### Action 1: Ereignisse 🔁 wiederholen (REVERSIBLE)",
+        "",
+        "**Precondition**: Fehlgeschlagene Ereignisse — gefunden",
+        "- **KEY**: `node-stripe-webhook-replay`",
+        "- **Side Effects**: replays",
+        "",
+        "**Execution**:",
+        "```typescript",
+        "import { replayFailedWebhooks, countF } from '@/node-keys/stripe-webhook-replay/src';",
+        "",
+        "const résultat = await replayFailedWebhooks({ dryRun: true });",
+        "```",
+        "",
+        "### Act",
+        "",
+        "Nächster Schritt 🔁 — `node-stri",
+    ]
+    .join("\n")
+}
+
+/// Waits until the diagnostics of `uri` satisfy `done` (the index builds in the background).
+fn diagnostics_until(client: &mut LspClient, uri: &str, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let published = client.wait_for_notification("textDocument/publishDiagnostics", |params| params["uri"] == uri);
+        let diagnostics = published["diagnostics"].as_array().cloned().unwrap_or_default();
+        if done(&diagnostics) {
+            return diagnostics;
+        }
+        assert!(Instant::now() < deadline, "diagnostics never got there: {diagnostics:#?}");
+    }
+}
+
+/// The demo workspace with the runbook open and the KEY index built.
+fn start(workspace: &TempWorkspace, utf8: bool) -> (LspClient, Value) {
+    let position_encodings = if utf8 { vec!["utf-8", "utf-16"] } else { vec!["utf-16"] };
+    let (mut client, initialized) = LspClient::start(ClientOptions {
+        root: Some(workspace.root.clone()),
+        position_encodings,
+        ..ClientOptions::default()
+    });
+    let uri = workspace.uri(RUNBOOK);
+    client.open(&uri, &runbook_text());
+    diagnostics_until(&mut client, &uri, |found| found.iter().any(|diagnostic| diagnostic["code"] == "unknown-key"));
+    (client, initialized)
+}
+
+fn position_params(uri: &str, text: &str, offset: usize, utf8: bool) -> Value {
+    json!({
+        "textDocument": { "uri": uri },
+        "position": runbook_ls_tests::text::position(text, offset, utf8),
+    })
+}
+
+fn labels(items: &[Value]) -> Vec<&str> {
+    items.iter().map(|item| item["label"].as_str().unwrap_or_default()).collect()
+}
+
+fn check_completion_and_hover(utf8: bool) {
+    let workspace = TempWorkspace::copy_of(&demo_dir());
+    let text = runbook_text();
+    workspace.write(RUNBOOK, &text);
+    let uri = workspace.uri(RUNBOOK);
+    let (mut client, initialized) = start(&workspace, utf8);
+    let capabilities = &initialized["capabilities"];
+    assert_eq!(capabilities["positionEncoding"], if utf8 { "utf-8" } else { "utf-16" });
+    assert_eq!(capabilities["completionProvider"]["resolveProvider"], true);
+    assert_eq!(capabilities["completionProvider"]["triggerCharacters"], json!(["`", "{", "/", "(", "*", ",", " "]));
+    assert_eq!(capabilities["hoverProvider"], true);
+
+    // A slug prefix after an unclosed backtick, with emoji and umlauts before it.
+    let slug_start = text.rfind("node-stri").unwrap();
+    let cursor = text.len();
+    let list = client.request("textDocument/completion", position_params(&uri, &text, cursor, utf8));
+    let items = list["items"].as_array().expect("a completion list");
+    assert_eq!(labels(items), ["node-stripe-webhook-replay"], "{list:#}");
+    let item = &items[0];
+    assert_eq!(item["textEdit"]["range"], range(&text, slug_start, cursor, utf8));
+    assert_eq!(item["textEdit"]["newText"], "node-stripe-webhook-replay`");
+    assert_eq!(item["detail"], "Stripe Webhook Replay");
+    assert_eq!(item["kind"], 9); // Module
+    assert!(item.get("documentation").is_none(), "a KEY's documentation waits for resolve: {item:#}");
+    let resolved = client.request("completionItem/resolve", item.clone());
+    let documentation = resolved["documentation"]["value"].as_str().expect("resolved documentation");
+    assert_eq!(resolved["documentation"]["kind"], "markdown");
+    assert!(documentation.starts_with("**Stripe Webhook Replay** · `node-stripe-webhook-replay`"), "{documentation}");
+    assert!(documentation.contains("- Sends an email notification on completion"), "{documentation}");
+
+    // An export name inside the import braces: the rest of the KEY's callables, best first.
+    let name_start = text.find("countF").unwrap();
+    let name_end = name_start + "countF".len();
+    let list = client.request("textDocument/completion", position_params(&uri, &text, name_end, utf8));
+    let items = list["items"].as_array().expect("a completion list");
+    assert_eq!(labels(items), ["countFailedWebhooks"], "{list:#}");
+    assert_eq!(items[0]["textEdit"]["range"], range(&text, name_start, name_end, utf8));
+    assert_eq!(items[0]["textEdit"]["newText"], "countFailedWebhooks");
+    assert_eq!(items[0]["detail"], "export async function countFailedWebhooks(startTime: Date): Promise<number>");
+    assert_eq!(items[0]["documentation"]["kind"], "markdown");
+
+    // Hover on the call: the signature, the KEY's side effects and both safety classes.
+    let call_start = text.find("replayFailedWebhooks({").unwrap();
+    let call_end = call_start + "replayFailedWebhooks".len();
+    let hover = client.request("textDocument/hover", position_params(&uri, &text, call_start + 3, utf8));
+    assert_eq!(hover["range"], range(&text, call_start, call_end, utf8));
+    assert_eq!(hover["contents"]["kind"], "markdown");
+    let markdown = hover["contents"]["value"].as_str().unwrap();
+    assert!(markdown.starts_with("```typescript\nexport async function replayFailedWebhooks("), "{markdown}");
+    assert!(markdown.contains("- Replays webhook events from Stripe"), "{markdown}");
+    assert!(markdown.contains("the KEY declares **REVERSIBLE** (key.json); Action 1 is **REVERSIBLE**"), "{markdown}");
+
+    // Hover on the KEY slug, after multi-byte text on earlier lines.
+    let slug_start = text.find("node-stripe-webhook-replay`").unwrap();
+    let slug_end = slug_start + "node-stripe-webhook-replay".len();
+    let hover = client.request("textDocument/hover", position_params(&uri, &text, slug_end, utf8));
+    assert_eq!(hover["range"], range(&text, slug_start, slug_end, utf8));
+    let markdown = hover["contents"]["value"].as_str().unwrap();
+    assert!(markdown.contains("**Side effects**:\n- Replays webhook events from Stripe"), "{markdown}");
+    assert!(markdown.contains("**Required env**: `STRIPE_SECRET_KEY`, `DATABASE_URL`"), "{markdown}");
+
+    // Hover on the safety word after the emoji of the heading.
+    let word_start = text.find("REVERSIBLE)").unwrap();
+    let hover = client.request("textDocument/hover", position_params(&uri, &text, word_start, utf8));
+    assert_eq!(hover["range"], range(&text, word_start, word_start + "REVERSIBLE".len(), utf8));
+    assert!(hover["contents"]["value"].as_str().unwrap().contains("- Rollback procedure exists"));
+
+    // A whole Action section on a heading being typed, as a snippet (the client expands snippets).
+    let heading_start = text.find("### Act\n").unwrap();
+    let heading_end = heading_start + "### Act".len();
+    let list = client.request("textDocument/completion", position_params(&uri, &text, heading_end, utf8));
+    let items = list["items"].as_array().expect("a completion list");
+    let snippet = items.iter().find(|item| item["label"] == "Action 2: Stripe Webhook Replay").expect("{list:#}");
+    assert_eq!(snippet["insertTextFormat"], 2);
+    assert_eq!(snippet["textEdit"]["range"], range(&text, heading_start, heading_end, utf8));
+    let new_text = snippet["textEdit"]["newText"].as_str().unwrap();
+    assert!(new_text.starts_with("### Action ${1:2}: ${2:Stripe Webhook Replay} (${3|REVERSIBLE,"), "{new_text}");
+    assert!(new_text.contains("await replayFailedWebhooks({ dryRun: true \\});"), "{new_text}");
+
+    // Nothing in prose, and a position past the end of the text is harmless.
+    let prose = text.find("Fehlgeschlagene").unwrap();
+    assert_eq!(client.request("textDocument/hover", position_params(&uri, &text, prose, utf8)), Value::Null);
+    let past_end = json!({ "textDocument": { "uri": uri }, "position": { "line": 999, "character": 999 } });
+    assert_eq!(client.request("textDocument/hover", past_end.clone()), Value::Null);
+    let list = client.request("textDocument/completion", past_end);
+    assert_eq!(labels(list["items"].as_array().unwrap()), ["node-stripe-webhook-replay"]);
+
+    assert!(client.shutdown().success());
+}
+
+#[test]
+fn completion_and_hover_under_utf16() {
+    check_completion_and_hover(false);
+}
+
+#[test]
+fn completion_and_hover_under_utf8() {
+    check_completion_and_hover(true);
+}
