@@ -512,7 +512,7 @@ fn imported_names(
             }
             let item = match (key, export) {
                 (Some((catalog, key)), Some(export)) => export_item(key, export, catalog, range, &name.local),
-                _ => CompletionItem::new(name.local.clone(), CompletionKind::Function, range)
+                _ => CompletionItem::new(name.local.to_string(), CompletionKind::Function, range)
                     .detail(format!("imported from '{}'", import.specifier)),
             };
             let group = if export.is_none_or(|export| export.kind.is_callable()) { 0 } else { 1 };

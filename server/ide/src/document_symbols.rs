@@ -42,7 +42,7 @@ pub fn document_symbols(runbook: &Runbook) -> Vec<Symbol> {
             SectionKind::Step(_) => (SymbolKind::Step, None),
         };
         let symbol = Symbol {
-            name: if heading.text.is_empty() { "(empty heading)".to_string() } else { heading.text.clone() },
+            name: if heading.text.is_empty() { "(empty heading)".to_string() } else { heading.text.to_string() },
             detail,
             kind,
             range: section.range,

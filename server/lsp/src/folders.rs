@@ -143,7 +143,6 @@ pub async fn rebuild_index(session: Arc<Session>, root: PathBuf) {
         folder.state.runbooks = state.runbooks;
         true
     });
-    end_progress(progress, format!("{n_keys} KEYs, {n_runbooks} runbooks")).await;
     if current == Some(true) {
         tracing::info!("indexed {}: {n_keys} KEYs, {n_runbooks} runbooks", root.display());
         publish_folder_files(&session, &root).await;
@@ -151,6 +150,9 @@ pub async fn rebuild_index(session: Arc<Session>, root: PathBuf) {
             session.schedule_diagnostics(uri);
         }
     }
+    // Only now is the index's work visible: manifest problems are published
+    // and open documents are queued for their full diagnostics.
+    end_progress(progress, format!("{n_keys} KEYs, {n_runbooks} runbooks")).await;
 }
 
 type ProgressHandle =
@@ -323,7 +325,7 @@ fn affected_folders(old: &KeyCatalog, new: &KeyCatalog, slugs: &[String]) -> Vec
 /// Whether a runbook's findings can change when these KEYs change.
 fn depends_on(runbook: &runbook_syntax::Runbook, slugs: &[String], folders: &[String]) -> bool {
     let names_folder = |text: &str| folders.iter().any(|folder| text.split('/').any(|part| part == folder));
-    runbook.key_refs.iter().any(|key_ref| slugs.contains(&key_ref.slug))
+    runbook.key_refs.iter().any(|key_ref| slugs.iter().any(|slug| **slug == *key_ref.slug))
         || runbook.imports.iter().any(|import| names_folder(&import.specifier))
         || runbook.locations.iter().any(|location| names_folder(&location.path))
 }

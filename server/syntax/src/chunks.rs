@@ -11,10 +11,10 @@
 
 use std::sync::Arc;
 
-use tree_sitter::{InputEdit, Point};
 use crate::markdown::MarkdownTrees as MarkdownTree;
+use tree_sitter::{InputEdit, Point};
 
-use crate::lower::{Facts, html_block_end};
+use crate::lower::{ChunkModel, Facts, html_block_end};
 use crate::markdown;
 
 /// One independently parsed piece of a document.
@@ -29,7 +29,7 @@ pub(crate) struct Chunk {
 pub(crate) struct ParsedChunk {
     pub tree: MarkdownTree,
     /// Offsets relative to the chunk's start.
-    pub facts: Facts,
+    pub model: ChunkModel,
 }
 
 /// Where a sequence of edits touched the text: `[lo, hi)` in the new text,
@@ -89,7 +89,7 @@ pub(crate) fn parse(text: &str, previous: Option<Previous<'_>>) -> Vec<Chunk> {
             let end = starts.get(end_index).copied().unwrap_or(text.len());
             let parsed = reuse(text, start, end, previous.as_ref(), envelope)
                 .unwrap_or_else(|| parse_chunk(text, start, end, previous.as_ref(), envelope));
-            if parsed.facts.ends_open() && end_index < starts.len() {
+            if parsed.model.ends_open() && end_index < starts.len() {
                 end_index += 1;
                 continue;
             }
@@ -153,8 +153,8 @@ fn parse_chunk(
         Some(block)
     });
     let tree = markdown::parse(chunk_text, old_tree.as_ref());
-    let facts = Facts::collect(chunk_text, &tree);
-    Arc::new(ParsedChunk { tree, facts })
+    let model = Facts::collect(chunk_text, &tree).finish(chunk_text);
+    Arc::new(ParsedChunk { tree, model })
 }
 
 /// An edit of the document as an edit of a chunk that starts at byte `start`,
@@ -182,7 +182,8 @@ pub(crate) fn split_points(text: &str) -> Vec<usize> {
     let mut line_start = 0;
     let mut first = true;
     while line_start < bytes.len() {
-        let line_end = bytes[line_start..].iter().position(|&byte| byte == b'\n').map_or(bytes.len(), |i| line_start + i);
+        let line_end =
+            bytes[line_start..].iter().position(|&byte| byte == b'\n').map_or(bytes.len(), |i| line_start + i);
         let line = &text[line_start..line_end];
         let line = line.strip_suffix('\r').unwrap_or(line);
         if first && (line == "---" || line == "+++") {
@@ -196,13 +197,25 @@ pub(crate) fn split_points(text: &str) -> Vec<usize> {
         let blank = line.trim().is_empty();
         state = match state {
             State::FrontMatter(fence) => {
-                if line.trim_end() == fence || line.trim_end() == "..." { State::Normal } else { state }
+                if line.trim_end() == fence || line.trim_end() == "..." {
+                    State::Normal
+                } else {
+                    state
+                }
             }
             State::Fence { marker, length } => {
-                if closes_fence(line, marker, length) { State::Normal } else { state }
+                if closes_fence(line, marker, length) {
+                    State::Normal
+                } else {
+                    state
+                }
             }
             State::Html(end) => {
-                if line.to_ascii_lowercase().contains(end) { State::Normal } else { state }
+                if line.to_ascii_lowercase().contains(end) {
+                    State::Normal
+                } else {
+                    state
+                }
             }
             State::Normal => {
                 if previous_blank && line_start > 0 && is_atx_heading(line) {
@@ -270,7 +283,11 @@ mod tests {
 
     fn chunks(text: &str) -> Vec<&str> {
         let points = split_points(text);
-        points.iter().enumerate().map(|(i, &start)| &text[start..points.get(i + 1).copied().unwrap_or(text.len())]).collect()
+        points
+            .iter()
+            .enumerate()
+            .map(|(i, &start)| &text[start..points.get(i + 1).copied().unwrap_or(text.len())])
+            .collect()
     }
 
     #[test]
@@ -285,7 +302,10 @@ mod tests {
                 "#### F\n",
             ]
         );
-        assert_eq!(chunks("---\ntitle: x\n\n# yaml\n---\n\n# Real\n"), ["---\ntitle: x\n\n# yaml\n---\n\n", "# Real\n"]);
+        assert_eq!(
+            chunks("---\ntitle: x\n\n# yaml\n---\n\n# Real\n"),
+            ["---\ntitle: x\n\n# yaml\n---\n\n", "# Real\n"]
+        );
         assert_eq!(chunks("<!-- one line -->\n\n# After\n"), ["<!-- one line -->\n\n", "# After\n"]);
         assert_eq!(chunks("a\r\n\r\n# B\r\n"), ["a\r\n\r\n", "# B\r\n"]);
     }

@@ -5,8 +5,10 @@
 //! Actions and field values. Facts of a piece of text can therefore be
 //! computed, cached and shifted independently of the rest of the document.
 
-use tree_sitter::Node;
+use std::sync::Arc;
+
 use crate::markdown::MarkdownTrees as MarkdownTree;
+use tree_sitter::Node;
 
 use crate::model::*;
 use crate::typescript::{self, Dialect};
@@ -29,7 +31,7 @@ pub struct Facts {
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct RawField {
     label: Option<FieldLabel>,
-    label_text: String,
+    label_text: Arc<str>,
     label_range: TextRange,
     container: FieldContainer,
     /// Where the field's block starts: the list item's marker or the paragraph.
@@ -48,7 +50,7 @@ struct RawField {
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct CodeSpan {
     /// The text between the backticks, without the one padding space CommonMark strips.
-    content: String,
+    content: Arc<str>,
     content_range: TextRange,
     span_range: TextRange,
 }
@@ -62,68 +64,6 @@ impl Facts {
         facts.ends_open = ends_open(text, tree);
         facts
     }
-
-    /// Whether the text ends inside a construct that a later line could still
-    /// continue (an unclosed code fence, an unterminated HTML comment or
-    /// `<pre>`-like block), so that it cannot be parsed apart from what follows.
-    pub fn ends_open(&self) -> bool {
-        self.ends_open
-    }
-
-    /// Appends the facts of the next piece of the document, which starts
-    /// `offset` bytes into it.
-    pub fn append_shifted(&mut self, other: &Facts, offset: usize) {
-        let n_code_blocks = self.code_blocks.len();
-        let n_imports = self.imports.len();
-        self.headings.extend(other.headings.iter().map(|heading| Heading {
-            range: heading.range.shifted(offset),
-            text_range: heading.text_range.shifted(offset),
-            ..heading.clone()
-        }));
-        self.fields.extend(other.fields.iter().map(|field| RawField {
-            label_range: field.label_range.shifted(offset),
-            block_start: field.block_start + offset,
-            start: field.start + offset,
-            value_start: field.value_start + offset,
-            colon_end: field.colon_end + offset,
-            container_end: field.container_end.saturating_add(offset),
-            ..field.clone()
-        }));
-        self.code_spans.extend(other.code_spans.iter().map(|span| CodeSpan {
-            content_range: span.content_range.shifted(offset),
-            span_range: span.span_range.shifted(offset),
-            ..span.clone()
-        }));
-        self.code_blocks.extend(other.code_blocks.iter().map(|block| CodeBlock {
-            range: block.range.shifted(offset),
-            content_range: block.content_range.shifted(offset),
-            ..block.clone()
-        }));
-        self.imports.extend(other.imports.iter().map(|import| Import {
-            code_block: import.code_block + n_code_blocks,
-            range: import.range.shifted(offset),
-            specifier_range: import.specifier_range.shifted(offset),
-            braces_range: import.braces_range.map(|range| range.shifted(offset)),
-            names: import
-                .names
-                .iter()
-                .map(|name| ImportedName { name_range: name.name_range.shifted(offset), ..name.clone() })
-                .collect(),
-            ..import.clone()
-        }));
-        self.calls.extend(other.calls.iter().map(|call| Call {
-            code_block: call.code_block + n_code_blocks,
-            import: call.import + n_imports,
-            range: call.range.shifted(offset),
-            ..call.clone()
-        }));
-        self.thematic_breaks.extend(other.thematic_breaks.iter().map(|start| start + offset));
-        self.suppressions.extend(other.suppressions.iter().map(|suppression| Suppression {
-            range: suppression.range.shifted(offset),
-            ..suppression.clone()
-        }));
-        self.ends_open = other.ends_open;
-    }
 }
 
 /// Whether the last block of a parsed text is a fence or an HTML block that
@@ -136,8 +76,10 @@ fn ends_open(text: &str, tree: &MarkdownTree) -> bool {
         match last.kind() {
             "fenced_code_block" => {
                 let mut cursor = last.walk();
-                let n_delimiters =
-                    last.named_children(&mut cursor).filter(|child| child.kind() == "fenced_code_block_delimiter").count();
+                let n_delimiters = last
+                    .named_children(&mut cursor)
+                    .filter(|child| child.kind() == "fenced_code_block_delimiter")
+                    .count();
                 return n_delimiters < 2;
             }
             "html_block" => return html_block_is_open(&text[last.byte_range()]),
@@ -169,7 +111,9 @@ pub(crate) fn html_block_end(line: &str) -> Option<&'static str> {
     if lower.starts_with("<!") && lower[2..].starts_with(|c: char| c.is_ascii_alphabetic()) {
         return Some(">");
     }
-    for (tag, end) in [("<script", "</script>"), ("<pre", "</pre>"), ("<style", "</style>"), ("<textarea", "</textarea>")] {
+    for (tag, end) in
+        [("<script", "</script>"), ("<pre", "</pre>"), ("<style", "</style>"), ("<textarea", "</textarea>")]
+    {
         if lower.starts_with(tag) && lower[tag.len()..].chars().next().is_none_or(|c| c == '>' || c.is_whitespace()) {
             return Some(end);
         }
@@ -242,7 +186,7 @@ impl Collector<'_> {
             level,
             range,
             text_range,
-            text: self.text[text_range.as_range()].to_string(),
+            text: Arc::from(&self.text[text_range.as_range()]),
         });
     }
 
@@ -321,7 +265,7 @@ impl Collector<'_> {
         }
         let value_start =
             colon_end + self.text[colon_end..].len() - self.text[colon_end..].trim_start_matches([' ', '\t']).len();
-        let label_text = self.text[label_range.as_range()].to_string();
+        let label_text: Arc<str> = Arc::from(&self.text[label_range.as_range()]);
         self.facts.fields.push(RawField {
             label: FieldLabel::parse(&label_text),
             label_text,
@@ -368,7 +312,7 @@ impl Collector<'_> {
             content_range = TextRange::new(content_range.start + 1, content_range.end - 1);
         }
         self.facts.code_spans.push(CodeSpan {
-            content: self.text[content_range.as_range()].to_string(),
+            content: Arc::from(&self.text[content_range.as_range()]),
             content_range,
             span_range,
         });
@@ -382,7 +326,7 @@ impl Collector<'_> {
             .iter()
             .find(|child| child.kind() == "info_string")
             .and_then(|info| info.named_child(0).filter(|child| child.kind() == "language"));
-        let language = language_node.map(|node| self.text[node.byte_range()].to_string());
+        let language: Option<Arc<str>> = language_node.map(|node| Arc::from(&self.text[node.byte_range()]));
         let content = children.iter().find(|child| child.kind() == "code_fence_content");
         let content_range = match content {
             Some(content) => TextRange::from(content.byte_range()),
@@ -525,14 +469,212 @@ fn strip_closing_hashes(text: &str, range: TextRange) -> TextRange {
     range
 }
 
-/// Joins the facts of a whole document into its model.
-pub fn assemble(text: &str, facts: Facts) -> Runbook {
-    let Facts {
-        headings, fields: raw_fields, code_spans, code_blocks, imports, calls, thematic_breaks, suppressions, ..
-    } = facts;
-    let mut runbook = Runbook { code_blocks, imports, calls, suppressions, ..Runbook::default() };
+/// A heading with what its text says: an Action, a Step, or neither.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum HeadingKind {
+    Plain,
+    Action { number: u32, title: Arc<str>, safety: Option<Word> },
+    Step { number: u32, title: Arc<str> },
+}
 
-    // Sections, Actions and Steps.
+/// The model of one chunk of a document, offsets relative to the chunk:
+/// everything but sections, which need the headings of the whole document.
+/// A field's value never runs past the next heading, and chunks start at
+/// headings, so fields are complete within their chunk.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChunkModel {
+    headings: Vec<(Heading, HeadingKind)>,
+    fields: Vec<Field>,
+    key_refs: Vec<KeyRef>,
+    code_blocks: Vec<CodeBlock>,
+    imports: Vec<Import>,
+    calls: Vec<Call>,
+    locations: Vec<LocationRef>,
+    suppressions: Vec<Suppression>,
+    ends_open: bool,
+}
+
+impl ChunkModel {
+    /// Whether the chunk ends inside a construct that a later line could still
+    /// continue (an unclosed code fence, an unterminated HTML comment or
+    /// `<pre>`-like block), so that it cannot be parsed apart from what follows.
+    pub fn ends_open(&self) -> bool {
+        self.ends_open
+    }
+}
+
+impl Facts {
+    /// The model of the text these facts were collected from.
+    pub fn finish(self, text: &str) -> ChunkModel {
+        let Facts {
+            headings,
+            fields: raw_fields,
+            code_spans,
+            code_blocks,
+            imports,
+            calls,
+            thematic_breaks,
+            suppressions,
+            ends_open,
+        } = self;
+        // Collected in document order, which the binary searches below rely on.
+        debug_assert!(code_spans.windows(2).all(|pair| pair[0].span_range.start <= pair[1].span_range.start));
+        let mut model = ChunkModel { code_blocks, imports, calls, suppressions, ends_open, ..ChunkModel::default() };
+
+        // Field values run to the next field, heading or thematic break, and
+        // never past the block that holds the field.
+        for (index, raw) in raw_fields.iter().enumerate() {
+            let next_field = raw_fields[index + 1..]
+                .iter()
+                .map(|next| next.block_start)
+                .find(|&start| start > raw.value_start)
+                .unwrap_or(usize::MAX);
+            let next_heading = first_after(&headings, raw.value_start, |heading| heading.range.start);
+            let next_break = first_after(&thematic_breaks, raw.value_start, |&offset| offset);
+            let end = next_field.min(next_heading).min(next_break).min(raw.container_end).min(text.len());
+            let value_range = if end > raw.value_start {
+                trim(text, TextRange::new(raw.value_start, end))
+            } else {
+                TextRange::empty(raw.colon_end)
+            };
+            let value_range = if value_range.is_empty() { TextRange::empty(raw.colon_end) } else { value_range };
+            let label = raw.label;
+            let safety = (label == Some(FieldLabel::Safety)).then(|| first_word(text, value_range)).flatten();
+            model.fields.push(Field {
+                label,
+                label_text: raw.label_text.clone(),
+                label_range: raw.label_range,
+                container: raw.container,
+                range: TextRange::new(raw.start, value_range.end.max(raw.colon_end)),
+                value_range,
+                safety,
+            });
+        }
+
+        // Locations: the first code span of the value, else its first word.
+        for (index, field) in model.fields.iter().enumerate() {
+            if field.label != Some(FieldLabel::Location) || field.value_range.is_empty() {
+                continue;
+            }
+            let first = code_spans.partition_point(|span| span.span_range.start < field.value_range.start);
+            let span = code_spans[first..]
+                .iter()
+                .take_while(|span| span.span_range.start < field.value_range.end)
+                .find(|span| field.value_range.contains_range(span.span_range) && !span.content.trim().is_empty());
+            let (path, range) = match span {
+                Some(span) => (span.content.clone(), span.content_range),
+                None => {
+                    let value = &text[field.value_range.as_range()];
+                    let first_line = value.lines().next().unwrap_or_default();
+                    let token = first_line.split_whitespace().next().unwrap_or_default();
+                    let token_start = field.value_range.start + first_line.find(token).unwrap_or(0);
+                    (Arc::from(token), TextRange::new(token_start, token_start + token.len()))
+                }
+            };
+            if !path.is_empty() {
+                model.locations.push(LocationRef { path, range, field: index });
+            }
+        }
+
+        model.key_refs = code_spans
+            .into_iter()
+            .filter(|span| is_slug(&span.content))
+            .map(|span| KeyRef { slug: span.content, range: span.content_range, span_range: span.span_range })
+            .collect();
+
+        model.headings = headings
+            .into_iter()
+            .map(|heading| {
+                let kind = if let Some(parsed) = parse_numbered_heading(text, &heading, "action") {
+                    HeadingKind::Action { number: parsed.number, title: parsed.title, safety: parsed.safety }
+                } else if let Some(parsed) = parse_numbered_heading(text, &heading, "step") {
+                    HeadingKind::Step { number: parsed.number, title: parsed.title }
+                } else {
+                    HeadingKind::Plain
+                };
+                (heading, kind)
+            })
+            .collect();
+        model
+    }
+}
+
+/// Joins the models of a document's chunks (each with the offset it starts
+/// at, in order) into the model of the document.
+pub fn assemble<'a>(text: &str, chunks: impl IntoIterator<Item = (usize, &'a ChunkModel)>) -> Runbook {
+    let mut runbook = Runbook::default();
+    let mut kinds: Vec<HeadingKind> = Vec::new();
+    for (offset, chunk) in chunks {
+        let n_fields = runbook.fields.len();
+        let n_code_blocks = runbook.code_blocks.len();
+        let n_imports = runbook.imports.len();
+        for (heading, kind) in &chunk.headings {
+            runbook.headings.push(Heading {
+                range: heading.range.shifted(offset),
+                text_range: heading.text_range.shifted(offset),
+                ..heading.clone()
+            });
+            kinds.push(match kind {
+                HeadingKind::Action { number, title, safety } => HeadingKind::Action {
+                    number: *number,
+                    title: title.clone(),
+                    safety: safety.as_ref().map(|word| word.shifted(offset)),
+                },
+                other => other.clone(),
+            });
+        }
+        runbook.fields.extend(chunk.fields.iter().map(|field| Field {
+            label_range: field.label_range.shifted(offset),
+            range: field.range.shifted(offset),
+            value_range: field.value_range.shifted(offset),
+            safety: field.safety.as_ref().map(|word| word.shifted(offset)),
+            ..field.clone()
+        }));
+        runbook.key_refs.extend(chunk.key_refs.iter().map(|key_ref| KeyRef {
+            range: key_ref.range.shifted(offset),
+            span_range: key_ref.span_range.shifted(offset),
+            ..key_ref.clone()
+        }));
+        runbook.code_blocks.extend(chunk.code_blocks.iter().map(|block| CodeBlock {
+            range: block.range.shifted(offset),
+            content_range: block.content_range.shifted(offset),
+            ..block.clone()
+        }));
+        runbook.imports.extend(chunk.imports.iter().map(|import| {
+            Import {
+                code_block: import.code_block + n_code_blocks,
+                range: import.range.shifted(offset),
+                specifier_range: import.specifier_range.shifted(offset),
+                braces_range: import.braces_range.map(|range| range.shifted(offset)),
+                names: import
+                    .names
+                    .iter()
+                    .map(|name| ImportedName { name_range: name.name_range.shifted(offset), ..name.clone() })
+                    .collect(),
+                ..import.clone()
+            }
+        }));
+        runbook.calls.extend(chunk.calls.iter().map(|call| Call {
+            code_block: call.code_block + n_code_blocks,
+            import: call.import + n_imports,
+            range: call.range.shifted(offset),
+            ..call.clone()
+        }));
+        runbook.locations.extend(chunk.locations.iter().map(|location| LocationRef {
+            range: location.range.shifted(offset),
+            field: location.field + n_fields,
+            ..location.clone()
+        }));
+        runbook.suppressions.extend(
+            chunk
+                .suppressions
+                .iter()
+                .map(|suppression| Suppression { range: suppression.range.shifted(offset), ..suppression.clone() }),
+        );
+    }
+
+    // Sections, Actions and Steps, from the headings of the whole document.
+    let headings = &runbook.headings;
     let mut open: Vec<usize> = Vec::new();
     for (index, heading) in headings.iter().enumerate() {
         let end = headings[index + 1..]
@@ -545,93 +687,33 @@ pub fn assemble(text: &str, facts: Facts) -> Runbook {
         }
         let parent = open.last().copied();
         let section = runbook.sections.len();
-        let kind = if let Some(parsed) = parse_numbered_heading(text, heading, "action") {
-            runbook.actions.push(Action {
-                section,
-                number: parsed.number,
-                title: parsed.title,
-                heading_range: heading.text_range,
-                range,
-                heading_safety: parsed.safety,
-            });
-            SectionKind::Action(runbook.actions.len() - 1)
-        } else if let Some(parsed) = parse_numbered_heading(text, heading, "step") {
-            runbook.steps.push(Step {
-                section,
-                number: parsed.number,
-                title: parsed.title,
-                heading_range: heading.text_range,
-                range,
-            });
-            SectionKind::Step(runbook.steps.len() - 1)
-        } else {
-            SectionKind::Plain
+        let kind = match &kinds[index] {
+            HeadingKind::Action { number, title, safety } => {
+                runbook.actions.push(Action {
+                    section,
+                    number: *number,
+                    title: title.clone(),
+                    heading_range: heading.text_range,
+                    range,
+                    heading_safety: safety.clone(),
+                });
+                SectionKind::Action(runbook.actions.len() - 1)
+            }
+            HeadingKind::Step { number, title } => {
+                runbook.steps.push(Step {
+                    section,
+                    number: *number,
+                    title: title.clone(),
+                    heading_range: heading.text_range,
+                    range,
+                });
+                SectionKind::Step(runbook.steps.len() - 1)
+            }
+            HeadingKind::Plain => SectionKind::Plain,
         };
         runbook.sections.push(Section { heading: index, level: heading.level, range, parent, kind });
         open.push(section);
     }
-    runbook.headings = headings;
-
-    // Field values run to the next field, heading or thematic break, and never
-    // past the block that holds the field.
-    for (index, raw) in raw_fields.iter().enumerate() {
-        let next_field = raw_fields[index + 1..]
-            .iter()
-            .map(|next| next.block_start)
-            .find(|&start| start > raw.value_start)
-            .unwrap_or(usize::MAX);
-        let next_heading = first_after(&runbook.headings, raw.value_start, |heading| heading.range.start);
-        let next_break = first_after(&thematic_breaks, raw.value_start, |&offset| offset);
-        let end = next_field.min(next_heading).min(next_break).min(raw.container_end).min(text.len());
-        let value_range = if end > raw.value_start {
-            trim(text, TextRange::new(raw.value_start, end))
-        } else {
-            TextRange::empty(raw.colon_end)
-        };
-        let value_range = if value_range.is_empty() { TextRange::empty(raw.colon_end) } else { value_range };
-        let label = raw.label;
-        let safety = (label == Some(FieldLabel::Safety)).then(|| first_word(text, value_range)).flatten();
-        runbook.fields.push(Field {
-            label,
-            label_text: raw.label_text.clone(),
-            label_range: raw.label_range,
-            container: raw.container,
-            range: TextRange::new(raw.start, value_range.end.max(raw.colon_end)),
-            value_range,
-            safety,
-        });
-    }
-
-    // Locations: the first code span of the value, else its first word.
-    for (index, field) in runbook.fields.iter().enumerate() {
-        if field.label != Some(FieldLabel::Location) || field.value_range.is_empty() {
-            continue;
-        }
-        let first = code_spans.partition_point(|span| span.span_range.start < field.value_range.start);
-        let span = code_spans[first..]
-            .iter()
-            .take_while(|span| span.span_range.start < field.value_range.end)
-            .find(|span| field.value_range.contains_range(span.span_range) && !span.content.trim().is_empty());
-        let (path, range) = match span {
-            Some(span) => (span.content.clone(), span.content_range),
-            None => {
-                let value = &text[field.value_range.as_range()];
-                let first_line = value.lines().next().unwrap_or_default();
-                let token = first_line.split_whitespace().next().unwrap_or_default();
-                let token_start = field.value_range.start + first_line.find(token).unwrap_or(0);
-                (token.to_string(), TextRange::new(token_start, token_start + token.len()))
-            }
-        };
-        if !path.is_empty() {
-            runbook.locations.push(LocationRef { path, range, field: index });
-        }
-    }
-
-    runbook.key_refs = code_spans
-        .into_iter()
-        .filter(|span| is_slug(&span.content))
-        .map(|span| KeyRef { slug: span.content, range: span.content_range, span_range: span.span_range })
-        .collect();
     runbook
 }
 
@@ -663,12 +745,12 @@ fn first_word(text: &str, range: TextRange) -> Option<Word> {
     let rest = &slice[start..];
     let len = rest.find(|c: char| !c.is_alphanumeric() && c != '_').unwrap_or(rest.len());
     let range = TextRange::new(range.start + start, range.start + start + len);
-    Some(Word { text: text[range.as_range()].to_string(), range })
+    Some(Word { text: Arc::from(&text[range.as_range()]), range })
 }
 
 struct NumberedHeading {
     number: u32,
-    title: String,
+    title: Arc<str>,
     safety: Option<Word>,
 }
 
@@ -698,7 +780,7 @@ fn parse_numbered_heading(text: &str, heading: &Heading, keyword: &str) -> Optio
     let lead = title.len() - title.trim_start().len();
     let title_start = heading.text_range.start + heading_text.len() - title.len() + lead;
     let title_text = title.trim();
-    let mut title = title_text.to_string();
+    let mut title = title_text;
     let mut safety = None;
     if title_text.ends_with(')')
         && let Some(open) = matching_open_paren(title_text)
@@ -707,11 +789,11 @@ fn parse_numbered_heading(text: &str, heading: &Heading, keyword: &str) -> Optio
         let inner_text = text[inner.as_range()].trim();
         let word = first_word(text, inner).filter(|word| is_safety_candidate(word, inner_text));
         if word.is_some() {
-            title = title_text[..open].trim_end().to_string();
+            title = title_text[..open].trim_end();
         }
         safety = word;
     }
-    Some(NumberedHeading { number, title, safety })
+    Some(NumberedHeading { number, title: Arc::from(title), safety })
 }
 
 /// Whether the first word of a heading's parenthetical is meant as a safety

@@ -130,5 +130,6 @@ fn inline_ranges(node: Node<'_>) -> Vec<Range> {
 }
 
 pub fn lower(text: &str, trees: &MarkdownTrees) -> Runbook {
-    assemble(text, Facts::collect(text, trees))
+    let chunk = Facts::collect(text, trees).finish(text);
+    assemble(text, [(0, &chunk)])
 }

@@ -2,6 +2,8 @@
 //! markdown and TypeScript syntax trees by `lower`. Every vector is sorted by
 //! start offset, so the parts of one section are found by binary search.
 
+use std::sync::Arc;
+
 use crate::{SafetyClass, TextRange};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -29,7 +31,7 @@ pub struct Heading {
     pub range: TextRange,
     /// The heading text without markers and surrounding blanks, on one line.
     pub text_range: TextRange,
-    pub text: String,
+    pub text: Arc<str>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,7 +62,7 @@ pub struct Action {
     /// Index into `Runbook::sections`.
     pub section: usize,
     pub number: u32,
-    pub title: String,
+    pub title: Arc<str>,
     /// The heading text (what "missing" rules point at).
     pub heading_range: TextRange,
     /// The whole section.
@@ -74,7 +76,7 @@ pub struct Action {
 pub struct Step {
     pub section: usize,
     pub number: u32,
-    pub title: String,
+    pub title: Arc<str>,
     pub heading_range: TextRange,
     pub range: TextRange,
 }
@@ -82,13 +84,17 @@ pub struct Step {
 /// A word of the text with its range, e.g. a safety class candidate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Word {
-    pub text: String,
+    pub text: Arc<str>,
     pub range: TextRange,
 }
 
 impl Word {
     pub fn safety_class(&self) -> Option<SafetyClass> {
         SafetyClass::parse(&self.text)
+    }
+
+    pub fn shifted(&self, by: usize) -> Word {
+        Word { text: self.text.clone(), range: self.range.shifted(by) }
     }
 }
 
@@ -175,7 +181,9 @@ fn words_match(label: &str, known: &str) -> bool {
                 fn singular(word: &str, last: bool) -> &str {
                     if last && word.len() > 1 && word.ends_with(['s', 'S']) { &word[..word.len() - 1] } else { word }
                 }
-                if !word.eq_ignore_ascii_case(known_word) && !singular(word, last).eq_ignore_ascii_case(singular(known_word, last)) {
+                if !word.eq_ignore_ascii_case(known_word)
+                    && !singular(word, last).eq_ignore_ascii_case(singular(known_word, last))
+                {
                     return false;
                 }
             }
@@ -199,7 +207,7 @@ pub struct Field {
     /// `None` for labels SPEC 2 does not know (`**If 500 Error**:`).
     pub label: Option<FieldLabel>,
     /// The label text between the strong delimiters, colon excluded.
-    pub label_text: String,
+    pub label_text: Arc<str>,
     pub label_range: TextRange,
     pub container: FieldContainer,
     /// From the strong delimiter to the end of the value.
@@ -215,7 +223,7 @@ pub struct Field {
 /// so the model keeps every candidate and the ide layer filters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyRef {
-    pub slug: String,
+    pub slug: Arc<str>,
     /// The slug text, without backticks.
     pub range: TextRange,
     /// The code span, backticks included.
@@ -232,7 +240,7 @@ impl KeyRef {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CodeBlock {
     /// The first word of the info string, as written (`typescript`).
-    pub language: Option<String>,
+    pub language: Option<Arc<str>>,
     /// From the opening fence to the end of the closing one.
     pub range: TextRange,
     /// The code between the fences (may contain container prefixes).
@@ -250,7 +258,7 @@ pub struct Import {
     /// Index into `Runbook::code_blocks`.
     pub code_block: usize,
     pub range: TextRange,
-    pub specifier: String,
+    pub specifier: Arc<str>,
     /// The specifier text, without quotes.
     pub specifier_range: TextRange,
     pub names: Vec<ImportedName>,
@@ -263,10 +271,10 @@ pub struct Import {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportedName {
     /// The exported name (`b` in `b as c`).
-    pub name: String,
+    pub name: Arc<str>,
     pub name_range: TextRange,
     /// The local name (`c` in `b as c`, else the name).
-    pub local: String,
+    pub local: Arc<str>,
     pub type_only: bool,
 }
 
@@ -285,7 +293,7 @@ pub struct Call {
 /// The path in a `**Location**:` field.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LocationRef {
-    pub path: String,
+    pub path: Arc<str>,
     pub range: TextRange,
     /// Index into `Runbook::fields`.
     pub field: usize,

@@ -3,6 +3,7 @@
 //! around it, and container prefixes such as `> `, are excluded ranges).
 
 use std::cell::RefCell;
+use std::sync::Arc;
 
 use tree_sitter::{Node, Parser, Tree};
 
@@ -95,7 +96,7 @@ pub(crate) fn scan_script(
         {
             let local = &text[function.byte_range()];
             let found = block_imports.iter().enumerate().find_map(|(i, import)| {
-                let name = import.names.iter().position(|name| name.local == local)?;
+                let name = import.names.iter().position(|name| &*name.local == local)?;
                 Some((i, name))
             });
             if let Some((i, name)) = found {
@@ -148,7 +149,7 @@ fn import_statement(text: &str, statement: Node<'_>, code_block: usize) -> Optio
     Some(Import {
         code_block,
         range: statement.byte_range().into(),
-        specifier: text[specifier_range.as_range()].to_string(),
+        specifier: Arc::from(&text[specifier_range.as_range()]),
         specifier_range,
         names,
         type_only,
@@ -161,9 +162,9 @@ fn import_specifier(text: &str, specifier: Node<'_>, statement_type_only: bool) 
     let alias = specifier.child_by_field_name("alias");
     let type_only = statement_type_only || first_child_kind(specifier) == Some("type");
     Some(ImportedName {
-        name: text[name.byte_range()].to_string(),
+        name: Arc::from(&text[name.byte_range()]),
         name_range: name.byte_range().into(),
-        local: text[alias.unwrap_or(name).byte_range()].to_string(),
+        local: Arc::from(&text[alias.unwrap_or(name).byte_range()]),
         type_only,
     })
 }

@@ -31,7 +31,7 @@ pub(super) fn check(path: &Path, runbook: &Runbook, fs: &dyn FileSystem, found: 
             .collect();
         let mut reported: Vec<&str> = Vec::new();
         for key_ref in &used {
-            if listed.contains(&key_ref.slug.as_str()) || reported.contains(&key_ref.slug.as_str()) {
+            if listed.contains(&&*key_ref.slug) || reported.contains(&&*key_ref.slug) {
                 continue;
             }
             reported.push(&key_ref.slug);
@@ -45,7 +45,7 @@ pub(super) fn check(path: &Path, runbook: &Runbook, fs: &dyn FileSystem, found: 
             );
         }
         for slug in listed {
-            if used.iter().any(|key_ref| key_ref.slug == slug) {
+            if used.iter().any(|key_ref| &*key_ref.slug == slug) {
                 continue;
             }
             let quoted = format!("\"{slug}\"");
