@@ -71,8 +71,7 @@ impl Facts {
 fn ends_open(text: &str, tree: &MarkdownTree) -> bool {
     let mut node = tree.block_tree().root_node();
     // The last block, however deep (a fence inside a list item inside a section).
-    loop {
-        let Some(last) = node.named_child(node.named_child_count().saturating_sub(1) as u32) else { break };
+    while let Some(last) = node.named_child(node.named_child_count().saturating_sub(1) as u32) {
         match last.kind() {
             "fenced_code_block" => {
                 let mut cursor = last.walk();
