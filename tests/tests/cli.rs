@@ -77,8 +77,14 @@ fn exit_codes_and_bad_arguments() {
     let stderr = String::from_utf8_lossy(&missing.stderr);
     assert!(stderr.starts_with("runbook-ls: cannot read no/such/path"), "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert_eq!(check(&["--format", "xml"], &demo).status.code(), Some(2));
-    assert_eq!(check(&["--config", "nope.toml"], &demo).status.code(), Some(2));
+    for bad in [&["--format", "xml"][..], &["--config", "nope.toml"], &["--bogus"], &["--config"]] {
+        let output = check(bad, &demo);
+        assert_eq!(output.status.code(), Some(2), "{bad:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.starts_with("runbook-ls: "), "{bad:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{bad:?}: one line, got {stderr}");
+        assert!(output.stdout.is_empty(), "{bad:?}");
+    }
 }
 
 fn stdout(args: &[&str], cwd: &Path) -> String {

@@ -38,10 +38,14 @@ enum Command {
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(error) => {
-            let code = if error.use_stderr() { 2 } else { 0 };
+        // `--help` and `--version` print as clap writes them.
+        Err(error) if !error.use_stderr() => {
             let _ = error.print();
-            return ExitCode::from(code);
+            return ExitCode::SUCCESS;
+        }
+        Err(error) => {
+            eprintln!("runbook-ls: {} (see runbook-ls --help)", one_line(&error));
+            return ExitCode::from(2);
         }
     };
     match cli.command {
@@ -63,6 +67,18 @@ fn main() -> ExitCode {
                 }
             }
         }
+    }
+}
+
+/// A command-line error on one line: what is wrong and, when clap knows
+/// them, the accepted values (CI logs read best one line per problem).
+fn one_line(error: &clap::Error) -> String {
+    let rendered = error.render().to_string();
+    let mut lines = rendered.lines().map(str::trim).filter(|line| !line.is_empty());
+    let first = lines.next().unwrap_or("invalid arguments").trim_start_matches("error: ").to_string();
+    match lines.find(|line| line.starts_with('[')) {
+        Some(values) => format!("{first} {values}"),
+        None => first,
     }
 }
 
