@@ -31,7 +31,12 @@ pub struct Converter<'a> {
     pub encoding: Encoding,
 }
 
-impl Converter<'_> {
+impl<'a> Converter<'a> {
+    /// The converter of one parsed document version.
+    pub fn for_parse(parse: &'a runbook_syntax::Parse, encoding: Encoding) -> Converter<'a> {
+        Converter { text: parse.text(), line_index: parse.line_index(), encoding }
+    }
+
     pub fn position(&self, offset: usize) -> Position {
         let LineCol { line, col } = self.line_index.line_col(self.text, offset, self.encoding);
         Position::new(line, col)
