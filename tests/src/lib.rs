@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+pub mod bench;
 pub mod text;
 
 /// How long a test waits for any one answer before failing.
