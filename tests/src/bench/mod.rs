@@ -167,6 +167,7 @@ fn rss_row(name: &str, rss: &[f64]) -> Row {
 /// Runs the selected workloads and the floors.
 pub fn run(options: &Options) -> Report {
     let sizes = Sizes::new(options.quick);
+    let load_at_start = report::load_average();
     let binary = server_binary();
     let mut notes = Vec::new();
     let mut rows = Vec::new();
@@ -321,8 +322,17 @@ pub fn run(options: &Options) -> Report {
     floor_rows.push(floors::tree_sitter_parse(&typing_text, sizes.parse_samples));
     floor_rows.push(floors::incremental_parse(&typing_text, sizes.parse_samples * 5, options.seed));
 
+    let machine = Machine::detect();
+    if let (Some(start), Some(end)) = (load_at_start, report::load_average()) {
+        let busy = if start >= 0.5 { ": other work was running, so the figures are noisier than usual" } else { "" };
+        notes.push(format!(
+            "load average (1 min) {start:.2} at the start and {end:.2} at the end, on {} CPUs{busy}",
+            machine.nproc
+        ));
+    }
+
     Report {
-        machine: Machine::detect(),
+        machine,
         binary_version: binary_version(&binary),
         binary_path: binary.display().to_string(),
         profile: crate::profile_name(),

@@ -163,6 +163,12 @@ pub struct Machine {
     pub memory_mb: Option<f64>,
 }
 
+/// The one-minute load average: on a shared machine, anything near `nproc`
+/// before the run means other work competed with the benchmark.
+pub fn load_average() -> Option<f64> {
+    std::fs::read_to_string("/proc/loadavg").ok()?.split_whitespace().next()?.parse().ok()
+}
+
 impl Machine {
     pub fn detect() -> Machine {
         let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();

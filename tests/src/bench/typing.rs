@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use super::document::OpenDocument;
+use super::document::{OpenDocument, current_rss_mb};
 use super::report::{Outcome, Row, Target};
 use super::stats::{millis, summarize};
 use crate::LspClient;
@@ -39,6 +39,7 @@ pub fn run(
     seed: u64,
     floor_p50: Option<f64>,
 ) -> Row {
+    let pid = client.pid();
     let n_lines = text.lines().count();
     let opened = Instant::now();
     let mut document = OpenDocument::open(client, uri, text);
@@ -49,7 +50,13 @@ pub fn run(
     let mut samples = Vec::with_capacity(n_edits);
     let mut n_diagnostics = 0;
     let (mut n_inserts, mut n_deletes) = (0, 0);
-    for _ in 0..n_edits {
+    // The server's memory every tenth of the run: growth that never levels
+    // off is a leak, a step that stays is a cache or the allocator keeping pages.
+    let mut rss_trail = Vec::new();
+    for edit in 0..n_edits {
+        if edit % (n_edits / 10).max(1) == 0 {
+            rss_trail.extend(current_rss_mb(pid));
+        }
         let (start, end, insert) = pick_edit(&mut rng, &document.text);
         if insert.is_empty() {
             n_deletes += 1;
@@ -91,6 +98,11 @@ pub fn run(
             "median of the first {tenth} edits {:.1} ms, of the last {tenth} {:.1} ms",
             first.p50, last.p50
         ));
+    }
+    rss_trail.extend(current_rss_mb(pid));
+    if !rss_trail.is_empty() {
+        let trail: Vec<String> = rss_trail.iter().map(|mb| format!("{mb:.0}")).collect();
+        row.note(format!("server VmRSS every tenth of the edits: {} MB", trail.join(", ")));
     }
     if let (Some(summary), Some(floor_p50)) = (row.summary(), floor_p50) {
         row.note(format!(
