@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+pub mod bench;
 pub mod text;
 
 /// How long a test waits for any one answer before failing.
@@ -24,9 +25,7 @@ pub fn server_binary() -> PathBuf {
             if let Ok(path) = std::env::var("RUNBOOK_LS_BIN") {
                 return PathBuf::from(path);
             }
-            // The test executable lives in `<target>/<profile>/deps/`.
-            let exe = std::env::current_exe().expect("the test binary has a path");
-            let profile_dir = exe.parent().and_then(Path::parent).expect("tests run from <target>/<profile>/deps");
+            let profile_dir = profile_dir();
             let target_dir = profile_dir.parent().expect("the profile folder is inside the target folder");
             let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
             let mut build = Command::new(cargo);
@@ -41,6 +40,27 @@ pub fn server_binary() -> PathBuf {
             profile_dir.join(format!("runbook-ls{}", std::env::consts::EXE_SUFFIX))
         })
         .clone()
+}
+
+/// `<target>/<profile>/` of the running executable: test executables live in
+/// its `deps/` folder, binaries run by `cargo run` (the benchmark) in the
+/// folder itself.
+fn profile_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("the executable has a path");
+    let folder = exe.parent().expect("the executable is in a folder");
+    let profile = if folder.file_name().is_some_and(|name| name == "deps") { folder.parent() } else { Some(folder) };
+    profile.expect("executables run from <target>/<profile>[/deps]").to_path_buf()
+}
+
+/// The cargo target folder of the running executable (for the benchmark's report).
+pub fn target_dir() -> PathBuf {
+    profile_dir().parent().expect("the profile folder is inside the target folder").to_path_buf()
+}
+
+/// The build profile of the running executable (`debug` or `release`), which
+/// is also the profile of the server it drives.
+pub fn profile_name() -> String {
+    profile_dir().file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default()
 }
 
 /// The repository root.
@@ -101,6 +121,8 @@ pub struct LspClient {
     next_id: i64,
     /// What to answer `workspace/configuration` with.
     pub configuration: Value,
+    /// When `initialized` was sent (the benchmark times the index from it).
+    initialized_at: Instant,
 }
 
 impl LspClient {
@@ -136,6 +158,7 @@ impl LspClient {
             server_requests: Vec::new(),
             next_id: 1,
             configuration: Value::Null,
+            initialized_at: Instant::now(),
         };
         let root_uri = options.root.as_deref().map(file_uri);
         let folders = options.root.as_deref().map(|root| {
@@ -164,6 +187,7 @@ impl LspClient {
                 },
             }),
         );
+        client.initialized_at = Instant::now();
         client.notify("initialized", json!({}));
         (client, result)
     }
@@ -238,10 +262,21 @@ impl LspClient {
 
     /// Waits for a notification matching `wanted` (which may have arrived already).
     pub fn wait_for_notification(&mut self, method: &str, wanted: impl Fn(&Value) -> bool) -> Value {
+        self.wait_for_notification_within(TIMEOUT, method, wanted)
+    }
+
+    /// `wait_for_notification` with another timeout than the tests' (the
+    /// benchmark's large workspaces take longer to index).
+    pub fn wait_for_notification_within(
+        &mut self,
+        timeout: Duration,
+        method: &str,
+        wanted: impl Fn(&Value) -> bool,
+    ) -> Value {
         if let Some(index) = self.notifications.iter().position(|n| n["method"] == method && wanted(&n["params"])) {
             return self.notifications.remove(index)["params"].clone();
         }
-        self.wait_for(TIMEOUT, |message| {
+        self.wait_for(timeout, |message| {
             message["method"] == method && message.get("id").is_none() && wanted(&message["params"])
         })["params"]
             .clone()
@@ -269,6 +304,16 @@ impl LspClient {
             "textDocument/didOpen",
             json!({ "textDocument": { "uri": uri, "languageId": "markdown", "version": 1, "text": text } }),
         );
+    }
+
+    /// The server's process id (the benchmark reads its peak memory from `/proc`).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// When `initialized` was sent.
+    pub fn initialized_at(&self) -> Instant {
+        self.initialized_at
     }
 
     /// Whether the process is still running.

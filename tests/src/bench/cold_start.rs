@@ -1,0 +1,60 @@
+//! W4: a server started on a large workspace, timed from `initialized` to the
+//! end of its index progress, and its peak memory once the index is ready.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use super::document::peak_rss_mb;
+use super::stats::millis;
+use crate::{ClientOptions, LspClient};
+
+/// How long the harness waits for an index before giving up.
+const INDEX_TIMEOUT: Duration = Duration::from_secs(600);
+
+const INDEX_TOKEN: &str = "runbook-ls/index/";
+
+pub struct IndexedServer {
+    pub client: LspClient,
+    pub initialize_result: Value,
+    /// From sending `initialized` to the index progress `begin`.
+    pub begin_ms: f64,
+    /// From sending `initialized` to the index progress `end`.
+    pub ready_ms: f64,
+    /// The `end` message (`10000 KEYs, 1000 runbooks`).
+    pub end_message: String,
+    /// `VmHWM` right after the index is ready.
+    pub peak_rss_mb: Option<f64>,
+}
+
+fn is_index_progress(params: &Value, kind: &str) -> bool {
+    params["token"].as_str().is_some_and(|token| token.starts_with(INDEX_TOKEN)) && params["value"]["kind"] == kind
+}
+
+/// Starts the server on `root` as an editor with progress support does, and
+/// waits for its index.
+pub fn start_indexed(root: &Path) -> IndexedServer {
+    let options =
+        ClientOptions { root: Some(root.to_path_buf()), work_done_progress: true, ..ClientOptions::default() };
+    let (mut client, initialize_result) = LspClient::start(options);
+    let initialized_at = client.initialized_at();
+    client.wait_for_notification_within(INDEX_TIMEOUT, "$/progress", |params| is_index_progress(params, "begin"));
+    let begin_ms = millis(initialized_at.elapsed());
+    let end =
+        client.wait_for_notification_within(INDEX_TIMEOUT, "$/progress", |params| is_index_progress(params, "end"));
+    let ready = Instant::now();
+    let ready_ms = millis(ready.duration_since(initialized_at));
+    let peak_rss_mb = peak_rss_mb(client.pid());
+    // The progress notifications, configuration requests and KEY manifest
+    // diagnostics of the start are not part of any later measurement.
+    client.notifications.clear();
+    IndexedServer {
+        client,
+        initialize_result,
+        begin_ms,
+        ready_ms,
+        end_message: end["value"]["message"].as_str().unwrap_or_default().to_string(),
+        peak_rss_mb,
+    }
+}
