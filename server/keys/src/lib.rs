@@ -9,6 +9,7 @@ mod load;
 mod manifest;
 mod module_resolution;
 mod similarity;
+use crate::similarity::SlugIndex;
 mod tsconfig;
 
 #[cfg(test)]
@@ -16,7 +17,7 @@ mod tests;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 use runbook_syntax::{SafetyClass, SourceRange};
@@ -249,6 +250,11 @@ pub struct KeyCatalog {
     by_slug: HashMap<String, usize>,
     /// The family prefixes of the existing roots and of every KEY, sorted.
     families: Vec<String>,
+    /// `keys` prepared for did-you-mean.
+    slug_index: Arc<SlugIndex>,
+    /// Did-you-mean answers already given by this catalog, by slug and count:
+    /// the same unknown KEYs are asked about on every keystroke.
+    slug_suggestions: Arc<Mutex<HashMap<(String, usize), Vec<usize>>>>,
     /// Sorted by path, then position.
     problems: Vec<ManifestProblem>,
 }
@@ -384,7 +390,21 @@ impl KeyCatalog {
             roots.iter().map(|root| root.prefix.clone()).chain(keys.iter().map(|key| key.family.clone())).collect();
         families.sort();
         families.dedup();
-        KeyCatalog { workspace_root, config, alias_dir, roots, loaded, folders, keys, by_slug, families, problems }
+        let slug_index = Arc::new(SlugIndex::new(keys.iter().map(|key| key.slug.as_str())));
+        KeyCatalog {
+            workspace_root,
+            config,
+            alias_dir,
+            roots,
+            loaded,
+            folders,
+            keys,
+            by_slug,
+            families,
+            slug_index,
+            slug_suggestions: Arc::default(),
+            problems,
+        }
     }
 
     /// Makes `new` hold this catalog's `Arc` for every KEY that a rebuild
@@ -455,7 +475,15 @@ impl KeyCatalog {
     /// `n`; only those similar enough to be a plausible misspelling. See
     /// `similarity` for the metric.
     pub fn closest_slugs(&self, slug: &str, n: usize) -> Vec<&str> {
-        similarity::closest_slugs(slug, self.keys.iter().map(|key| key.slug.as_str()), n)
+        // A poisoned cache only lost an answer being written; start it again.
+        let mut cache = self.slug_suggestions.lock().unwrap_or_else(|poisoned| {
+            let mut cache = poisoned.into_inner();
+            cache.clear();
+            cache
+        });
+        let indices = cache.entry((slug.to_string(), n)).or_insert_with(|| self.slug_index.closest(slug, n)).clone();
+        drop(cache);
+        indices.into_iter().map(|index| self.keys[index].slug.as_str()).collect()
     }
 
     /// The exports of `key` whose names are closest to `name` (for

@@ -11,7 +11,6 @@
 
 use std::sync::Arc;
 
-use crate::markdown::MarkdownTrees as MarkdownTree;
 use tree_sitter::{InputEdit, Point};
 
 use crate::lower::{ChunkModel, Facts, html_block_end};
@@ -27,7 +26,8 @@ pub(crate) struct Chunk {
 
 #[derive(Debug)]
 pub(crate) struct ParsedChunk {
-    pub tree: MarkdownTree,
+    /// Kept for the incremental re-parse of this chunk after an edit.
+    pub block: tree_sitter::Tree,
     /// Offsets relative to the chunk's start.
     pub model: ChunkModel,
 }
@@ -146,15 +146,15 @@ fn parse_chunk(
             return None;
         }
         let start_row = previous.text.as_bytes()[..start].iter().filter(|&&byte| byte == b'\n').count();
-        let mut block = old.parsed.tree.block_tree().clone();
+        let mut block = old.parsed.block.clone();
         for edit in previous.edits {
             block.edit(&relative_edit(edit, start, start_row));
         }
         Some(block)
     });
-    let tree = markdown::parse(chunk_text, old_tree.as_ref());
+    let tree = markdown::parse(chunk_text, old_tree.as_ref(), markdown::Inlines::ModelOnly);
     let model = Facts::collect(chunk_text, &tree).finish(chunk_text);
-    Arc::new(ParsedChunk { tree, model })
+    Arc::new(ParsedChunk { block: tree.block_tree().clone(), model })
 }
 
 /// An edit of the document as an edit of a chunk that starts at byte `start`,
@@ -235,6 +235,12 @@ pub(crate) fn split_points(text: &str) -> Vec<usize> {
         previous_blank = blank;
         line_start = line_end + 1;
     }
+    // tree-sitter-md reads a text that is one heading line without a line
+    // break as an error, not a heading; after other text it is a heading. So
+    // a last line like that stays with what comes before it.
+    if points.len() > 1 && !text[*points.last().expect("there are two points")..].contains('\n') {
+        points.pop();
+    }
     points
 }
 
@@ -308,6 +314,9 @@ mod tests {
         );
         assert_eq!(chunks("<!-- one line -->\n\n# After\n"), ["<!-- one line -->\n\n", "# After\n"]);
         assert_eq!(chunks("a\r\n\r\n# B\r\n"), ["a\r\n\r\n", "# B\r\n"]);
+        // A last heading without a line break stays with the text before it.
+        assert_eq!(chunks("a\n\n### Relat"), ["a\n\n### Relat"]);
+        assert_eq!(chunks("a\n\n### Relat\n"), ["a\n\n", "### Relat\n"]);
     }
 
     #[test]

@@ -3,9 +3,8 @@
 //! Cloning a document is cheap and gives a snapshot that later edits of the
 //! original never change.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
-use crate::markdown::MarkdownTrees as MarkdownTree;
 use ropey::Rope;
 use tree_sitter::{InputEdit, Point};
 
@@ -33,7 +32,7 @@ impl Parse {
     /// The reference the chunked parse must equal: one tree-sitter-md parse of
     /// the whole text, lowered in one go. Used by tests and benchmarks.
     pub fn whole_document(text: &str) -> Runbook {
-        let tree = markdown::parse(text, None);
+        let tree = markdown::parse(text, None, markdown::Inlines::All);
         markdown::lower(text, &tree)
     }
 
@@ -51,9 +50,11 @@ impl Parse {
         &self.runbook
     }
 
-    /// The syntax trees of the chunks, with the offset each chunk starts at.
-    pub fn trees(&self) -> impl Iterator<Item = (usize, &MarkdownTree)> {
-        self.chunks.iter().map(|chunk| (chunk.start, &chunk.parsed.tree))
+    /// The block trees of the chunks, with the offset each chunk starts at.
+    /// (Inline trees are dropped once lowered: they are the bulk of a parse's
+    /// memory, and a later parse never reuses them.)
+    pub fn block_trees(&self) -> impl Iterator<Item = (usize, &tree_sitter::Tree)> {
+        self.chunks.iter().map(|chunk| (chunk.start, &chunk.parsed.block))
     }
 
     pub fn line_index(&self) -> &LineIndex {
@@ -75,7 +76,9 @@ pub struct Document {
 /// computed parse and the edits made since.
 struct SyntaxCell {
     parse: OnceLock<Arc<Parse>>,
-    base: Option<(Arc<Parse>, Vec<InputEdit>)>,
+    /// Taken (and so dropped) by the parse that uses it, so that a parsed
+    /// version does not keep its predecessor alive.
+    base: Mutex<Option<(Arc<Parse>, Vec<InputEdit>)>>,
 }
 
 impl std::fmt::Debug for Document {
@@ -88,7 +91,7 @@ impl Document {
     pub fn new(text: &str) -> Document {
         Document {
             rope: Rope::from_str(text),
-            syntax: Arc::new(SyntaxCell { parse: OnceLock::new(), base: None }),
+            syntax: Arc::new(SyntaxCell { parse: OnceLock::new(), base: Mutex::new(None) }),
             may_have_lone_cr: has_lone_cr(text),
         }
     }
@@ -133,16 +136,15 @@ impl Document {
             old_end_position,
             new_end_position: self.tree_sitter_point(new_end_byte),
         };
-        let base = match (self.syntax.parse.get(), &self.syntax.base) {
-            (Some(parse), _) => Some((parse.clone(), vec![edit])),
-            (None, Some((parse, edits))) => {
+        let base = match self.syntax.parse.get() {
+            Some(parse) => Some((parse.clone(), vec![edit])),
+            None => self.syntax.base.lock().unwrap_or_else(PoisonError::into_inner).as_ref().map(|(parse, edits)| {
                 let mut edits = edits.clone();
                 edits.push(edit);
-                Some((parse.clone(), edits))
-            }
-            (None, None) => None,
+                (parse.clone(), edits)
+            }),
         };
-        self.syntax = Arc::new(SyntaxCell { parse: OnceLock::new(), base });
+        self.syntax = Arc::new(SyntaxCell { parse: OnceLock::new(), base: Mutex::new(base) });
     }
 
     /// Replaces the whole text (a full-document change).
@@ -161,7 +163,8 @@ impl Document {
                     text.push_str(chunk);
                 }
                 let text: Arc<str> = Arc::from(text);
-                let previous = self.syntax.base.as_ref().map(|(base, edits)| chunks::Previous {
+                let base = self.syntax.base.lock().unwrap_or_else(PoisonError::into_inner).take();
+                let previous = base.as_ref().map(|(base, edits)| chunks::Previous {
                     text: &base.text,
                     chunks: &base.chunks,
                     edits,

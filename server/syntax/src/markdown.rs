@@ -37,10 +37,6 @@ impl MarkdownTrees {
     pub fn inline_tree(&self, node: &Node<'_>) -> Option<&Tree> {
         self.inline_index.get(&node.id()).map(|&index| &self.inline[index])
     }
-
-    pub fn inline_trees(&self) -> &[Tree] {
-        &self.inline
-    }
 }
 
 struct Parsers {
@@ -61,9 +57,21 @@ fn new_parser(language: Language) -> Parser {
     parser
 }
 
+/// Which inline nodes get an inline tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Inlines {
+    /// Every one: the reference the tests compare against.
+    All,
+    /// Only those whose text could hold what the model reads from inline
+    /// trees (see `may_hold_model_parts`). Inline parsing is two thirds of
+    /// the cost of a parse (a paragraph with `**` costs the inline grammar
+    /// thirty times one without), and prose and bold titles need none.
+    ModelOnly,
+}
+
 /// Parses `text`, re-parsing incrementally from `old_block` (a block tree
 /// already edited to match `text`).
-pub fn parse(text: &str, old_block: Option<&Tree>) -> MarkdownTrees {
+pub fn parse(text: &str, old_block: Option<&Tree>, inlines: Inlines) -> MarkdownTrees {
     PARSERS.with(|parsers| {
         let mut parsers = parsers.borrow_mut();
         let Parsers { block: block_parser, inline: inline_parser } = &mut *parsers;
@@ -75,6 +83,9 @@ pub fn parse(text: &str, old_block: Option<&Tree>) -> MarkdownTrees {
         let mut inline_index = HashMap::new();
         for node in inline_nodes(&block) {
             let ranges = inline_ranges(node);
+            if inlines == Inlines::ModelOnly && !may_hold_model_parts(text, &ranges) {
+                continue;
+            }
             if inline_parser.set_included_ranges(&ranges).is_err() {
                 continue;
             }
@@ -103,6 +114,26 @@ fn inline_nodes(block: &Tree) -> Vec<Node<'_>> {
         stack.extend(children.into_iter().rev());
     }
     nodes
+}
+
+/// Whether an inline node could hold something the model reads from inline
+/// trees (see `Collector`): a code span needs a backtick, an HTML comment
+/// `<!--`, and a field a line that starts with `**` (or `__`) and, anywhere
+/// after (a label may wrap), `**:` or `:**` for the colon of its label.
+/// Necessary conditions only: when one holds, the inline tree decides.
+fn may_hold_model_parts(text: &str, ranges: &[Range]) -> bool {
+    let parts = || ranges.iter().map(|range| &text[range.start_byte..range.end_byte]);
+    if parts().any(|part| part.contains('`') || part.contains("<!--")) {
+        return true;
+    }
+    ["**", "__"].into_iter().any(|delimiter| {
+        let opens_a_line = parts().any(|part| {
+            part.split(['\n', '\r']).any(|line| line.trim_start_matches([' ', '\t', '>']).starts_with(delimiter))
+        });
+        let colon_before = format!(":{delimiter}");
+        let colon_after = format!("{delimiter}:");
+        opens_a_line && parts().any(|part| part.contains(&colon_before) || part.contains(&colon_after))
+    })
 }
 
 /// An inline node's text without its named children (block continuations,
