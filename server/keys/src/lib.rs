@@ -9,7 +9,6 @@ mod load;
 mod manifest;
 mod module_resolution;
 mod similarity;
-use crate::similarity::SlugIndex;
 mod tsconfig;
 
 #[cfg(test)]
@@ -24,6 +23,7 @@ use runbook_syntax::{SafetyClass, SourceRange};
 
 use crate::load::{LoadedKey, file_start, key_folder, key_folders, load_key, slash_path};
 use crate::module_resolution::{join_relative, resolve_module};
+use crate::similarity::SlugIndex;
 use crate::tsconfig::{TSCONFIG, normalize};
 
 pub use crate::load::ENTRY_FILES;
@@ -231,6 +231,9 @@ impl Default for CatalogConfig {
     }
 }
 
+/// Did-you-mean answers by (slug, count): indices into `KeyCatalog::keys`.
+type SlugSuggestions = HashMap<(String, usize), Vec<usize>>;
+
 /// All KEYs of a workspace. Cheap to clone: KEYs are shared.
 #[derive(Debug, Clone, Default)]
 pub struct KeyCatalog {
@@ -254,7 +257,7 @@ pub struct KeyCatalog {
     slug_index: Arc<SlugIndex>,
     /// Did-you-mean answers already given by this catalog, by slug and count:
     /// the same unknown KEYs are asked about on every keystroke.
-    slug_suggestions: Arc<Mutex<HashMap<(String, usize), Vec<usize>>>>,
+    slug_suggestions: Arc<Mutex<SlugSuggestions>>,
     /// Sorted by path, then position.
     problems: Vec<ManifestProblem>,
 }
