@@ -21,6 +21,8 @@ pub struct ActionView<'a> {
     pub field_class: Option<SafetyClass>,
     pub key_refs: &'a [KeyRef],
     pub imports: &'a [Import],
+    /// Index of `imports[0]` in `Runbook::imports`.
+    pub first_import: usize,
     pub code_blocks: &'a [CodeBlock],
     pub locations: &'a [LocationRef],
 }
@@ -53,6 +55,7 @@ impl<'a> ActionView<'a> {
             field_class: field_safety.and_then(Word::safety_class),
             key_refs: runbook.key_refs_in(own_range),
             imports: runbook.imports_in(own_range),
+            first_import: runbook.imports.partition_point(|import| import.range.start < own_range.start),
             code_blocks: runbook.code_blocks_in(own_range),
             locations: runbook.locations_in(own_range),
         }

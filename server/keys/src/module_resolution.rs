@@ -34,8 +34,13 @@ pub(crate) fn parent_dir(path: &str) -> &str {
 /// path `module` (normalised, relative to the KEY folder; empty for the folder
 /// itself) names, the way TypeScript's bundler resolution finds it.
 pub(crate) fn resolve_module<'a>(files: &'a [String], module: &str) -> Option<&'a str> {
-    let find = |candidate: &str| -> Option<&'a str> {
-        files.binary_search_by(|file| file.as_str().cmp(candidate)).ok().map(|index| files[index].as_str())
+    // Candidates are looked up as `prefix + suffix` without building them:
+    // this runs for every import on every keystroke.
+    let find = |prefix: &str, suffix: &str| -> Option<&'a str> {
+        files
+            .binary_search_by(|file| compare_concatenation(file, prefix, suffix))
+            .ok()
+            .map(|index| files[index].as_str())
     };
     // `./x.js` in TypeScript source names `x.ts`: ESM imports spell the
     // extension of the emitted file.
@@ -44,26 +49,35 @@ pub(crate) fn resolve_module<'a>(files: &'a [String], module: &str) -> Option<&'
     {
         if let Some(stem) = module.strip_suffix(written) {
             for source in sources {
-                if let Some(file) = find(&format!("{stem}{source}")) {
+                if let Some(file) = find(stem, source) {
                     return Some(file);
                 }
             }
         }
     }
     if SCRIPT_EXTENSIONS.iter().any(|extension| module.ends_with(extension))
-        && let Some(file) = find(module)
+        && let Some(file) = find(module, "")
     {
         return Some(file);
     }
     if !module.is_empty() {
         for extension in EXTENSIONS {
-            if let Some(file) = find(&format!("{module}{extension}")) {
+            if let Some(file) = find(module, extension) {
                 return Some(file);
             }
         }
     }
-    let index = if module.is_empty() { "index".to_string() } else { format!("{module}/index") };
-    EXTENSIONS.iter().find_map(|extension| find(&format!("{index}{extension}")))
+    let index = if module.is_empty() { String::from("index") } else { format!("{module}/index") };
+    EXTENSIONS.iter().find_map(|extension| find(&index, extension))
+}
+
+/// How `file` orders against the string `prefix + suffix`.
+fn compare_concatenation(file: &str, prefix: &str, suffix: &str) -> std::cmp::Ordering {
+    let file = file.as_bytes();
+    let split = prefix.len().min(file.len());
+    file[..split].cmp(prefix.as_bytes()).then_with(|| {
+        if file.len() < prefix.len() { std::cmp::Ordering::Less } else { file[split..].cmp(suffix.as_bytes()) }
+    })
 }
 
 #[cfg(test)]

@@ -18,8 +18,11 @@ pub(super) fn check(file: &File<'_>, workspace: &Workspace<'_>, catalog: &KeyCat
     for key_ref in &runbook.key_refs {
         unknown_key(key_ref, catalog, found);
     }
-    for import in &runbook.imports {
-        check_import(import, catalog, found);
+    // Each import resolved once; several rules ask.
+    let targets: Vec<ImportTarget<'_>> =
+        runbook.imports.iter().map(|import| catalog.resolve_import(&import.specifier)).collect();
+    for (import, target) in runbook.imports.iter().zip(&targets) {
+        check_import(import, target, catalog, found);
     }
     let mut checked_locations = Vec::new();
     for view in ActionView::all(runbook) {
@@ -28,8 +31,9 @@ pub(super) fn check(file: &File<'_>, workspace: &Workspace<'_>, catalog: &KeyCat
             check_location(location, action_key, workspace, catalog, found);
             checked_locations.push(location.range);
         }
-        key_import_mismatch(&view, action_key, catalog, found);
-        declared_safety(&view, action_key, catalog, found);
+        let view_targets = &targets[view.first_import..view.first_import + view.imports.len()];
+        key_import_mismatch(&view, view_targets, action_key, found);
+        declared_safety(&view, view_targets, action_key, found);
     }
     // Locations outside Actions only need to exist.
     for location in runbook.locations.iter().filter(|location| !checked_locations.contains(&location.range)) {
@@ -57,10 +61,10 @@ fn unknown_key(key_ref: &KeyRef, catalog: &KeyCatalog, found: &mut Vec<Diagnosti
     );
 }
 
-fn check_import(import: &Import, catalog: &KeyCatalog, found: &mut Vec<Diagnostic>) {
-    match catalog.resolve_import(&import.specifier) {
+fn check_import(import: &Import, target: &ImportTarget<'_>, catalog: &KeyCatalog, found: &mut Vec<Diagnostic>) {
+    match *target {
         ImportTarget::NotAKeyImport | ImportTarget::File { .. } => {}
-        ImportTarget::UnknownFolder { root, folder } => {
+        ImportTarget::UnknownFolder { root, ref folder } => {
             let folder_name = &import.specifier[folder.clone()];
             let root_path = &catalog.roots()[root].path;
             let prefix = &import.specifier[..folder.start];
@@ -203,8 +207,8 @@ fn check_location(
 }
 
 /// The KEY an import reaches, whether or not the file exists.
-fn import_key<'c>(import: &Import, catalog: &'c KeyCatalog) -> Option<&'c Key> {
-    match catalog.resolve_import(&import.specifier) {
+fn import_key<'c>(target: &ImportTarget<'c>) -> Option<&'c Key> {
+    match *target {
         ImportTarget::Entry(key) | ImportTarget::File { key, .. } | ImportTarget::Missing { key } => Some(key),
         ImportTarget::NotAKeyImport | ImportTarget::UnknownFolder { .. } => None,
     }
@@ -212,13 +216,13 @@ fn import_key<'c>(import: &Import, catalog: &'c KeyCatalog) -> Option<&'c Key> {
 
 fn key_import_mismatch(
     view: &ActionView<'_>,
+    targets: &[ImportTarget<'_>],
     action_key: Option<(&Key, TextRange)>,
-    catalog: &KeyCatalog,
     found: &mut Vec<Diagnostic>,
 ) {
     let Some((key, key_range)) = action_key else { return };
-    for import in view.imports {
-        let Some(imported) = import_key(import, catalog) else { continue };
+    for (import, target) in view.imports.iter().zip(targets) {
+        let Some(imported) = import_key(target) else { continue };
         if imported.slug == key.slug {
             continue;
         }
@@ -242,7 +246,7 @@ fn key_import_mismatch(
 fn declared_class(
     key: &Key,
     view: &ActionView<'_>,
-    catalog: &KeyCatalog,
+    targets: &[ImportTarget<'_>],
 ) -> Option<(SafetyClass, RelatedLocation, String)> {
     let mut strictest: Option<(SafetyClass, RelatedLocation, String)> = None;
     let mut consider = |class: SafetyClass, location: RelatedLocation, what: String| {
@@ -256,7 +260,8 @@ fn declared_class(
         let range = manifest.safety_range.unwrap_or_default();
         consider(class, RelatedLocation::File { path: path.clone(), range }, format!("key.json of `{}`", key.slug));
     }
-    for import in view.imports.iter().filter(|import| import_key(import, catalog).is_some_and(|k| k.slug == key.slug)) {
+    let imports_of_key = view.imports.iter().zip(targets).filter(|(_, target)| import_key(target).is_some_and(|k| k.slug == key.slug));
+    for (import, _) in imports_of_key {
         for name in &import.names {
             let Some(export) = key.export(&name.name) else { continue };
             let Some(class) = export.doc.as_ref().and_then(|doc| doc.safety_class) else { continue };
@@ -272,8 +277,8 @@ fn declared_class(
 
 fn declared_safety(
     view: &ActionView<'_>,
+    targets: &[ImportTarget<'_>],
     action_key: Option<(&Key, TextRange)>,
-    catalog: &KeyCatalog,
     found: &mut Vec<Diagnostic>,
 ) {
     let Some(effective) = view.effective_class() else { return };
@@ -285,11 +290,11 @@ fn declared_safety(
         .or(view.field_safety.filter(|word| word.safety_class() == Some(effective)));
     let range = word.map_or(view.action.heading_range, |word| word.range);
     let mut keys: Vec<&Key> = action_key.map(|(key, _)| key).into_iter().collect();
-    keys.extend(view.imports.iter().filter_map(|import| import_key(import, catalog)));
+    keys.extend(targets.iter().filter_map(import_key));
     keys.sort_by(|a, b| a.slug.cmp(&b.slug));
     keys.dedup_by(|a, b| a.slug == b.slug);
     for key in keys {
-        let Some((declared, location, source)) = declared_class(key, view, catalog) else { continue };
+        let Some((declared, location, source)) = declared_class(key, view, targets) else { continue };
         if declared <= effective {
             continue;
         }
