@@ -187,7 +187,7 @@ async fn publish_folder_files(session: &Session, root: &Path) {
     if !config_diagnostics.is_empty() {
         let text = &folder.config_file.text;
         let line_index = LineIndex::new(text);
-        let converter = Converter { text, line_index: &line_index, encoding };
+        let converter = Converter::new(text, &line_index, encoding);
         if let Some(uri) = Uri::from_file_path(&folder.config_file.path) {
             let converted = config_diagnostics
                 .iter()

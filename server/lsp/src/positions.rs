@@ -3,7 +3,9 @@
 //! else UTF-16), and the CLI's character columns.
 
 use ropey::Rope;
-use runbook_syntax::{Encoding, LineCol, LineIndex, SourcePosition, SourceRange, TextRange, offset_in_line};
+use runbook_syntax::{
+    Encoding, LineCol, LineIndex, SourcePosition, SourceRange, TextRange, column_width, floor_char_boundary, offset_in_line,
+};
 use tower_lsp_server::ls_types::{ClientCapabilities, Position, PositionEncodingKind, Range};
 
 /// Picks the encoding from what the client offers (LSP 3.17).
@@ -24,21 +26,46 @@ pub fn encoding_kind(encoding: Encoding) -> PositionEncodingKind {
     }
 }
 
+/// Where a text's lines are: a line index, or (for open documents) the
+/// rope the text came from, whose lines end exactly where LSP's do. The rope
+/// answers in O(log n) without the O(n) scan a line index costs per version,
+/// which matters when a large document changes on every keystroke.
+#[derive(Clone, Copy)]
+pub enum Lines<'a> {
+    Index(&'a LineIndex),
+    Rope(&'a Rope),
+}
+
 /// Offsets of one text version to positions, and back.
 pub struct Converter<'a> {
     pub text: &'a str,
-    pub line_index: &'a LineIndex,
+    pub lines: Lines<'a>,
     pub encoding: Encoding,
 }
 
 impl<'a> Converter<'a> {
-    /// The converter of one parsed document version.
-    pub fn for_parse(parse: &'a runbook_syntax::Parse, encoding: Encoding) -> Converter<'a> {
-        Converter { text: parse.text(), line_index: parse.line_index(), encoding }
+    /// The converter of a text with its line index.
+    pub fn new(text: &'a str, line_index: &'a LineIndex, encoding: Encoding) -> Converter<'a> {
+        Converter { text, lines: Lines::Index(line_index), encoding }
+    }
+
+    /// The converter of an open document's version: `rope` holds the same text as `parse`.
+    pub fn for_document(parse: &'a runbook_syntax::Parse, rope: &'a Rope, encoding: Encoding) -> Converter<'a> {
+        debug_assert_eq!(rope.len_bytes(), parse.text().len());
+        Converter { text: parse.text(), lines: Lines::Rope(rope), encoding }
     }
 
     pub fn position(&self, offset: usize) -> Position {
-        let LineCol { line, col } = self.line_index.line_col(self.text, offset, self.encoding);
+        let LineCol { line, col } = match self.lines {
+            Lines::Index(index) => index.line_col(self.text, offset, self.encoding),
+            Lines::Rope(rope) => {
+                let offset = floor_char_boundary(self.text, offset.min(self.text.len()));
+                let line = rope.byte_to_line(offset);
+                let content = self.line_content(rope, line);
+                let end = offset.clamp(content.start, content.end);
+                LineCol { line: line as u32, col: column_width(&self.text[content.start..end], self.encoding) }
+            }
+        };
         Position::new(line, col)
     }
 
@@ -51,7 +78,27 @@ impl<'a> Converter<'a> {
     /// last to the end of the text, and a column inside a character (half a
     /// surrogate pair, a byte of a UTF-8 sequence) rounds down to its start.
     pub fn offset(&self, position: Position) -> usize {
-        self.line_index.offset(self.text, LineCol { line: position.line, col: position.character }, self.encoding)
+        match self.lines {
+            Lines::Index(index) => {
+                index.offset(self.text, LineCol { line: position.line, col: position.character }, self.encoding)
+            }
+            Lines::Rope(rope) => {
+                let line = position.line as usize;
+                if line >= rope.len_lines() {
+                    return self.text.len();
+                }
+                let content = self.line_content(rope, line);
+                content.start + offset_in_line(&self.text[content.as_range()], position.character, self.encoding)
+            }
+        }
+    }
+
+    /// A line's text without its line break.
+    fn line_content(&self, rope: &Rope, line: usize) -> TextRange {
+        let start = rope.line_to_byte(line);
+        let end = if line + 1 < rope.len_lines() { rope.line_to_byte(line + 1) } else { self.text.len() };
+        let content = self.text[start..end].trim_end_matches(['\n', '\r']);
+        TextRange::new(start, start + content.len())
     }
 }
 
@@ -86,11 +133,19 @@ mod tests {
         let rope = Rope::from_str(text);
         let index = LineIndex::new(text);
         for encoding in [Encoding::Utf8, Encoding::Utf16] {
-            let converter = Converter { text, line_index: &index, encoding };
-            for (offset, _) in text.char_indices() {
+            let converter = Converter::new(text, &index, encoding);
+            let with_rope = Converter { text, lines: Lines::Rope(&rope), encoding };
+            // Every byte, including those inside characters and line breaks.
+            for offset in 0..=text.len() {
                 let position = converter.position(offset);
+                assert_eq!(with_rope.position(offset), position, "{offset}");
                 let line_end = index.line_range(position.line).unwrap().end;
-                assert_eq!(rope_offset(&rope, position, encoding), offset.min(line_end), "{offset}");
+                let expected = runbook_syntax::floor_char_boundary(text, offset).min(line_end);
+                assert_eq!(rope_offset(&rope, position, encoding), expected, "{offset}");
+                assert_eq!(with_rope.offset(position), converter.offset(position), "{offset}");
+            }
+            for position in [Position::new(0, 999), Position::new(1, 1), Position::new(99, 0), Position::new(3, 7)] {
+                assert_eq!(with_rope.offset(position), converter.offset(position), "{position:?}");
             }
             assert_eq!(rope_offset(&rope, Position::new(0, 999), encoding), text.find('\r').unwrap());
             assert_eq!(rope_offset(&rope, Position::new(99, 0), encoding), text.len());
@@ -101,8 +156,8 @@ mod tests {
     fn offsets_of_positions_after_multi_byte_text() {
         let text = "é😀`node-x`\r\n漢字 (REV\nend";
         let index = LineIndex::new(text);
-        let utf16 = Converter { text, line_index: &index, encoding: Encoding::Utf16 };
-        let utf8 = Converter { text, line_index: &index, encoding: Encoding::Utf8 };
+        let utf16 = Converter::new(text, &index, Encoding::Utf16);
+        let utf8 = Converter::new(text, &index, Encoding::Utf8);
         let backtick = text.find('`').unwrap();
         // é is 1 UTF-16 unit and 2 bytes, 😀 2 units and 4 bytes.
         assert_eq!(utf16.offset(Position::new(0, 3)), backtick);

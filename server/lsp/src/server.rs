@@ -84,7 +84,7 @@ fn file_diagnostics(snapshot: &Snapshot) -> Vec<Diagnostic> {
     let parse = snapshot.document.document.parse();
     let path = snapshot.document.path.clone().unwrap_or_default();
     let found = runbook_ide::diagnostics(&runbook_ide::File { path: &path, parse: &parse }, &snapshot.workspace.ide());
-    let converter = Converter::for_parse(&parse, snapshot.encoding);
+    let converter = Converter::for_document(&parse, snapshot.document.document.rope(), snapshot.encoding);
     found.iter().map(|diagnostic| to_proto::diagnostic(&snapshot.uri, &converter, diagnostic)).collect()
 }
 
@@ -224,7 +224,7 @@ impl LanguageServer for Backend {
         let Some(snapshot) = self.snapshot(&params.text_document.uri) else { return Ok(None) };
         compute(move || {
             let parse = snapshot.document.document.parse();
-            let converter = Converter::for_parse(&parse, snapshot.encoding);
+            let converter = Converter::for_document(&parse, snapshot.document.document.rope(), snapshot.encoding);
             let symbols = runbook_ide::document_symbols(parse.runbook());
             Some(DocumentSymbolResponse::Nested(
                 symbols.iter().map(|symbol| to_proto::document_symbol(&converter, symbol)).collect(),
@@ -239,7 +239,7 @@ impl LanguageServer for Backend {
         let snippet_support = self.snippet_support.load(Ordering::Relaxed);
         compute(move || {
             let parse = snapshot.document.document.parse();
-            let converter = Converter::for_parse(&parse, snapshot.encoding);
+            let converter = Converter::for_document(&parse, snapshot.document.document.rope(), snapshot.encoding);
             let offset = converter.offset(position.position);
             let workspace = &snapshot.workspace;
             let list = runbook_ide::completions(&parse, offset, workspace.catalog.as_deref(), &workspace.config);
@@ -271,7 +271,7 @@ impl LanguageServer for Backend {
         let Some(snapshot) = self.snapshot(&position.text_document.uri) else { return Ok(None) };
         compute(move || {
             let parse = snapshot.document.document.parse();
-            let converter = Converter::for_parse(&parse, snapshot.encoding);
+            let converter = Converter::for_document(&parse, snapshot.document.document.rope(), snapshot.encoding);
             let offset = converter.offset(position.position);
             let workspace = &snapshot.workspace;
             let result = runbook_ide::hover(&parse, offset, workspace.catalog.as_deref(), &workspace.config)?;

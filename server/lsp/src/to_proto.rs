@@ -176,7 +176,7 @@ mod tests {
         let list = runbook_ide::completions(&parse, text.find('\n').unwrap(), None, &IdeConfig::default());
         let item = list.items.iter().find(|item| item.label == "REVERSIBLE").expect("offered");
         for (encoding, start, end) in [(Encoding::Utf16, 28, 31), (Encoding::Utf8, 31, 34)] {
-            let converter = Converter { text, line_index: parse.line_index(), encoding };
+            let converter = Converter::new(text, parse.line_index(), encoding);
             let cursor = converter.offset(lsp::Position::new(0, end));
             assert_eq!(cursor, text.find('\n').unwrap(), "{encoding:?}");
             let converted = completion_item(&converter, &uri(), item, true);
@@ -194,7 +194,7 @@ mod tests {
     fn snippets_become_plain_text_without_client_support() {
         let text = "### Act\n";
         let parse = Parse::new(text);
-        let converter = Converter { text, line_index: parse.line_index(), encoding: Encoding::Utf16 };
+        let converter = Converter::new(text, parse.line_index(), Encoding::Utf16);
         let item = CompletionItem {
             label: "Action 1: X".to_string(),
             label_description: None,

@@ -53,7 +53,10 @@ pub fn diagnostics(file: &File<'_>, workspace: &Workspace<'_>) -> Vec<Diagnostic
 /// Applies suppression comments and configured levels, then sorts.
 fn finish(parse: &Parse, config: &IdeConfig, found: Vec<Diagnostic>) -> Vec<Diagnostic> {
     let runbook = parse.runbook();
-    let line_index = parse.line_index();
+    // Building a line index is a scan of the whole text: only for comments
+    // that name the next line.
+    let needs_lines = runbook.suppressions.iter().any(|suppression| suppression.scope == SuppressionScope::NextLine);
+    let line_index = needs_lines.then(|| parse.line_index());
     let mut kept: Vec<Diagnostic> = found
         .into_iter()
         .filter(|diagnostic| !is_suppressed(parse.text(), line_index, runbook, diagnostic))
@@ -71,7 +74,7 @@ fn finish(parse: &Parse, config: &IdeConfig, found: Vec<Diagnostic>) -> Vec<Diag
 
 fn is_suppressed(
     _text: &str,
-    line_index: &LineIndex,
+    line_index: Option<&LineIndex>,
     runbook: &runbook_syntax::Runbook,
     diagnostic: &Diagnostic,
 ) -> bool {
@@ -83,6 +86,7 @@ fn is_suppressed(
         match suppression.scope {
             SuppressionScope::RestOfFile => diagnostic.range.start >= suppression.range.start,
             SuppressionScope::NextLine => {
+                let Some(line_index) = line_index else { return false };
                 let comment_last_line = line_index.line_of(suppression.range.end);
                 line_index.line_of(diagnostic.range.start) == comment_last_line + 1
             }
