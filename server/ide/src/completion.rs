@@ -136,7 +136,9 @@ pub fn completions(parse: &Parse, offset: usize, catalog: Option<&KeyCatalog>, c
     debug_assert!(range.touches(offset), "{context:?} at {offset}");
     let typed = &text[range.start..offset.max(range.start)];
     let candidates = match context {
-        Context::KeySlug { range, wrap } => catalog.map(|c| key_slugs(c, config, range, wrap)).unwrap_or_default(),
+        Context::KeySlug { range, wrap } => {
+            catalog.map(|c| key_slugs(c, config, typed, range, wrap)).unwrap_or_default()
+        }
         Context::Location { range, wrap } => catalog.map(|c| locations(c, &at, range, wrap)).unwrap_or_default(),
         Context::SafetyClass { range } => safety_classes(&at, catalog, range),
         Context::FieldLabel { range, suffix } => field_labels(&at, range, suffix),
@@ -210,11 +212,26 @@ fn key_detail(key: &Key) -> String {
     key_title(key).map_or_else(|| key.folder.clone(), str::to_string)
 }
 
-fn key_slugs(catalog: &KeyCatalog, config: &IdeConfig, range: TextRange, wrap: Wrap) -> Vec<Candidate> {
-    catalog
+/// The KEYs whose slugs match what was typed, as items. With thousands of
+/// KEYs only the ones that can make the list become items (one more than
+/// fits, so that `rank` still knows the list is incomplete): building an item
+/// for every KEY cost more than matching them all.
+fn key_slugs(catalog: &KeyCatalog, config: &IdeConfig, typed: &str, range: TextRange, wrap: Wrap) -> Vec<Candidate> {
+    let mut pattern = ranking::FuzzyPattern::new(typed);
+    let mut matching: Vec<(u32, &Key)> = catalog
         .keys()
         .filter(|key| config.is_family(&key.family) || catalog.is_family(&key.family))
-        .map(|key| {
+        .filter_map(|key| Some((pattern.score(&key.slug)?, key)))
+        .collect();
+    // The order `rank` uses among candidates of one group: score, then label.
+    let best_first = |a: &(u32, &Key), b: &(u32, &Key)| b.0.cmp(&a.0).then_with(|| a.1.slug.cmp(&b.1.slug));
+    if matching.len() > ranking::MAX_ITEMS + 1 {
+        matching.select_nth_unstable_by(ranking::MAX_ITEMS, best_first);
+        matching.truncate(ranking::MAX_ITEMS + 1);
+    }
+    matching
+        .into_iter()
+        .map(|(_, key)| {
             let mut item = CompletionItem::new(key.slug.clone(), CompletionKind::Key, range)
                 .detail(key_detail(key))
                 .insert(wrapped(&key.slug, wrap));

@@ -4,7 +4,8 @@
 
 use ropey::Rope;
 use runbook_syntax::{
-    Encoding, LineCol, LineIndex, SourcePosition, SourceRange, TextRange, column_width, floor_char_boundary, offset_in_line,
+    Encoding, LineCol, LineIndex, SourcePosition, SourceRange, TextRange, column_width, floor_char_boundary,
+    offset_in_line,
 };
 use tower_lsp_server::ls_types::{ClientCapabilities, Position, PositionEncodingKind, Range};
 

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use runbook_ide::{Diagnostic, DiagnosticCode, IdeConfig};
 use runbook_keys::fs::{FileSystem, RealFs};
 use runbook_keys::{CatalogConfig, KeyCatalog};
-use runbook_syntax::{Parse, Runbook, TextRange};
+use runbook_syntax::{References, TextRange};
 
 use crate::config::{self, CONFIG_FILE, ConfigLayer, ConfigProblem};
 
@@ -26,20 +26,19 @@ pub struct WorkspaceState {
     pub runbooks: Arc<BTreeMap<PathBuf, Arc<IndexedRunbook>>>,
 }
 
-/// A runbook on disk, as the index keeps it: its text and model, without
-/// syntax trees (they are the bulk of a parse and only open documents need them).
+/// A runbook on disk, as the index keeps it: its text and where it names
+/// KEYs, read with the least parsing that finds them (`references`).
 #[derive(Debug)]
 #[expect(dead_code, reason = "kept for the cross-file features (references, workspace symbols) that read it")]
 pub struct IndexedRunbook {
     pub text: Arc<str>,
-    pub runbook: Runbook,
+    pub references: References,
 }
 
 impl IndexedRunbook {
     pub fn read(fs: &dyn FileSystem, path: &Path) -> Option<IndexedRunbook> {
         let text = fs.read_to_string(path).ok()?;
-        let parse = Parse::new(&text);
-        Some(IndexedRunbook { runbook: parse.runbook().clone(), text: Arc::from(text) })
+        Some(IndexedRunbook { references: runbook_syntax::references(&text), text: Arc::from(text) })
     }
 }
 

@@ -20,6 +20,7 @@ pub use line_index::{
     Encoding, LineCol, LineIndex, SourcePosition, SourceRange, column_width, floor_char_boundary, offset_in_line,
 };
 pub use lower::is_slug;
+pub use markdown::references;
 pub use model::*;
 pub use safety::SafetyClass;
 pub use text_range::TextRange;

@@ -494,6 +494,10 @@ pub struct ChunkModel {
 }
 
 impl ChunkModel {
+    pub fn into_references(self) -> References {
+        References { key_refs: self.key_refs, imports: self.imports }
+    }
+
     /// Whether the chunk ends inside a construct that a later line could still
     /// continue (an unclosed code fence, an unterminated HTML comment or
     /// `<pre>`-like block), so that it cannot be parsed apart from what follows.

@@ -16,6 +16,7 @@ use std::collections::HashMap;
 
 use tree_sitter::{Language, Node, Parser, Range, Tree};
 
+use crate::References;
 use crate::Runbook;
 use crate::lower::{Facts, assemble};
 
@@ -67,6 +68,8 @@ pub enum Inlines {
     /// the cost of a parse (a paragraph with `**` costs the inline grammar
     /// thirty times one without), and prose and bold titles need none.
     ModelOnly,
+    /// Only those with a backtick: enough for KEY references (code spans).
+    CodeSpans,
 }
 
 /// Parses `text`, re-parsing incrementally from `old_block` (a block tree
@@ -83,7 +86,12 @@ pub fn parse(text: &str, old_block: Option<&Tree>, inlines: Inlines) -> Markdown
         let mut inline_index = HashMap::new();
         for node in inline_nodes(&block) {
             let ranges = inline_ranges(node);
-            if inlines == Inlines::ModelOnly && !may_hold_model_parts(text, &ranges) {
+            let needed = match inlines {
+                Inlines::All => true,
+                Inlines::ModelOnly => may_hold_model_parts(text, &ranges),
+                Inlines::CodeSpans => ranges.iter().any(|range| text[range.start_byte..range.end_byte].contains('`')),
+            };
+            if !needed {
                 continue;
             }
             if inline_parser.set_included_ranges(&ranges).is_err() {
@@ -158,6 +166,13 @@ fn inline_ranges(node: Node<'_>) -> Vec<Range> {
     }
     ranges.push(range);
     ranges
+}
+
+/// The KEY references and imports of a text, for the workspace index: the
+/// model's, read with as little inline parsing as they need.
+pub fn references(text: &str) -> References {
+    let trees = parse(text, None, Inlines::CodeSpans);
+    Facts::collect(text, &trees).finish(text).into_references()
 }
 
 pub fn lower(text: &str, trees: &MarkdownTrees) -> Runbook {

@@ -6,6 +6,14 @@ use std::sync::Arc;
 
 use crate::{SafetyClass, TextRange};
 
+/// What the workspace index keeps of a runbook on disk: where it names
+/// KEYs, in code spans and in imports (see `references`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct References {
+    pub key_refs: Vec<KeyRef>,
+    pub imports: Vec<Import>,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Runbook {
     pub headings: Vec<Heading>,

@@ -118,7 +118,10 @@ proptest! {
         prop_assert_eq!(incremental.text(), fresh.text());
         prop_assert_eq!(sexps(&incremental), sexps(&fresh));
         prop_assert_eq!(incremental.runbook(), fresh.runbook());
-        prop_assert_eq!(fresh.runbook(), &Parse::whole_document(&shadow));
+        let whole = Parse::whole_document(&shadow);
+        prop_assert_eq!(fresh.runbook(), &whole);
+        let references = runbook_syntax::references(&shadow);
+        prop_assert_eq!((&references.key_refs, &references.imports), (&whole.key_refs, &whole.imports));
     }
 }
 
@@ -136,7 +139,15 @@ fn chunked_equals_whole_on_real_files() {
                 stack.push(path);
             } else if path.extension().is_some_and(|extension| extension == "md") {
                 let text = std::fs::read_to_string(&path).unwrap();
-                assert_eq!(Parse::new(&text).runbook(), &Parse::whole_document(&text), "{}", path.display());
+                let whole = Parse::whole_document(&text);
+                assert_eq!(Parse::new(&text).runbook(), &whole, "{}", path.display());
+                let references = runbook_syntax::references(&text);
+                assert_eq!(
+                    (&references.key_refs, &references.imports),
+                    (&whole.key_refs, &whole.imports),
+                    "{}",
+                    path.display()
+                );
                 n_files += 1;
             }
         }

@@ -260,7 +260,8 @@ fn declared_class(
         let range = manifest.safety_range.unwrap_or_default();
         consider(class, RelatedLocation::File { path: path.clone(), range }, format!("key.json of `{}`", key.slug));
     }
-    let imports_of_key = view.imports.iter().zip(targets).filter(|(_, target)| import_key(target).is_some_and(|k| k.slug == key.slug));
+    let imports_of_key =
+        view.imports.iter().zip(targets).filter(|(_, target)| import_key(target).is_some_and(|k| k.slug == key.slug));
     for (import, _) in imports_of_key {
         for name in &import.names {
             let Some(export) = key.export(&name.name) else { continue };
