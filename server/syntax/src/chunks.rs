@@ -145,7 +145,11 @@ fn parse_chunk(
         if old.start + old.len != old_end {
             return None;
         }
-        let start_row = previous.text.as_bytes()[..start].iter().filter(|&&byte| byte == b'\n').count();
+        // The chunk's first row, counted back from the first edit (which lies
+        // inside the chunk) instead of from the start of the text.
+        let first = previous.edits.first()?;
+        let between = &previous.text.as_bytes()[start..first.start_byte];
+        let start_row = first.start_position.row - memchr::memchr_iter(b'\n', between).count();
         let mut block = old.parsed.block.clone();
         for edit in previous.edits {
             block.edit(&relative_edit(edit, start, start_row));
@@ -182,8 +186,7 @@ pub(crate) fn split_points(text: &str) -> Vec<usize> {
     let mut line_start = 0;
     let mut first = true;
     while line_start < bytes.len() {
-        let line_end =
-            bytes[line_start..].iter().position(|&byte| byte == b'\n').map_or(bytes.len(), |i| line_start + i);
+        let line_end = memchr::memchr(b'\n', &bytes[line_start..]).map_or(bytes.len(), |i| line_start + i);
         let line = &text[line_start..line_end];
         let line = line.strip_suffix('\r').unwrap_or(line);
         if first && (line == "---" || line == "+++") {

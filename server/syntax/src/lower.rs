@@ -97,6 +97,10 @@ pub(crate) fn html_block_is_open(block: &str) -> bool {
 /// The end marker of an HTML block that starts `line`, for the kinds that run
 /// past blank lines; `None` for other lines.
 pub(crate) fn html_block_end(line: &str) -> Option<&'static str> {
+    // Called for every line of a document: reject the common case first.
+    if !line.starts_with('<') {
+        return None;
+    }
     let lower = line.get(..10.min(line.len()))?.to_ascii_lowercase();
     if lower.starts_with("<!--") {
         return Some("-->");
@@ -604,9 +608,18 @@ impl Facts {
 
 /// Joins the models of a document's chunks (each with the offset it starts
 /// at, in order) into the model of the document.
-pub fn assemble<'a>(text: &str, chunks: impl IntoIterator<Item = (usize, &'a ChunkModel)>) -> Runbook {
+pub fn assemble<'a>(text: &str, chunks: impl IntoIterator<Item = (usize, &'a ChunkModel)> + Clone) -> Runbook {
     let mut runbook = Runbook::default();
-    let mut kinds: Vec<HeadingKind> = Vec::new();
+    // Sized once: a large document has thousands of each.
+    let total =
+        |count: fn(&ChunkModel) -> usize| chunks.clone().into_iter().map(|(_, chunk)| count(chunk)).sum::<usize>();
+    runbook.headings.reserve(total(|chunk| chunk.headings.len()));
+    runbook.fields.reserve(total(|chunk| chunk.fields.len()));
+    runbook.key_refs.reserve(total(|chunk| chunk.key_refs.len()));
+    runbook.code_blocks.reserve(total(|chunk| chunk.code_blocks.len()));
+    runbook.imports.reserve(total(|chunk| chunk.imports.len()));
+    runbook.locations.reserve(total(|chunk| chunk.locations.len()));
+    let mut kinds: Vec<HeadingKind> = Vec::with_capacity(runbook.headings.capacity());
     for (offset, chunk) in chunks {
         let n_fields = runbook.fields.len();
         let n_code_blocks = runbook.code_blocks.len();
