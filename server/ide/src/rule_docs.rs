@@ -26,15 +26,23 @@ impl RuleDocs {
 
     pub fn help_markdown(&self) -> String {
         format!(
-            "{}\n\n**Why**: {}\n\n**Bad**:\n\n```markdown\n{}\n```\n\n**Good**:\n\n```markdown\n{}\n```\n\n**Turn it off**: `{} = \"off\"` under `[rules]` in `runbook-ls.toml`, or `<!-- runbook-ls-disable {} -->` in a file.",
+            "{}\n\n**Why**: {}\n\n**Bad**:\n\n{}\n\n**Good**:\n\n{}\n\n**Turn it off**: `{} = \"off\"` under `[rules]` in `runbook-ls.toml`, or `<!-- runbook-ls-disable {} -->` in a file.",
             self.code.summary(),
             self.why,
-            self.bad,
-            self.good,
+            fenced(self.bad),
+            fenced(self.good),
             self.code,
             self.code
         )
     }
+}
+
+/// A fenced markdown block of `example`, with a fence longer than any run of
+/// backticks inside it (the examples hold code blocks of their own).
+fn fenced(example: &str) -> String {
+    let longest = example.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest.max(2) + 1);
+    format!("{fence}markdown\n{example}\n{fence}")
 }
 
 pub fn rule_docs(code: DiagnosticCode) -> RuleDocs {
@@ -145,12 +153,12 @@ pub fn rules_reference_markdown() -> String {
     for code in DiagnosticCode::ALL {
         let docs = rule_docs(*code);
         out.push_str(&format!(
-            "### `{code}`\n\nDefault: {}. {}\n\n**Why**: {}\n\nBad:\n\n```markdown\n{}\n```\n\nGood:\n\n```markdown\n{}\n```\n\nTurn it off: `{code} = \"off\"` under `[rules]` in `runbook-ls.toml`, or `<!-- runbook-ls-disable {code} -->` in the file.\n\n",
+            "### `{code}`\n\nDefault: {}. {}\n\n**Why**: {}\n\nBad:\n\n{}\n\nGood:\n\n{}\n\nTurn it off: `{code} = \"off\"` under `[rules]` in `runbook-ls.toml`, or `<!-- runbook-ls-disable {code} -->` in the file.\n\n",
             code.default_severity(),
             code.summary(),
             docs.why,
-            docs.bad,
-            docs.good,
+            fenced(docs.bad),
+            fenced(docs.good),
         ));
     }
     out
