@@ -290,6 +290,22 @@ impl LspClient {
         published["diagnostics"].as_array().cloned().unwrap_or_default()
     }
 
+    /// Waits until the diagnostics published for `uri` satisfy `done` (the
+    /// index builds in the background and file changes are picked up
+    /// asynchronously, so the first publications may come before them).
+    pub fn diagnostics_until(&mut self, uri: &str, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let published =
+                self.wait_for_notification("textDocument/publishDiagnostics", |params| params["uri"] == uri);
+            let diagnostics = published["diagnostics"].as_array().cloned().unwrap_or_default();
+            if done(&diagnostics) {
+                return diagnostics;
+            }
+            assert!(Instant::now() < deadline, "diagnostics never got there: {diagnostics:#?}");
+        }
+    }
+
     /// Keeps answering server requests for `duration` (e.g. to let a
     /// background index finish its handshakes).
     pub fn pump(&mut self, duration: Duration) {

@@ -2,8 +2,6 @@
 //! workspace over stdio, with multi-byte text before the cursor, under both
 //! position encodings.
 
-use std::time::{Duration, Instant};
-
 use runbook_ls_tests::text::range;
 use runbook_ls_tests::{ClientOptions, LspClient, TempWorkspace, demo_dir};
 use serde_json::{Value, json};
@@ -38,19 +36,6 @@ fn runbook_text() -> String {
     .join("\n")
 }
 
-/// Waits until the diagnostics of `uri` satisfy `done` (the index builds in the background).
-fn diagnostics_until(client: &mut LspClient, uri: &str, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let published = client.wait_for_notification("textDocument/publishDiagnostics", |params| params["uri"] == uri);
-        let diagnostics = published["diagnostics"].as_array().cloned().unwrap_or_default();
-        if done(&diagnostics) {
-            return diagnostics;
-        }
-        assert!(Instant::now() < deadline, "diagnostics never got there: {diagnostics:#?}");
-    }
-}
-
 /// The demo workspace with the runbook open and the KEY index built.
 fn start(workspace: &TempWorkspace, utf8: bool) -> (LspClient, Value) {
     let position_encodings = if utf8 { vec!["utf-8", "utf-16"] } else { vec!["utf-16"] };
@@ -61,7 +46,7 @@ fn start(workspace: &TempWorkspace, utf8: bool) -> (LspClient, Value) {
     });
     let uri = workspace.uri(RUNBOOK);
     client.open(&uri, &runbook_text());
-    diagnostics_until(&mut client, &uri, |found| found.iter().any(|diagnostic| diagnostic["code"] == "unknown-key"));
+    client.diagnostics_until(&uri, |found| found.iter().any(|diagnostic| diagnostic["code"] == "unknown-key"));
     (client, initialized)
 }
 

@@ -1,8 +1,6 @@
 //! End-to-end: the KEY index of a real workspace on disk, built in the
 //! background with progress, and kept current from file changes.
 
-use std::time::{Duration, Instant};
-
 use runbook_ls_tests::text::range;
 use runbook_ls_tests::{ClientOptions, LspClient, TempWorkspace, demo_dir};
 use serde_json::{Value, json};
@@ -34,20 +32,6 @@ fn start(workspace: &TempWorkspace, watch_files: bool) -> LspClient {
     client
 }
 
-/// Waits until the diagnostics of `uri` satisfy `done` (the index builds in
-/// the background, and file changes are picked up asynchronously).
-fn diagnostics_until(client: &mut LspClient, uri: &str, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let published = client.wait_for_notification("textDocument/publishDiagnostics", |params| params["uri"] == uri);
-        let diagnostics = published["diagnostics"].as_array().cloned().unwrap_or_default();
-        if done(&diagnostics) {
-            return diagnostics;
-        }
-        assert!(Instant::now() < deadline, "diagnostics never got there: {diagnostics:#?}");
-    }
-}
-
 fn codes(diagnostics: &[Value]) -> Vec<String> {
     diagnostics.iter().map(|diagnostic| diagnostic["code"].as_str().unwrap_or_default().to_string()).collect()
 }
@@ -67,8 +51,7 @@ fn unknown_export_at_the_name_with_a_suggestion_then_live_updates() {
     let mut client = start(&workspace, true);
     client.open(&uri, &text);
 
-    let diagnostics =
-        diagnostics_until(&mut client, &uri, |found| has(found, "unknown-export", "replayFailedWebhook`"));
+    let diagnostics = client.diagnostics_until(&uri, |found| has(found, "unknown-export", "replayFailedWebhook`"));
     let unknown = diagnostics
         .iter()
         .find(|diagnostic| {
@@ -107,7 +90,7 @@ fn unknown_export_at_the_name_with_a_suggestion_then_live_updates() {
         "workspace/didChangeWatchedFiles",
         json!({ "changes": [ { "uri": workspace.uri(handler), "type": 2 }, { "uri": workspace.uri(index), "type": 2 } ] }),
     );
-    let diagnostics = diagnostics_until(&mut client, &uri, |found| !has(found, "unknown-export", "`pauseReplays`"));
+    let diagnostics = client.diagnostics_until(&uri, |found| !has(found, "unknown-export", "`pauseReplays`"));
     assert!(has(&diagnostics, "unknown-export", "`replayFailedWebhook`"), "{:?}", codes(&diagnostics));
 
     // Deleting the KEY folder turns its references into unknown ones.
@@ -116,8 +99,7 @@ fn unknown_export_at_the_name_with_a_suggestion_then_live_updates() {
         "workspace/didChangeWatchedFiles",
         json!({ "changes": [ { "uri": workspace.uri("node-keys/stripe-webhook-replay/key.json"), "type": 3 }, { "uri": workspace.uri(index), "type": 3 } ] }),
     );
-    let diagnostics =
-        diagnostics_until(&mut client, &uri, |found| has(found, "unknown-key", "node-stripe-webhook-replay"));
+    let diagnostics = client.diagnostics_until(&uri, |found| has(found, "unknown-key", "node-stripe-webhook-replay"));
     assert!(has(&diagnostics, "unresolved-import", "stripe-webhook-replay"), "{:?}", codes(&diagnostics));
     assert!(!has(&diagnostics, "unknown-export", ""), "{:?}", codes(&diagnostics));
     assert!(client.shutdown().success());
@@ -131,14 +113,14 @@ fn the_server_watches_files_itself_when_the_client_cannot() {
     let uri = workspace.uri(RUNBOOK);
     let mut client = start(&workspace, false);
     client.open(&uri, &text);
-    diagnostics_until(&mut client, &uri, |found| has(found, "unknown-export", "`pauseReplays`"));
+    client.diagnostics_until(&uri, |found| has(found, "unknown-export", "`pauseReplays`"));
     assert!(!client.server_requests.iter().any(|request| request["method"] == "client/registerCapability"));
 
     let index = "node-keys/stripe-webhook-replay/src/index.ts";
     let mut entry = workspace.read(index);
     entry.push_str("export function pauseReplays(): void {}\n");
     workspace.write(index, &entry);
-    diagnostics_until(&mut client, &uri, |found| !has(found, "unknown-export", "`pauseReplays`"));
+    client.diagnostics_until(&uri, |found| !has(found, "unknown-export", "`pauseReplays`"));
     assert!(client.shutdown().success());
 }
 
@@ -173,7 +155,7 @@ fn bad_configuration_and_manifests_are_reported_on_their_files() {
     let text = "### Action 1: Go\n\n**Precondition**: ok\n";
     let uri = workspace.uri("runbooks/config.md");
     client.open(&uri, text);
-    let diagnostics = diagnostics_until(&mut client, &uri, |_| true);
+    let diagnostics = client.diagnostics_until(&uri, |_| true);
     assert!(!codes(&diagnostics).contains(&"missing-safety".to_string()), "{:?}", codes(&diagnostics));
     assert!(client.shutdown().success());
 }
@@ -190,7 +172,7 @@ fn settings_from_the_client_override_the_file() {
     let text = "### Action 1: Go\n";
     let uri = workspace.uri("runbooks/settings.md");
     client.open(&uri, text);
-    let diagnostics = diagnostics_until(&mut client, &uri, |found| {
+    let diagnostics = client.diagnostics_until(&uri, |found| {
         found.iter().any(|diagnostic| diagnostic["code"] == "missing-safety" && diagnostic["severity"] == 1)
     });
     assert!(!codes(&diagnostics).contains(&"missing-precondition".to_string()));
@@ -198,7 +180,7 @@ fn settings_from_the_client_override_the_file() {
     // A changed setting is pulled again.
     client.configuration = json!({ "rules": { "missing-safety": "hint" } });
     client.notify("workspace/didChangeConfiguration", json!({ "settings": {} }));
-    diagnostics_until(&mut client, &uri, |found| {
+    client.diagnostics_until(&uri, |found| {
         found.iter().any(|diagnostic| diagnostic["code"] == "missing-safety" && diagnostic["severity"] == 4)
     });
     assert!(client.shutdown().success());
@@ -211,7 +193,7 @@ fn a_changed_configuration_file_is_read_again() {
     let text = "### Action 1: Go\n\n**Precondition**: ok\n";
     let uri = workspace.uri("runbooks/toml.md");
     client.open(&uri, text);
-    diagnostics_until(&mut client, &uri, |found| has(found, "missing-safety", ""));
+    client.diagnostics_until(&uri, |found| has(found, "missing-safety", ""));
 
     let mut toml = workspace.read("runbook-ls.toml");
     toml.push_str("missing-safety = \"off\"\n");
@@ -220,7 +202,7 @@ fn a_changed_configuration_file_is_read_again() {
         "workspace/didChangeWatchedFiles",
         json!({ "changes": [ { "uri": workspace.uri("runbook-ls.toml"), "type": 2 } ] }),
     );
-    diagnostics_until(&mut client, &uri, |found| !has(found, "missing-safety", ""));
+    client.diagnostics_until(&uri, |found| !has(found, "missing-safety", ""));
     assert!(client.shutdown().success());
 }
 
@@ -237,11 +219,11 @@ fn clients_without_workspace_configuration_push_their_settings() {
     let text = "### Action 1: Go\n\n**Precondition**: ok\n";
     let uri = workspace.uri("runbooks/helix.md");
     client.open(&uri, text);
-    diagnostics_until(&mut client, &uri, |found| {
+    client.diagnostics_until(&uri, |found| {
         found.iter().any(|diagnostic| diagnostic["code"] == "missing-safety" && diagnostic["severity"] == 3)
     });
     client.notify("workspace/didChangeConfiguration", json!({ "settings": { "rules": { "missing-safety": "off" } } }));
-    diagnostics_until(&mut client, &uri, |found| !has(found, "missing-safety", ""));
+    client.diagnostics_until(&uri, |found| !has(found, "missing-safety", ""));
     assert!(!client.server_requests.iter().any(|request| request["method"] == "workspace/configuration"));
     assert!(client.shutdown().success());
 }

@@ -8,7 +8,6 @@ use serde_json::{Value, json};
 use super::document::{OpenDocument, is_not_supported, timed_request};
 use super::generate::Key;
 use super::report::{Outcome, Row, Target};
-use super::stats::summarize;
 use crate::LspClient;
 use crate::text::Rng;
 
@@ -63,11 +62,7 @@ fn measure(
             Err(error) => errors.push(error.to_string()),
         }
     }
-    let outcome = match (not_supported, summarize(&samples)) {
-        (true, _) => Outcome::NotSupported,
-        (false, Some(summary)) => Outcome::Measured(summary),
-        (false, None) => Outcome::Failed(errors.first().cloned().unwrap_or_else(|| "no samples".to_string())),
-    };
+    let outcome = Outcome::of_samples(not_supported, &samples, &errors);
     let mut row = Row::new("W2", name, "ms", outcome).with_targets(&[Target::P99AtMost(10.0)]);
     if !samples.is_empty() {
         let n = samples.len() as f64;

@@ -2,7 +2,6 @@
 
 use super::document::{OpenDocument, is_not_supported};
 use super::report::{Outcome, Row, Target};
-use super::stats::summarize;
 use crate::LspClient;
 use crate::text::Rng;
 
@@ -45,11 +44,7 @@ pub fn measure(
             Err(error) => errors.push(error.to_string()),
         }
     }
-    let outcome = match (not_supported, summarize(&samples)) {
-        (true, _) => Outcome::NotSupported,
-        (false, Some(summary)) => Outcome::Measured(summary),
-        (false, None) => Outcome::Failed(errors.first().cloned().unwrap_or_else(|| "no samples".to_string())),
-    };
+    let outcome = Outcome::of_samples(not_supported, &samples, &errors);
     let mut row = Row::new("W3", name, "ms", outcome).with_targets(&[Target::P99AtMost(3.0)]);
     if n_null > 0 {
         row.note(format!("{name}: {n_null} of {} answers were null", samples.len()));

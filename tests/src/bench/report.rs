@@ -17,6 +17,18 @@ pub enum Outcome {
     Failed(String),
 }
 
+impl Outcome {
+    /// What a run of timed requests came to: not supported when the server
+    /// said so, else its summary, else the first error.
+    pub fn of_samples(not_supported: bool, samples: &[f64], errors: &[String]) -> Outcome {
+        match (not_supported, crate::bench::stats::summarize(samples)) {
+            (true, _) => Outcome::NotSupported,
+            (false, Some(summary)) => Outcome::Measured(summary),
+            (false, None) => Outcome::Failed(errors.first().cloned().unwrap_or_else(|| "no samples".to_string())),
+        }
+    }
+}
+
 /// A target of the issue, checked against a measured summary.
 #[derive(Debug, Clone, Copy)]
 pub enum Target {
