@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use runbook_keys::KeyRoot;
 
-use crate::{DiagnosticCode, Severity};
+use crate::{Diagnostic, DiagnosticCode, Severity};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RuleLevel {
@@ -58,6 +58,18 @@ impl IdeConfig {
 
     pub fn level(&self, code: DiagnosticCode) -> RuleLevel {
         self.rules.get(&code).copied().unwrap_or(RuleLevel::On(code.default_severity()))
+    }
+
+    /// The diagnostic with its configured severity, or `None` when its rule is off.
+    /// Every finding goes through here, whatever file it is about.
+    pub fn configured(&self, mut diagnostic: Diagnostic) -> Option<Diagnostic> {
+        match self.level(diagnostic.code) {
+            RuleLevel::Off => None,
+            RuleLevel::On(severity) => {
+                diagnostic.severity = severity;
+                Some(diagnostic)
+            }
+        }
     }
 
     /// Whether a workspace-relative, `/`-separated path is a runbook for the structure rules.

@@ -111,13 +111,15 @@ pub fn check(args: &CheckArgs) -> Result<Vec<Finding>, String> {
 
         if !file.text.is_empty() {
             let index = LineIndex::new(&file.text);
-            for diagnostic in file.diagnostics() {
+            for diagnostic in
+                file.diagnostics().into_iter().filter_map(|diagnostic| workspace.config.configured(diagnostic))
+            {
                 findings.push(finding(&workspace, &file.path, &cwd, &file.text, &index, &diagnostic));
             }
         }
         if let Some(catalog) = &workspace.catalog {
             for problem in catalog.manifest_problems() {
-                findings.push(manifest_finding(&workspace, &cwd, problem));
+                findings.extend(manifest_finding(&workspace, &cwd, problem));
             }
         }
         let progress = Progress::new(files.len());
@@ -174,13 +176,16 @@ fn finding(
     }
 }
 
-fn manifest_finding(workspace: &WorkspaceState, cwd: &Path, problem: &runbook_keys::ManifestProblem) -> Finding {
+/// A manifest problem as a finding, unless `invalid-key-manifest` is off.
+fn manifest_finding(
+    workspace: &WorkspaceState,
+    cwd: &Path,
+    problem: &runbook_keys::ManifestProblem,
+) -> Option<Finding> {
     let range = &problem.location.range;
-    let severity = match workspace.config.level(DiagnosticCode::InvalidKeyManifest) {
-        runbook_ide::RuleLevel::On(severity) => severity,
-        runbook_ide::RuleLevel::Off => Severity::Hint,
-    };
-    Finding {
+    let diagnostic = Diagnostic::new(DiagnosticCode::InvalidKeyManifest, range.range, problem.message.clone());
+    let severity = workspace.config.configured(diagnostic)?.severity;
+    Some(Finding {
         display_path: display_path(&problem.location.path, cwd),
         path: relative_path(&workspace.root, &problem.location.path),
         workspace_root: workspace.root.clone(),
@@ -191,7 +196,7 @@ fn manifest_finding(workspace: &WorkspaceState, cwd: &Path, problem: &runbook_ke
         severity,
         code: DiagnosticCode::InvalidKeyManifest,
         message: problem.message.clone(),
-    }
+    })
 }
 
 /// A progress line on stderr for large trees, when someone is watching.

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use runbook_ide::{Diagnostic, DiagnosticCode, RuleLevel};
+use runbook_ide::{Diagnostic, DiagnosticCode};
 use runbook_keys::KeyCatalog;
 use runbook_syntax::{Encoding, LineIndex};
 use serde_json::json;
@@ -183,7 +183,12 @@ async fn publish_folder_files(session: &Session, root: &Path) {
     let Some(folder) = session.folder(root) else { return };
     let encoding = session.encoding();
     let mut files: Vec<(PathBuf, Vec<tower_lsp_server::ls_types::Diagnostic>)> = Vec::new();
-    let config_diagnostics = level(&folder, folder.config_file.diagnostics());
+    let config_diagnostics: Vec<Diagnostic> = folder
+        .config_file
+        .diagnostics()
+        .into_iter()
+        .filter_map(|diagnostic| folder.state.config.configured(diagnostic))
+        .collect();
     if !config_diagnostics.is_empty() {
         let text = &folder.config_file.text;
         let line_index = LineIndex::new(text);
@@ -199,13 +204,9 @@ async fn publish_folder_files(session: &Session, root: &Path) {
     if let Some(catalog) = &folder.state.catalog {
         let mut by_file: Vec<(PathBuf, Vec<tower_lsp_server::ls_types::Diagnostic>)> = Vec::new();
         for problem in catalog.manifest_problems() {
-            let mut diagnostic =
+            let diagnostic =
                 Diagnostic::new(DiagnosticCode::InvalidKeyManifest, Default::default(), problem.message.clone());
-            if let RuleLevel::On(severity) = folder.state.config.level(DiagnosticCode::InvalidKeyManifest) {
-                diagnostic.severity = severity;
-            } else {
-                continue;
-            }
+            let Some(diagnostic) = folder.state.config.configured(diagnostic) else { continue };
             let converted = manifest_diagnostic(&problem.location, &diagnostic, encoding);
             match by_file.iter_mut().find(|(path, _)| *path == problem.location.path) {
                 Some((_, list)) => list.push(converted),
@@ -227,19 +228,6 @@ async fn publish_folder_files(session: &Session, root: &Path) {
             session.client.publish_diagnostics(uri, diagnostics, None).await;
         }
     }
-}
-
-fn level(folder: &Folder, diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
-    diagnostics
-        .into_iter()
-        .filter_map(|mut diagnostic| match folder.state.config.level(diagnostic.code) {
-            RuleLevel::Off => None,
-            RuleLevel::On(severity) => {
-                diagnostic.severity = severity;
-                Some(diagnostic)
-            }
-        })
-        .collect()
 }
 
 fn manifest_diagnostic(

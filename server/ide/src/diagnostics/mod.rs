@@ -14,7 +14,7 @@ use runbook_keys::KeyCatalog;
 use runbook_keys::fs::FileSystem;
 use runbook_syntax::{LineIndex, Parse, SuppressionScope};
 
-use crate::{Diagnostic, IdeConfig, RuleLevel};
+use crate::{Diagnostic, IdeConfig};
 
 /// The workspace a file is checked in.
 pub struct Workspace<'a> {
@@ -60,13 +60,7 @@ fn finish(parse: &Parse, config: &IdeConfig, found: Vec<Diagnostic>) -> Vec<Diag
     let mut kept: Vec<Diagnostic> = found
         .into_iter()
         .filter(|diagnostic| !is_suppressed(parse.text(), line_index, runbook, diagnostic))
-        .filter_map(|mut diagnostic| match config.level(diagnostic.code) {
-            RuleLevel::Off => None,
-            RuleLevel::On(severity) => {
-                diagnostic.severity = severity;
-                Some(diagnostic)
-            }
-        })
+        .filter_map(|diagnostic| config.configured(diagnostic))
         .collect();
     kept.sort_by_key(|a| (a.range.start, a.range.end, a.code));
     kept
