@@ -326,7 +326,7 @@ pub fn sarif_report(findings: &[Finding]) -> Value {
             })
         })
         .collect();
-    let root = findings.first().map(|finding| directory_uri(&finding.workspace_root));
+    let root = findings.first().and_then(|finding| directory_uri(&finding.workspace_root));
     let mut run = json!({
         "tool": {
             "driver": {
@@ -353,18 +353,10 @@ fn pascal_case(code: &str) -> String {
     code.split('-').map(|word| word[..1].to_uppercase() + &word[1..]).collect()
 }
 
-fn directory_uri(path: &Path) -> String {
-    let mut uri = String::from("file://");
-    for byte in path.to_string_lossy().bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' | b'~' => uri.push(byte as char),
-            _ => uri.push_str(&format!("%{byte:02X}")),
-        }
-    }
-    if !uri.ends_with('/') {
-        uri.push('/');
-    }
-    uri
+/// The `file:` URI of a folder, ending in `/` as SARIF's base URIs must.
+fn directory_uri(path: &Path) -> Option<String> {
+    let uri = tower_lsp_server::ls_types::Uri::from_file_path(path)?;
+    Some(format!("{}/", uri.as_str().trim_end_matches('/')))
 }
 
 /// The nearest ancestor (or the path itself) that holds `runbook-ls.toml` or

@@ -258,8 +258,7 @@ impl LanguageServer for Backend {
             if item.documentation.is_none()
                 && let Some(markdown) = runbook_ide::resolve_completion(&data, workspace.catalog.as_deref())
             {
-                item.documentation =
-                    Some(Documentation::MarkupContent(MarkupContent { kind: MarkupKind::Markdown, value: markdown }));
+                item.documentation = Some(Documentation::MarkupContent(to_proto::markdown(markdown)));
             }
             item
         })

@@ -66,7 +66,7 @@ pub fn document_symbol(converter: &Converter<'_>, symbol: &Symbol) -> lsp::Docum
     }
 }
 
-fn markdown(value: String) -> lsp::MarkupContent {
+pub fn markdown(value: String) -> lsp::MarkupContent {
     lsp::MarkupContent { kind: lsp::MarkupKind::Markdown, value }
 }
 

@@ -144,31 +144,38 @@ fn field_opener(rest: &str) -> Option<(Option<FieldLabel>, usize)> {
     Some((FieldLabel::parse(label_text), value_start))
 }
 
+/// The run of backticks starting at or after byte `from`, as `(start, end)`.
+/// A backslash outside a code span escapes the next byte (`escapes`), as in
+/// CommonMark; inside one it is literal.
+fn next_backtick_run(bytes: &[u8], from: usize, escapes: bool) -> Option<(usize, usize)> {
+    let mut i = from;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if escapes => i += 2,
+            b'`' => {
+                let end = i + bytes[i..].iter().take_while(|&&byte| byte == b'`').count();
+                return Some((i, end));
+            }
+            _ => i += 1,
+        }
+    }
+    None
+}
+
 /// The code span open at the end of `line`: the offset (in `line`) where its
 /// content starts, and the length of its backtick run.
 fn open_code_span(line: &str) -> Option<(usize, usize)> {
     let bytes = line.as_bytes();
     let mut open: Option<(usize, usize)> = None;
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'\\' && open.is_none() {
-            i += 2;
-            continue;
-        }
-        if bytes[i] != b'`' {
-            i += 1;
-            continue;
-        }
-        let run_start = i;
-        while i < bytes.len() && bytes[i] == b'`' {
-            i += 1;
-        }
-        let run = i - run_start;
+    let mut from = 0;
+    while let Some((start, end)) = next_backtick_run(bytes, from, open.is_none()) {
+        let run = end - start;
         match open {
             Some((_, open_run)) if open_run == run => open = None,
             Some(_) => {}
-            None => open = Some((i, run)),
+            None => open = Some((end, run)),
         }
+        from = end;
     }
     open.map(|(start, run)| (start.min(line.len()), run))
 }
@@ -176,19 +183,12 @@ fn open_code_span(line: &str) -> Option<(usize, usize)> {
 /// Whether `after` (the rest of the line) closes a code span of `run` backticks.
 fn closes_code_span(after: &str, run: usize) -> bool {
     let bytes = after.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] != b'`' {
-            i += 1;
-            continue;
-        }
-        let run_start = i;
-        while i < bytes.len() && bytes[i] == b'`' {
-            i += 1;
-        }
-        if i - run_start == run {
+    let mut from = 0;
+    while let Some((start, end)) = next_backtick_run(bytes, from, false) {
+        if end - start == run {
             return true;
         }
+        from = end;
     }
     false
 }
