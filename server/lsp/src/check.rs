@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use clap::{Args, ValueEnum};
 use rayon::prelude::*;
 use runbook_ide::{Diagnostic, DiagnosticCode, Severity};
-use runbook_syntax::{Encoding, LineIndex, Parse};
+use runbook_syntax::{Encoding, LineCol, LineIndex, Parse, SourcePosition};
 use serde_json::{Value, json};
 
 use crate::config::CONFIG_FILE;
@@ -114,7 +114,7 @@ pub fn check(args: &CheckArgs) -> Result<Vec<Finding>, String> {
             for diagnostic in
                 file.diagnostics().into_iter().filter_map(|diagnostic| workspace.config.configured(diagnostic))
             {
-                findings.push(finding(&workspace, &file.path, &cwd, &file.text, &index, &diagnostic));
+                findings.push(text_finding(&workspace, &file.path, &cwd, &file.text, &index, &diagnostic));
             }
         }
         if let Some(catalog) = &workspace.catalog {
@@ -149,10 +149,14 @@ fn check_file(workspace: &WorkspaceState, path: &Path, cwd: &Path) -> Result<Vec
     let text = workspace.fs.read_to_string(path).map_err(|error| format!("cannot read {}: {error}", path.display()))?;
     let parse = Parse::new(&text);
     let found = runbook_ide::diagnostics(&runbook_ide::File { path, parse: &parse }, &workspace.ide());
-    Ok(found.iter().map(|diagnostic| finding(workspace, path, cwd, &text, parse.line_index(), diagnostic)).collect())
+    Ok(found
+        .iter()
+        .map(|diagnostic| text_finding(workspace, path, cwd, &text, parse.line_index(), diagnostic))
+        .collect())
 }
 
-fn finding(
+/// A finding in a text the caller read, positioned with its line index.
+fn text_finding(
     workspace: &WorkspaceState,
     path: &Path,
     cwd: &Path,
@@ -160,8 +164,32 @@ fn finding(
     line_index: &LineIndex,
     diagnostic: &Diagnostic,
 ) -> Finding {
-    let start = line_index.line_col(text, diagnostic.range.start, Encoding::Utf32);
-    let end = line_index.line_col(text, diagnostic.range.end, Encoding::Utf32);
+    let at = |offset| line_index.line_col(text, offset, Encoding::Utf32);
+    finding(workspace, path, cwd, (at(diagnostic.range.start), at(diagnostic.range.end)), diagnostic)
+}
+
+/// A manifest problem as a finding, unless `invalid-key-manifest` is off.
+fn manifest_finding(
+    workspace: &WorkspaceState,
+    cwd: &Path,
+    problem: &runbook_keys::ManifestProblem,
+) -> Option<Finding> {
+    let range = &problem.location.range;
+    let diagnostic = Diagnostic::new(DiagnosticCode::InvalidKeyManifest, range.range, problem.message.clone());
+    let diagnostic = workspace.config.configured(diagnostic)?;
+    let at = |position: SourcePosition| LineCol { line: position.line, col: position.utf32 };
+    Some(finding(workspace, &problem.location.path, cwd, (at(range.start), at(range.end)), &diagnostic))
+}
+
+/// `diagnostic` as a finding in `path`, from its zero-based start and end
+/// (columns in characters).
+fn finding(
+    workspace: &WorkspaceState,
+    path: &Path,
+    cwd: &Path,
+    (start, end): (LineCol, LineCol),
+    diagnostic: &Diagnostic,
+) -> Finding {
     Finding {
         display_path: display_path(path, cwd),
         path: relative_path(&workspace.root, path),
@@ -174,29 +202,6 @@ fn finding(
         code: diagnostic.code,
         message: diagnostic.message.clone(),
     }
-}
-
-/// A manifest problem as a finding, unless `invalid-key-manifest` is off.
-fn manifest_finding(
-    workspace: &WorkspaceState,
-    cwd: &Path,
-    problem: &runbook_keys::ManifestProblem,
-) -> Option<Finding> {
-    let range = &problem.location.range;
-    let diagnostic = Diagnostic::new(DiagnosticCode::InvalidKeyManifest, range.range, problem.message.clone());
-    let severity = workspace.config.configured(diagnostic)?.severity;
-    Some(Finding {
-        display_path: display_path(&problem.location.path, cwd),
-        path: relative_path(&workspace.root, &problem.location.path),
-        workspace_root: workspace.root.clone(),
-        line: range.start.line + 1,
-        column: range.start.utf32 + 1,
-        end_line: range.end.line + 1,
-        end_column: range.end.utf32 + 1,
-        severity,
-        code: DiagnosticCode::InvalidKeyManifest,
-        message: problem.message.clone(),
-    })
 }
 
 /// A progress line on stderr for large trees, when someone is watching.

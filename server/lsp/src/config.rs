@@ -117,7 +117,7 @@ impl ConfigLayer {
 }
 
 /// The layers merged, later ones winning key by key, as the ide sees them.
-pub fn resolve(layers: &[&ConfigLayer]) -> (IdeConfig, Vec<KeyRoot>) {
+pub fn resolve(layers: &[&ConfigLayer]) -> IdeConfig {
     let mut runbooks = None;
     let mut key_roots = None;
     let mut rules: HashMap<DiagnosticCode, RuleLevel> = HashMap::new();
@@ -134,8 +134,7 @@ pub fn resolve(layers: &[&ConfigLayer]) -> (IdeConfig, Vec<KeyRoot>) {
     let runbooks =
         runbooks.unwrap_or_else(|| runbook_ide::DEFAULT_RUNBOOK_GLOBS.iter().map(|glob| glob.to_string()).collect());
     // The globs were validated when the layer was read.
-    let config = IdeConfig::new(rules, runbooks, key_roots.clone()).unwrap_or_default();
-    (config, key_roots)
+    IdeConfig::new(rules, runbooks, key_roots).unwrap_or_default()
 }
 
 fn strings(node: &Node, key: &str, problems: &mut Vec<ConfigProblem>) -> Option<Vec<String>> {
@@ -386,11 +385,11 @@ unknown-key = 3
             "trace": { "server": "off" },
         }));
         assert!(problems.is_empty(), "{problems:?}");
-        let (config, roots) = resolve(&[&file, &client]);
+        let config = resolve(&[&file, &client]);
         assert_eq!(config.runbook_globs, vec!["a/*.md"]);
         assert_eq!(config.level(DiagnosticCode::MissingSafety), RuleLevel::On(runbook_ide::Severity::Error));
         assert_eq!(config.level(DiagnosticCode::MissingRollback), RuleLevel::Off);
-        assert_eq!(roots, KeyRoot::defaults());
+        assert_eq!(config.key_roots, KeyRoot::defaults());
     }
 }
 

@@ -10,16 +10,16 @@ use std::time::Duration;
 
 use runbook_ide::{Diagnostic, DiagnosticCode};
 use runbook_keys::KeyCatalog;
-use runbook_syntax::{Encoding, LineIndex};
+use runbook_syntax::LineIndex;
 use serde_json::json;
 use tokio::sync::mpsc;
 use tower_lsp_server::ls_types::*;
 
 use crate::config::{self, CONFIG_FILE, ConfigLayer};
-use crate::positions::{Converter, source_range};
+use crate::positions::Converter;
 use crate::session::{Folder, Session};
 use crate::to_proto;
-use crate::workspace::{ConfigFile, IndexedRunbook, is_markdown};
+use crate::workspace::{IndexedRunbook, is_markdown};
 
 /// The files whose changes matter, as globs for the client's watchers.
 const WATCHED_GLOBS: &[&str] = &[
@@ -91,9 +91,8 @@ pub async fn show_client_problems(session: &Session, problems: &[config::ConfigP
 pub async fn reload_config(session: &Arc<Session>, root: &Path) -> bool {
     let Some(folder) = session.folder(root) else { return false };
     let client_layer = client_layer(session, root, &folder).await;
-    let file = ConfigFile::read(&*folder.state.fs, root.join(CONFIG_FILE));
     let init_layer = session.support().init_layer;
-    let (ide_config, _) = config::resolve(&[&file.layer, &init_layer, &client_layer]);
+    let (ide_config, file) = folder.state.read_config(None, &[&init_layer, &client_layer]);
     let roots_changed = ide_config.key_roots != folder.state.config.key_roots;
     session.update_folder(root, |folder| {
         folder.state.config = Arc::new(ide_config);
@@ -204,10 +203,10 @@ async fn publish_folder_files(session: &Session, root: &Path) {
     if let Some(catalog) = &folder.state.catalog {
         let mut by_file: Vec<(PathBuf, Vec<tower_lsp_server::ls_types::Diagnostic>)> = Vec::new();
         for problem in catalog.manifest_problems() {
-            let diagnostic =
-                Diagnostic::new(DiagnosticCode::InvalidKeyManifest, Default::default(), problem.message.clone());
+            let range = &problem.location.range;
+            let diagnostic = Diagnostic::new(DiagnosticCode::InvalidKeyManifest, range.range, problem.message.clone());
             let Some(diagnostic) = folder.state.config.configured(diagnostic) else { continue };
-            let converted = manifest_diagnostic(&problem.location, &diagnostic, encoding);
+            let converted = to_proto::file_diagnostic(range, encoding, &diagnostic);
             match by_file.iter_mut().find(|(path, _)| *path == problem.location.path) {
                 Some((_, list)) => list.push(converted),
                 None => by_file.push((problem.location.path.clone(), vec![converted])),
@@ -227,21 +226,6 @@ async fn publish_folder_files(session: &Session, root: &Path) {
         if let Some(uri) = Uri::from_file_path(&path) {
             session.client.publish_diagnostics(uri, diagnostics, None).await;
         }
-    }
-}
-
-fn manifest_diagnostic(
-    location: &runbook_keys::FileRange,
-    diagnostic: &Diagnostic,
-    encoding: Encoding,
-) -> tower_lsp_server::ls_types::Diagnostic {
-    tower_lsp_server::ls_types::Diagnostic {
-        range: source_range(&location.range, encoding),
-        severity: Some(to_proto::severity(diagnostic.severity)),
-        code: Some(NumberOrString::String(diagnostic.code.as_str().to_string())),
-        source: Some(to_proto::SOURCE.to_string()),
-        message: diagnostic.message.clone(),
-        ..Default::default()
     }
 }
 

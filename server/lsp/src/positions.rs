@@ -83,14 +83,7 @@ impl<'a> Converter<'a> {
             Lines::Index(index) => {
                 index.offset(self.text, LineCol { line: position.line, col: position.character }, self.encoding)
             }
-            Lines::Rope(rope) => {
-                let line = position.line as usize;
-                if line >= rope.len_lines() {
-                    return self.text.len();
-                }
-                let content = self.line_content(rope, line);
-                content.start + offset_in_line(&self.text[content.as_range()], position.character, self.encoding)
-            }
+            Lines::Rope(rope) => rope_offset(rope, position, self.encoding),
         }
     }
 

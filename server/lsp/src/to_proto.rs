@@ -4,6 +4,7 @@ use runbook_ide::{
     CompletionItem, CompletionKind, CompletionList, Diagnostic, HoverResult, RelatedLocation, ResolveData, Severity,
     Symbol, SymbolKind, snippet_to_plain_text,
 };
+use runbook_syntax::{Encoding, SourceRange};
 use serde_json::json;
 use tower_lsp_server::ls_types::{self as lsp, NumberOrString, Uri};
 
@@ -34,8 +35,22 @@ pub fn diagnostic(uri: &Uri, converter: &Converter<'_>, diagnostic: &Diagnostic)
             Some(lsp::DiagnosticRelatedInformation { location, message: related.message.clone() })
         })
         .collect();
+    lsp_diagnostic(converter.range(diagnostic.range), diagnostic, related)
+}
+
+/// A diagnostic of a file that is not open (a `key.json`), whose range was
+/// positioned when the file was read. Related places in it are not kept.
+pub fn file_diagnostic(range: &SourceRange, encoding: Encoding, diagnostic: &Diagnostic) -> lsp::Diagnostic {
+    lsp_diagnostic(source_range(range, encoding), diagnostic, Vec::new())
+}
+
+fn lsp_diagnostic(
+    range: lsp::Range,
+    diagnostic: &Diagnostic,
+    related: Vec<lsp::DiagnosticRelatedInformation>,
+) -> lsp::Diagnostic {
     lsp::Diagnostic {
-        range: converter.range(diagnostic.range),
+        range,
         severity: Some(severity(diagnostic.severity)),
         code: Some(NumberOrString::String(diagnostic.code.as_str().to_string())),
         code_description: None,

@@ -102,16 +102,22 @@ impl WorkspaceState {
         client_layers: &[&ConfigLayer],
     ) -> (WorkspaceState, ConfigFile) {
         let mut workspace = WorkspaceState::new(root);
+        let (config, file) = workspace.read_config(config_file, client_layers);
+        workspace.config = Arc::new(config);
+        (workspace, file)
+    }
+
+    /// The configuration from `config_file` (default: `<root>/runbook-ls.toml`)
+    /// overridden by the client's layers, in order; and the file as read.
+    pub fn read_config(&self, config_file: Option<PathBuf>, client_layers: &[&ConfigLayer]) -> (IdeConfig, ConfigFile) {
         let file = match config_file {
             // A file named on the command line is the user's choice, wherever it is.
             Some(path) => ConfigFile::read(&RealFs::new([path.parent().unwrap_or(&path).to_path_buf()]), path),
-            None => ConfigFile::read(&*workspace.fs, workspace.root.join(CONFIG_FILE)),
+            None => ConfigFile::read(&*self.fs, self.root.join(CONFIG_FILE)),
         };
         let mut layers = vec![&file.layer];
         layers.extend_from_slice(client_layers);
-        let (ide_config, _) = config::resolve(&layers);
-        workspace.config = Arc::new(ide_config);
-        (workspace, file)
+        (config::resolve(&layers), file)
     }
 
     /// Builds the KEY index (slow: reads every KEY).
