@@ -211,7 +211,7 @@ impl Session {
         let document = OpenDocument { version: item.version, document: Document::new(&item.text), path };
         self.documents
             .write()
-            .expect("no writer panics while holding the lock")
+            .unwrap_or_else(PoisonError::into_inner)
             .insert(item.uri.as_str().to_string(), (item.uri.clone(), document));
         self.schedule_diagnostics(item.uri);
     }
