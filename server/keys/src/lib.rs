@@ -28,6 +28,7 @@ use crate::tsconfig::{TSCONFIG, normalize};
 
 pub use crate::load::ENTRY_FILES;
 pub use crate::manifest::MANIFEST;
+pub use crate::module_resolution::SCRIPT_EXTENSIONS;
 
 /// A folder that holds one folder per KEY.
 #[derive(Debug, Clone, PartialEq, Eq)]

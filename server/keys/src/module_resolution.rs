@@ -5,8 +5,9 @@
 /// order (sources before declarations before JavaScript).
 const EXTENSIONS: [&str; 9] = [".ts", ".tsx", ".d.ts", ".js", ".jsx", ".mjs", ".mts", ".cjs", ".cts"];
 
-/// The extensions a module path may already end with.
-const SCRIPT_EXTENSIONS: [&str; 8] = [".ts", ".tsx", ".js", ".jsx", ".mjs", ".mts", ".cjs", ".cts"];
+/// The extensions a module path may already end with: the files a KEY's
+/// exports can be read from.
+pub const SCRIPT_EXTENSIONS: [&str; 8] = [".ts", ".tsx", ".js", ".jsx", ".mjs", ".mts", ".cjs", ".cts"];
 
 /// Normalises `path` (a `/`-separated path relative to the KEY folder, after
 /// `base`'s folder), resolving `.` and `..`. `None` when it climbs out of the

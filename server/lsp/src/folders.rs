@@ -9,7 +9,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use runbook_ide::{Diagnostic, DiagnosticCode};
-use runbook_keys::KeyCatalog;
+use runbook_keys::fs::NODE_MODULES;
+use runbook_keys::{KeyCatalog, MANIFEST, SCRIPT_EXTENSIONS};
 use runbook_syntax::LineIndex;
 use serde_json::json;
 use tokio::sync::mpsc;
@@ -19,23 +20,28 @@ use crate::config::{self, CONFIG_FILE, ConfigLayer};
 use crate::positions::Converter;
 use crate::session::{Folder, Session};
 use crate::to_proto;
-use crate::workspace::{IndexedRunbook, is_markdown};
+use crate::workspace::{IndexedRunbook, MARKDOWN_EXTENSIONS, is_markdown};
+
+/// The files whose changes matter besides KEY modules and runbooks: KEY
+/// manifests, runbook packs, the `@/` alias and our configuration.
+const WATCHED_NAMES: [&str; 4] = [MANIFEST, "pack.json", "tsconfig.json", CONFIG_FILE];
+
+/// The extensions of KEY modules and runbooks.
+fn watched_extensions() -> impl Iterator<Item = &'static str> {
+    SCRIPT_EXTENSIONS.iter().map(|extension| extension.trim_start_matches('.')).chain(MARKDOWN_EXTENSIONS)
+}
 
 /// The files whose changes matter, as globs for the client's watchers.
-const WATCHED_GLOBS: &[&str] = &[
-    "**/key.json",
-    "**/*.{ts,tsx,js,mjs,jsx,mts,cts}",
-    "**/*.{md,markdown}",
-    "**/pack.json",
-    "**/tsconfig.json",
-    "**/runbook-ls.toml",
-];
+fn watched_globs() -> Vec<String> {
+    let extensions: Vec<&str> = watched_extensions().collect();
+    let names = WATCHED_NAMES.iter().map(|name| format!("**/{name}"));
+    names.chain([format!("**/*.{{{}}}", extensions.join(","))]).collect()
+}
 
 fn is_watched(path: &Path) -> bool {
     let name = path.file_name().map(|name| name.to_string_lossy()).unwrap_or_default();
     let extension = path.extension().map(|extension| extension.to_string_lossy()).unwrap_or_default();
-    matches!(name.as_ref(), "key.json" | "pack.json" | "tsconfig.json" | CONFIG_FILE)
-        || matches!(extension.as_ref(), "ts" | "tsx" | "js" | "mjs" | "jsx" | "mts" | "cts" | "md" | "markdown")
+    WATCHED_NAMES.contains(&name.as_ref()) || watched_extensions().any(|known| known == extension)
 }
 
 /// After `initialized`: configure and index every folder, and start watching.
@@ -306,9 +312,9 @@ fn depends_on(runbook: &runbook_syntax::Runbook, slugs: &[String], folders: &[St
 /// the folders ourselves.
 async fn watch(session: &Arc<Session>) {
     if session.support().watch_files_dynamically {
-        let watchers = WATCHED_GLOBS
-            .iter()
-            .map(|glob| FileSystemWatcher { glob_pattern: GlobPattern::String(glob.to_string()), kind: None })
+        let watchers = watched_globs()
+            .into_iter()
+            .map(|glob| FileSystemWatcher { glob_pattern: GlobPattern::String(glob), kind: None })
             .collect::<Vec<_>>();
         let registration = Registration {
             id: "runbook-ls/watch".to_string(),
@@ -352,11 +358,39 @@ async fn forward_watcher_events(session: Arc<Session>, mut events: mpsc::Unbound
         while let Ok(more) = events.try_recv() {
             paths.extend(more);
         }
-        paths.retain(|path| is_watched(path) && !path.components().any(|part| part.as_os_str() == "node_modules"));
+        paths.retain(|path| is_watched(path) && !path.components().any(|part| part.as_os_str() == NODE_MODULES));
         paths.sort();
         paths.dedup();
         if !paths.is_empty() {
             files_changed(session.clone(), paths).await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::{is_watched, watched_globs};
+
+    #[test]
+    fn the_watchers_and_the_filter_agree_on_what_matters() {
+        assert_eq!(
+            watched_globs(),
+            [
+                "**/key.json",
+                "**/pack.json",
+                "**/tsconfig.json",
+                "**/runbook-ls.toml",
+                "**/*.{ts,tsx,js,jsx,mjs,mts,cjs,cts,md,markdown}",
+            ]
+        );
+        for watched in ["k/key.json", "r/pack.json", "tsconfig.json", "runbook-ls.toml", "k/src/a.cjs", "k/src/b.d.ts"]
+        {
+            assert!(is_watched(Path::new(watched)), "{watched}");
+        }
+        for ignored in ["k/README", "k/package.json", "notes.txt", "k/src/a.json"] {
+            assert!(!is_watched(Path::new(ignored)), "{ignored}");
         }
     }
 }

@@ -42,8 +42,11 @@ impl IndexedRunbook {
     }
 }
 
+/// The extensions of runbooks.
+pub const MARKDOWN_EXTENSIONS: [&str; 2] = ["md", "markdown"];
+
 pub fn is_markdown(path: &Path) -> bool {
-    path.extension().is_some_and(|extension| extension == "md" || extension == "markdown")
+    path.extension().is_some_and(|extension| MARKDOWN_EXTENSIONS.iter().any(|known| extension == *known))
 }
 
 /// What the configuration file said, and what is wrong with it.
