@@ -7,7 +7,8 @@ mod context;
 mod ranking;
 mod snippet;
 
-use runbook_keys::{Export, ExportKind, ImportTarget, Key, KeyCatalog, KeyRoot};
+use runbook_keys::fs::slash_path;
+use runbook_keys::{Export, ExportKind, Key, KeyCatalog, KeyRoot};
 use runbook_syntax::{FieldLabel, Parse, Runbook, SafetyClass, TextRange, floor_char_boundary};
 use serde::{Deserialize, Serialize};
 
@@ -136,14 +137,12 @@ pub fn completions(parse: &Parse, offset: usize, catalog: Option<&KeyCatalog>, c
     debug_assert!(range.touches(offset), "{context:?} at {offset}");
     let typed = &text[range.start..offset.max(range.start)];
     let candidates = match context {
-        Context::KeySlug { range, wrap } => {
-            catalog.map(|c| key_slugs(c, config, typed, range, wrap)).unwrap_or_default()
-        }
+        Context::KeySlug { range, wrap } => catalog.map(|c| key_slugs(c, typed, range, wrap)).unwrap_or_default(),
         Context::Location { range, wrap } => catalog.map(|c| locations(c, &at, range, wrap)).unwrap_or_default(),
         Context::SafetyClass { range } => safety_classes(&at, catalog, range),
         Context::FieldLabel { range, suffix } => field_labels(&at, range, suffix),
         Context::ActionSection { range, level } => {
-            catalog.map(|c| action_sections(c, config, runbook, range, level)).unwrap_or_default()
+            catalog.map(|c| action_sections(c, runbook, range, level)).unwrap_or_default()
         }
         Context::ImportPrefix { range } => import_prefixes(catalog, config, range),
         Context::KeyFolder { import_prefix, range } => {
@@ -216,13 +215,10 @@ fn key_detail(key: &Key) -> String {
 /// KEYs only the ones that can make the list become items (one more than
 /// fits, so that `rank` still knows the list is incomplete): building an item
 /// for every KEY cost more than matching them all.
-fn key_slugs(catalog: &KeyCatalog, config: &IdeConfig, typed: &str, range: TextRange, wrap: Wrap) -> Vec<Candidate> {
+fn key_slugs(catalog: &KeyCatalog, typed: &str, range: TextRange, wrap: Wrap) -> Vec<Candidate> {
     let mut pattern = ranking::FuzzyPattern::new(typed);
-    let mut matching: Vec<(u32, &Key)> = catalog
-        .keys()
-        .filter(|key| config.is_family(&key.family) || catalog.is_family(&key.family))
-        .filter_map(|key| Some((pattern.score(&key.slug)?, key)))
-        .collect();
+    let mut matching: Vec<(u32, &Key)> =
+        catalog.keys().filter_map(|key| Some((pattern.score(&key.slug)?, key))).collect();
     // The order `rank` uses among candidates of one group: score, then label.
     let best_first = |a: &(u32, &Key), b: &(u32, &Key)| b.0.cmp(&a.0).then_with(|| a.1.slug.cmp(&b.1.slug));
     if matching.len() > ranking::MAX_ITEMS + 1 {
@@ -360,13 +356,7 @@ fn field_labels(at: &Cursor<'_>, range: TextRange, suffix: &str) -> Vec<Candidat
         .collect()
 }
 
-fn action_sections(
-    catalog: &KeyCatalog,
-    config: &IdeConfig,
-    runbook: &Runbook,
-    range: TextRange,
-    level: Option<u8>,
-) -> Vec<Candidate> {
+fn action_sections(catalog: &KeyCatalog, runbook: &Runbook, range: TextRange, level: Option<u8>) -> Vec<Candidate> {
     // The line being typed says no more than `Action`, so it is no Action yet.
     let number = runbook.actions.iter().map(|action| action.number).max().map_or(1, |max| max + 1);
     // Editors filter with the text from the start of the range, which holds
@@ -376,7 +366,6 @@ fn action_sections(
     let place = SnippetPlace { number, level };
     catalog
         .keys()
-        .filter(|key| config.is_family(&key.family) || catalog.is_family(&key.family))
         .map(|key| {
             let label = format!("Action {number}: {}", key_detail(key));
             let mut item = CompletionItem::new(label, CompletionKind::Snippet, range)
@@ -399,7 +388,7 @@ fn root_index(catalog: &KeyCatalog, import_prefix: &str) -> Option<usize> {
 /// the catalog's (which follow `tsconfig.json`), else the configured ones.
 fn roots_with_imports(catalog: Option<&KeyCatalog>, config: &IdeConfig) -> Vec<(KeyRoot, String)> {
     let roots = catalog.map_or(&config.key_roots[..], KeyCatalog::roots);
-    roots.iter().filter_map(|root| Some((root.clone(), IdeConfig::import_prefix(root)?))).collect()
+    roots.iter().filter_map(|root| Some((root.clone(), root.import_prefix()?))).collect()
 }
 
 fn import_prefixes(catalog: Option<&KeyCatalog>, config: &IdeConfig, range: TextRange) -> Vec<Candidate> {
@@ -437,14 +426,11 @@ fn key_folders(catalog: &KeyCatalog, import_prefix: &str, range: TextRange) -> V
 }
 
 fn key_modules(catalog: &KeyCatalog, import_prefix: &str, folder: &str, range: TextRange) -> Vec<Candidate> {
-    let key = match catalog.resolve_import(&format!("{import_prefix}{folder}/src")) {
-        ImportTarget::Entry(key) | ImportTarget::Missing { key } | ImportTarget::File { key, .. } => key,
-        ImportTarget::NotAKeyImport | ImportTarget::UnknownFolder { .. } => return Vec::new(),
-    };
+    let Some(key) = catalog.resolve_import(&format!("{import_prefix}{folder}/src")).key() else { return Vec::new() };
     let Some(entry) = key.entry.as_deref().and_then(|entry| entry.strip_prefix(&key.dir).ok()) else {
         return Vec::new();
     };
-    let entry = entry.to_string_lossy().replace('\\', "/");
+    let entry = slash_path(entry);
     let item = CompletionItem::new("src", CompletionKind::Module, range)
         .detail(format!("the entry of {} ({entry})", key.slug))
         .documentation(format!("Imports the exports of KEY {} from its entry {}.", code(&key.slug), code(&entry)));
@@ -481,10 +467,7 @@ fn exported_names(
     range: TextRange,
 ) -> Vec<Candidate> {
     let key = match specifier {
-        Some(specifier) => match catalog.resolve_import(specifier) {
-            ImportTarget::Entry(key) => Some(key),
-            _ => None,
-        },
+        Some(specifier) => catalog.resolve_import(specifier).entry(),
         // `import { re` with no `from` yet: the Action's KEY, if it names one.
         None => action_key(at, catalog),
     };
@@ -514,10 +497,7 @@ fn imported_names(
     let Cursor { runbook, offset, .. } = *at;
     let mut candidates = Vec::new();
     for import in runbook.imports.iter().filter(|import| import.code_block == code_block) {
-        let key = catalog.and_then(|catalog| match catalog.resolve_import(&import.specifier) {
-            ImportTarget::Entry(key) => Some((catalog, key)),
-            _ => None,
-        });
+        let key = catalog.and_then(|catalog| Some((catalog, catalog.resolve_import(&import.specifier).entry()?)));
         for name in &import.names {
             // The name being typed at the cursor is no candidate for itself.
             if name.type_only || name.name_range.touches(offset) {

@@ -88,22 +88,12 @@ impl IdeConfig {
 
     /// Whether KEYs of `family` execute code (their root has an import prefix).
     pub fn is_execution_family(&self, family: &str) -> bool {
-        self.key_roots.iter().any(|root| root.prefix == family && IdeConfig::import_prefix(root).is_some())
-    }
-
-    /// The import specifier prefix of a configured root: its own, else
-    /// `@/<path>/` (the default alias), and none for notebook roots.
-    pub fn import_prefix(root: &KeyRoot) -> Option<String> {
-        match &root.import {
-            Some(import) => Some(if import.ends_with('/') { import.clone() } else { format!("{import}/") }),
-            None if root.prefix == "jupyter" => None,
-            None => Some(format!("@/{}/", root.path.trim_matches('/'))),
-        }
+        self.key_roots.iter().any(|root| root.prefix == family && root.import_prefix().is_some())
     }
 
     /// Whether an import specifier is under a key root's import prefix.
     pub fn is_key_import(&self, specifier: &str) -> bool {
-        self.key_roots.iter().filter_map(IdeConfig::import_prefix).any(|prefix| specifier.starts_with(&prefix))
+        self.key_roots.iter().filter_map(KeyRoot::import_prefix).any(|prefix| specifier.starts_with(&prefix))
     }
 }
 

@@ -5,7 +5,7 @@
 
 pub(crate) mod markup;
 
-use runbook_keys::{Export, ImportTarget, Key, KeyCatalog};
+use runbook_keys::{Export, Key, KeyCatalog, SafetySource};
 use runbook_syntax::{Parse, Runbook, SafetyClass, TextRange, Word, floor_char_boundary};
 
 use crate::IdeConfig;
@@ -65,13 +65,13 @@ pub fn hover(parse: &Parse, offset: usize, catalog: Option<&KeyCatalog>, config:
     }
     for import in &runbook.imports {
         if let Some(name) = import.names.iter().find(|name| name.name_range.touches(offset)) {
-            let key = entry_key(catalog, &import.specifier)?;
+            let key = catalog.resolve_import(&import.specifier).entry()?;
             let export = key.export(&name.name)?;
             let markdown = export_markdown(key, export, catalog, action_safety());
             return Some(HoverResult { markdown, range: name.name_range });
         }
         if import.specifier_range.touches(offset) && !import.specifier_range.is_empty() {
-            let key = import_key(catalog, &import.specifier)?;
+            let key = catalog.resolve_import(&import.specifier).key()?;
             return Some(HoverResult {
                 markdown: key_markdown(key, catalog, action_safety()),
                 range: import.specifier_range,
@@ -81,7 +81,7 @@ pub fn hover(parse: &Parse, offset: usize, catalog: Option<&KeyCatalog>, config:
     if let Some(call) = runbook.calls.iter().find(|call| call.range.touches(offset)) {
         let import = runbook.imports.get(call.import)?;
         let name = import.names.get(call.name)?;
-        let key = entry_key(catalog, &import.specifier)?;
+        let key = catalog.resolve_import(&import.specifier).entry()?;
         let export = key.export(&name.name)?;
         return Some(HoverResult {
             markdown: export_markdown(key, export, catalog, action_safety()),
@@ -93,22 +93,6 @@ pub fn hover(parse: &Parse, offset: usize, catalog: Option<&KeyCatalog>, config:
         return Some(HoverResult { markdown: key_markdown(key, catalog, action_safety()), range: location.range });
     }
     None
-}
-
-/// The KEY whose entry an import specifier names (its exports are the entry's).
-fn entry_key<'c>(catalog: &'c KeyCatalog, specifier: &str) -> Option<&'c Key> {
-    match catalog.resolve_import(specifier) {
-        ImportTarget::Entry(key) => Some(key),
-        _ => None,
-    }
-}
-
-/// The KEY an import specifier reaches, whether or not the file exists.
-fn import_key<'c>(catalog: &'c KeyCatalog, specifier: &str) -> Option<&'c Key> {
-    match catalog.resolve_import(specifier) {
-        ImportTarget::Entry(key) | ImportTarget::File { key, .. } | ImportTarget::Missing { key } => Some(key),
-        ImportTarget::NotAKeyImport | ImportTarget::UnknownFolder { .. } => None,
-    }
 }
 
 /// A safety word of a heading's parenthetical or of a Safety field.
@@ -150,15 +134,12 @@ pub(crate) fn key_title(key: &Key) -> Option<&str> {
 
 /// Where the KEY declares its class: the manifest's `safety`, else the strictest `@safety`.
 fn declared_safety_source(key: &Key) -> Option<(SafetyClass, String)> {
-    if let Some(class) = key.manifest.as_ref().and_then(|manifest| manifest.safety) {
-        return Some((class, "key.json".to_string()));
-    }
-    let (class, export) = key
-        .exports
-        .iter()
-        .filter_map(|export| Some((export.doc.as_ref()?.safety_class?, export)))
-        .max_by_key(|(class, _)| *class)?;
-    Some((class, format!("`@safety` of {}", code(&export.name))))
+    let (class, source) = key.declared_safety_source()?;
+    let source = match source {
+        SafetySource::Manifest => "key.json".to_string(),
+        SafetySource::Export(export) => format!("`@safety` of {}", code(&export.name)),
+    };
+    Some((class, source))
 }
 
 fn safety_line(key: &Key, action: ActionSafety, export: Option<&Export>) -> Option<String> {

@@ -292,8 +292,6 @@ impl Summarizer<'_> {
     /// signature starts at and the JSDoc precedes (the `export` statement for
     /// exported declarations). Returns the declared names.
     fn declaration(&mut self, node: Node<'_>, anchor: Node<'_>) -> Vec<String> {
-        let body_start =
-            |node: Node<'_>| node.child_by_field_name("body").map_or(node.end_byte(), |body| body.start_byte());
         let (kind, end) = match node.kind() {
             "function_declaration" | "generator_function_declaration" | "function_signature" => {
                 (ExportKind::Function, body_start(node))
@@ -346,15 +344,10 @@ impl Summarizer<'_> {
             };
             let value = declarator.child_by_field_name("value");
             let (kind, end) = match value.map(|value| (value.kind(), value)) {
-                Some(("arrow_function", arrow)) => {
-                    let mut cursor = arrow.walk();
-                    let arrow_token = arrow.children(&mut cursor).find(|child| child.kind() == "=>");
-                    (ExportKind::ArrowFunction, arrow_token.map_or(arrow.end_byte(), |token| token.start_byte()))
+                Some(("arrow_function", arrow)) => (ExportKind::ArrowFunction, arrow_start(arrow)),
+                Some(("function_expression" | "function" | "generator_function", function)) => {
+                    (ExportKind::ArrowFunction, body_start(function))
                 }
-                Some(("function_expression" | "function" | "generator_function", function)) => (
-                    ExportKind::ArrowFunction,
-                    function.child_by_field_name("body").map_or(function.end_byte(), |body| body.start_byte()),
-                ),
                 Some((_, value)) => {
                     let short = value.start_position().row == value.end_position().row
                         && declarator.byte_range().len() <= MAX_VALUE_SIGNATURE_LEN;
@@ -419,9 +412,7 @@ impl Summarizer<'_> {
     }
 
     fn export_statement(&mut self, statement: Node<'_>) {
-        let source = statement
-            .child_by_field_name("source")
-            .map(|source| self.text[string_content_range(self.text, source).as_range()].to_string());
+        let source = statement.child_by_field_name("source").map(|source| self.string_content(source));
         let mut cursor = statement.walk();
         let children: Vec<Node<'_>> = statement.children(&mut cursor).collect();
         let default_keyword = children.iter().copied().find(|child| child.kind() == "default");
@@ -499,15 +490,10 @@ impl Summarizer<'_> {
 
     /// `export default <expression>`, defined at the `default` keyword.
     fn default_expression(&self, statement: Node<'_>, keyword: Node<'_>, value: Node<'_>) -> Declaration {
-        let body_start = value.child_by_field_name("body").map_or(value.end_byte(), |body| body.start_byte());
         let (kind, end) = match value.kind() {
-            "function_expression" | "function" | "generator_function" => (ExportKind::Function, body_start),
-            "arrow_function" => {
-                let mut cursor = value.walk();
-                let arrow_token = value.children(&mut cursor).find(|child| child.kind() == "=>");
-                (ExportKind::ArrowFunction, arrow_token.map_or(value.end_byte(), |token| token.start_byte()))
-            }
-            "class" => (ExportKind::Class, body_start),
+            "function_expression" | "function" | "generator_function" => (ExportKind::Function, body_start(value)),
+            "arrow_function" => (ExportKind::ArrowFunction, arrow_start(value)),
+            "class" => (ExportKind::Class, body_start(value)),
             _ => (ExportKind::Variable, statement.end_byte()),
         };
         let mut signature = self.signature(statement, statement.start_byte(), end);
@@ -526,7 +512,7 @@ impl Summarizer<'_> {
 
     fn import_statement(&mut self, statement: Node<'_>) {
         let Some(source) = statement.child_by_field_name("source") else { return };
-        let specifier = self.text[string_content_range(self.text, source).as_range()].to_string();
+        let specifier = self.string_content(source);
         let mut cursor = statement.walk();
         let Some(clause) = statement.named_children(&mut cursor).find(|child| child.kind() == "import_clause") else {
             return;
@@ -558,13 +544,14 @@ impl Summarizer<'_> {
         }
     }
 
+    /// The text of a string literal without its quotes.
+    fn string_content(&self, string: Node<'_>) -> String {
+        self.text[string_content_range(self.text, string).as_range()].to_string()
+    }
+
     /// An identifier, or the content of a string name (`export { "a-b" as c }`).
     fn name_text(&self, node: Node<'_>) -> String {
-        if node.kind() == "string" {
-            self.text[string_content_range(self.text, node).as_range()].to_string()
-        } else {
-            self.text(node).to_string()
-        }
+        if node.kind() == "string" { self.string_content(node) } else { self.text(node).to_string() }
     }
 
     fn site(&self, statement: Node<'_>, name: Node<'_>) -> Site {
@@ -608,6 +595,18 @@ impl Summarizer<'_> {
         }
         signature
     }
+}
+
+/// Where a declaration's signature ends: at its body, else at its end.
+fn body_start(node: Node<'_>) -> usize {
+    node.child_by_field_name("body").map_or(node.end_byte(), |body| body.start_byte())
+}
+
+/// Where an arrow function's signature ends: at its `=>`.
+fn arrow_start(arrow: Node<'_>) -> usize {
+    let mut cursor = arrow.walk();
+    let arrow_token = arrow.children(&mut cursor).find(|child| child.kind() == "=>");
+    arrow_token.map_or(arrow.end_byte(), |token| token.start_byte())
 }
 
 /// The comment nodes inside `range`, in order; subtrees outside it (such as

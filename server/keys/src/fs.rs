@@ -31,6 +31,12 @@ pub fn is_skipped_name(name: &str) -> bool {
     name.starts_with('.') || name == NODE_MODULES
 }
 
+/// A relative path with `/` separators, as runbooks and globs write paths.
+pub fn slash_path(path: &Path) -> String {
+    let parts: Vec<_> = path.components().map(|component| component.as_os_str().to_string_lossy()).collect();
+    parts.join("/")
+}
+
 /// The disk, readable only inside the workspace folders it was given.
 ///
 /// Every path is canonicalised before use, so a symlink whose target lies

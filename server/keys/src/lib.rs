@@ -21,7 +21,8 @@ use std::sync::{Arc, Mutex};
 use rayon::prelude::*;
 use runbook_syntax::{SafetyClass, SourceRange};
 
-use crate::load::{LoadedKey, file_start, key_folder, key_folders, load_key, slash_path};
+use crate::fs::slash_path;
+use crate::load::{LoadedKey, file_start, key_folder, key_folders, load_key};
 use crate::module_resolution::{join_relative, resolve_module};
 use crate::similarity::SlugIndex;
 use crate::tsconfig::{TSCONFIG, normalize};
@@ -60,6 +61,25 @@ impl KeyRoot {
             import: import.map(str::to_string),
         })
         .collect()
+    }
+
+    /// The prefix its KEYs are imported with, as configured: `import`
+    /// (ending in `/`), else `@/<path>/`; `None` for the `jupyter` family.
+    /// The catalog derives the default from the `@/` alias instead (see
+    /// `KeyCatalog::roots`).
+    pub fn import_prefix(&self) -> Option<String> {
+        self.import_prefix_or(|| format!("@/{}/", self.path.trim_matches('/')))
+    }
+
+    /// `import` ending in `/`, else `default()`; `None` for `jupyter`, whose
+    /// KEYs are notebooks that export nothing.
+    fn import_prefix_or(&self, default: impl FnOnce() -> String) -> Option<String> {
+        match &self.import {
+            Some(import) if import.ends_with('/') => Some(import.clone()),
+            Some(import) => Some(format!("{import}/")),
+            None if self.prefix == "jupyter" => None,
+            None => Some(default()),
+        }
     }
 }
 
@@ -183,16 +203,33 @@ impl Key {
     /// The KEY's declared safety class: the manifest's, else the strictest
     /// `@safety` of its exports.
     pub fn declared_safety(&self) -> Option<SafetyClass> {
-        self.manifest
-            .as_ref()
-            .and_then(|manifest| manifest.safety)
-            .or_else(|| self.exports.iter().filter_map(|export| export.doc.as_ref()?.safety_class).max())
+        self.declared_safety_source().map(|(class, _)| class)
+    }
+
+    /// The declared safety class and where it is declared.
+    pub fn declared_safety_source(&self) -> Option<(SafetyClass, SafetySource<'_>)> {
+        if let Some(class) = self.manifest.as_ref().and_then(|manifest| manifest.safety) {
+            return Some((class, SafetySource::Manifest));
+        }
+        self.exports
+            .iter()
+            .filter_map(|export| Some((export.doc.as_ref()?.safety_class?, SafetySource::Export(export))))
+            .max_by_key(|(class, _)| *class)
     }
 
     /// Whether the KEY folder holds `file` (relative, `/`-separated).
     pub fn has_file(&self, file: &str) -> bool {
         self.files.binary_search_by(|candidate| candidate.as_str().cmp(file)).is_ok()
     }
+}
+
+/// Where a KEY declares its safety class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SafetySource<'k> {
+    /// The manifest's `safety`.
+    Manifest,
+    /// The `@safety` of this export, the strictest of the KEY's.
+    Export(&'k Export),
 }
 
 /// A problem with a `key.json` (`invalid-key-manifest`), or a KEY whose slug
@@ -218,6 +255,24 @@ pub enum ImportTarget<'a> {
     /// Under a root's prefix, but no KEY folder has that name. `folder` is
     /// the byte range of the folder name inside the specifier.
     UnknownFolder { root: usize, folder: std::ops::Range<usize> },
+}
+
+impl<'a> ImportTarget<'a> {
+    /// The KEY whose entry is imported: only then are its exports the import's.
+    pub fn entry(&self) -> Option<&'a Key> {
+        match *self {
+            ImportTarget::Entry(key) => Some(key),
+            _ => None,
+        }
+    }
+
+    /// The KEY the import reaches, whether or not the file exists.
+    pub fn key(&self) -> Option<&'a Key> {
+        match *self {
+            ImportTarget::Entry(key) | ImportTarget::File { key, .. } | ImportTarget::Missing { key } => Some(key),
+            ImportTarget::NotAKeyImport | ImportTarget::UnknownFolder { .. } => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -576,12 +631,7 @@ fn existing_roots(
             if path.is_empty() || !fs.is_dir(&workspace_root.join(&path)) {
                 return None;
             }
-            let import = match &root.import {
-                Some(import) if import.ends_with('/') => Some(import.clone()),
-                Some(import) => Some(format!("{import}/")),
-                None if root.prefix == "jupyter" => None,
-                None => Some(derived_import(workspace_root, alias_dir, &path)),
-            };
+            let import = root.import_prefix_or(|| derived_import(workspace_root, alias_dir, &path));
             Some(KeyRoot { path, prefix: root.prefix.clone(), import })
         })
         .collect()

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use runbook_syntax::{SourceRange, TextRange};
 
 use crate::exports::key_exports;
-use crate::fs::{FileSystem, is_skipped_name};
+use crate::fs::{FileSystem, is_skipped_name, slash_path};
 use crate::manifest::{MANIFEST, parse_manifest};
 use crate::{FileRange, Key, KeyRoot, ManifestProblem};
 
@@ -73,16 +73,8 @@ pub(crate) fn key_folder(fs: &dyn FileSystem, root_index: usize, root_dir: &Path
     if is_skipped_name(folder) || !fs.is_dir(&dir) {
         return None;
     }
-    let mut files: Vec<String> = fs
-        .walk(&dir)
-        .iter()
-        .filter_map(|file| {
-            let relative = file.strip_prefix(&dir).ok()?;
-            let parts: Vec<_> =
-                relative.components().map(|component| component.as_os_str().to_string_lossy()).collect();
-            Some(parts.join("/"))
-        })
-        .collect();
+    let mut files: Vec<String> =
+        fs.walk(&dir).iter().filter_map(|file| Some(slash_path(file.strip_prefix(&dir).ok()?))).collect();
     files.sort_unstable();
     Some(KeyFolder { root: root_index, folder: folder.to_string(), dir, files })
 }
@@ -148,12 +140,6 @@ pub(crate) fn slug_of(family: &str, name: &str) -> String {
         Some(rest) if rest.starts_with('-') => name.to_string(),
         _ => format!("{family}-{name}"),
     }
-}
-
-/// A relative path with `/` separators.
-pub(crate) fn slash_path(path: &Path) -> String {
-    let parts: Vec<_> = path.components().map(|component| component.as_os_str().to_string_lossy()).collect();
-    parts.join("/")
 }
 
 /// Where a problem is reported when there is no better place: the start of a file.

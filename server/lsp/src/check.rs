@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use clap::{Args, ValueEnum};
 use rayon::prelude::*;
 use runbook_ide::{Diagnostic, DiagnosticCode, Severity};
+use runbook_keys::fs::slash_path;
 use runbook_syntax::{Encoding, LineCol, LineIndex, Parse, SourcePosition};
 use serde_json::{Value, json};
 
@@ -383,6 +384,5 @@ fn display_path(path: &Path, cwd: &Path) -> String {
 }
 
 fn relative_path(root: &Path, path: &Path) -> String {
-    let relative = path.strip_prefix(root).unwrap_or(path);
-    relative.components().map(|part| part.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+    slash_path(path.strip_prefix(root).unwrap_or(path))
 }

@@ -206,14 +206,6 @@ fn check_location(
     }
 }
 
-/// The KEY an import reaches, whether or not the file exists.
-fn import_key<'c>(target: &ImportTarget<'c>) -> Option<&'c Key> {
-    match *target {
-        ImportTarget::Entry(key) | ImportTarget::File { key, .. } | ImportTarget::Missing { key } => Some(key),
-        ImportTarget::NotAKeyImport | ImportTarget::UnknownFolder { .. } => None,
-    }
-}
-
 fn key_import_mismatch(
     view: &ActionView<'_>,
     targets: &[ImportTarget<'_>],
@@ -222,7 +214,7 @@ fn key_import_mismatch(
 ) {
     let Some((key, key_range)) = action_key else { return };
     for (import, target) in view.imports.iter().zip(targets) {
-        let Some(imported) = import_key(target) else { continue };
+        let Some(imported) = target.key() else { continue };
         if imported.slug == key.slug {
             continue;
         }
@@ -261,7 +253,7 @@ fn declared_class(
         consider(class, RelatedLocation::File { path: path.clone(), range }, format!("key.json of `{}`", key.slug));
     }
     let imports_of_key =
-        view.imports.iter().zip(targets).filter(|(_, target)| import_key(target).is_some_and(|k| k.slug == key.slug));
+        view.imports.iter().zip(targets).filter(|(_, target)| target.key().is_some_and(|k| k.slug == key.slug));
     for (import, _) in imports_of_key {
         for name in &import.names {
             let Some(export) = key.export(&name.name) else { continue };
@@ -291,7 +283,7 @@ fn declared_safety(
         .or(view.field_safety.filter(|word| word.safety_class() == Some(effective)));
     let range = word.map_or(view.action.heading_range, |word| word.range);
     let mut keys: Vec<&Key> = action_key.map(|(key, _)| key).into_iter().collect();
-    keys.extend(targets.iter().filter_map(import_key));
+    keys.extend(targets.iter().filter_map(ImportTarget::key));
     keys.sort_by(|a, b| a.slug.cmp(&b.slug));
     keys.dedup_by(|a, b| a.slug == b.slug);
     for key in keys {

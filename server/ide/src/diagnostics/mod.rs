@@ -11,7 +11,7 @@ pub use structure::{CANONICAL_SECTIONS, canonical_section};
 use std::path::Path;
 
 use runbook_keys::KeyCatalog;
-use runbook_keys::fs::FileSystem;
+use runbook_keys::fs::{FileSystem, slash_path};
 use runbook_syntax::{LineIndex, Parse, SuppressionScope};
 
 use crate::{Diagnostic, IdeConfig};
@@ -38,8 +38,7 @@ pub fn diagnostics(file: &File<'_>, workspace: &Workspace<'_>) -> Vec<Diagnostic
     let mut found = Vec::new();
     let runbook = file.parse.runbook();
     actions::check(file, workspace.config, &mut found);
-    let relative = file.path.strip_prefix(workspace.root).unwrap_or(file.path);
-    let relative = relative.components().map(|part| part.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+    let relative = slash_path(file.path.strip_prefix(workspace.root).unwrap_or(file.path));
     if workspace.config.is_runbook(&relative) {
         structure::check(runbook, &mut found);
     }
@@ -59,19 +58,14 @@ fn finish(parse: &Parse, config: &IdeConfig, found: Vec<Diagnostic>) -> Vec<Diag
     let line_index = needs_lines.then(|| parse.line_index());
     let mut kept: Vec<Diagnostic> = found
         .into_iter()
-        .filter(|diagnostic| !is_suppressed(parse.text(), line_index, runbook, diagnostic))
+        .filter(|diagnostic| !is_suppressed(line_index, runbook, diagnostic))
         .filter_map(|diagnostic| config.configured(diagnostic))
         .collect();
     kept.sort_by_key(|a| (a.range.start, a.range.end, a.code));
     kept
 }
 
-fn is_suppressed(
-    _text: &str,
-    line_index: Option<&LineIndex>,
-    runbook: &runbook_syntax::Runbook,
-    diagnostic: &Diagnostic,
-) -> bool {
+fn is_suppressed(line_index: Option<&LineIndex>, runbook: &runbook_syntax::Runbook, diagnostic: &Diagnostic) -> bool {
     let names = |codes: &[String]| codes.is_empty() || codes.iter().any(|code| code == diagnostic.code.as_str());
     runbook.suppressions.iter().any(|suppression| {
         if !names(&suppression.codes) {
