@@ -74,10 +74,11 @@ impl LineIndex {
         let mut line_start = 0;
         let mut breaks = memchr::memchr2_iter(b'\n', b'\r', bytes).peekable();
         while let Some(at) = breaks.next() {
-            if bytes[at] == b'\r' && bytes.get(at + 1) == Some(&b'\n') {
+            let crlf = bytes[at] == b'\r' && bytes.get(at + 1) == Some(&b'\n');
+            if crlf {
                 breaks.next();
             }
-            let next_start = if bytes[at] == b'\r' && bytes.get(at + 1) == Some(&b'\n') { at + 2 } else { at + 1 };
+            let next_start = at + 1 + usize::from(crlf);
             if !bytes[line_start..at].is_ascii() {
                 non_ascii_lines.push((line_starts.len() - 1) as u32);
             }
@@ -193,6 +194,16 @@ pub fn offset_in_line(line: &str, col: u32, encoding: Encoding) -> usize {
         units += width;
     }
     line.len()
+}
+
+/// The start of the line holding `offset`: after the previous LF or CR.
+pub fn line_start(text: &str, offset: usize) -> usize {
+    text[..offset].rfind(['\n', '\r']).map_or(0, |i| i + 1)
+}
+
+/// The end of the line holding `offset`, before its line break.
+pub fn line_end(text: &str, offset: usize) -> usize {
+    text[offset..].find(['\n', '\r']).map_or(text.len(), |i| offset + i)
 }
 
 /// The largest character boundary at or before `offset`.

@@ -12,7 +12,7 @@ use tree_sitter::Node;
 
 use crate::model::*;
 use crate::typescript::{self, Dialect};
-use crate::{SafetyClass, TextRange};
+use crate::{SafetyClass, TextRange, line_end, line_start};
 
 /// What one parsed text says, with offsets relative to its start.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -424,8 +424,7 @@ impl Collector<'_> {
 
 /// Whether only blanks and block-quote markers precede `offset` on its line.
 fn starts_line(text: &str, offset: usize) -> bool {
-    let line_start = text[..offset].rfind(['\n', '\r']).map_or(0, |i| i + 1);
-    text[line_start..offset].chars().all(|c| c == ' ' || c == '\t' || c == '>')
+    text[line_start(text, offset)..offset].chars().all(|c| c == ' ' || c == '\t' || c == '>')
 }
 
 fn is_comment_line(line: &str) -> bool {
@@ -435,11 +434,6 @@ fn is_comment_line(line: &str) -> bool {
 fn has_child_kind(node: Node<'_>, kind: &str) -> bool {
     let mut cursor = node.walk();
     node.children(&mut cursor).any(|child| child.kind() == kind)
-}
-
-/// The end of the line holding `offset`, before its line break.
-fn line_end(text: &str, offset: usize) -> usize {
-    text[offset..].find(['\n', '\r']).map_or(text.len(), |i| offset + i)
 }
 
 fn next_line_start(text: &str, line_end: usize) -> usize {
@@ -539,12 +533,10 @@ impl Facts {
             let next_heading = first_after(&headings, raw.value_start, |heading| heading.range.start);
             let next_break = first_after(&thematic_breaks, raw.value_start, |&offset| offset);
             let end = next_field.min(next_heading).min(next_break).min(raw.container_end).min(text.len());
-            let value_range = if end > raw.value_start {
-                trim(text, TextRange::new(raw.value_start, end))
-            } else {
-                TextRange::empty(raw.colon_end)
-            };
-            let value_range = if value_range.is_empty() { TextRange::empty(raw.colon_end) } else { value_range };
+            let value_range = (end > raw.value_start)
+                .then(|| trim(text, TextRange::new(raw.value_start, end)))
+                .filter(|range| !range.is_empty())
+                .unwrap_or(TextRange::empty(raw.colon_end));
             let label = raw.label;
             let safety = (label == Some(FieldLabel::Safety)).then(|| first_word(text, value_range)).flatten();
             model.fields.push(Field {

@@ -4,7 +4,7 @@
 //! the text of the cursor's line, or of its code block, and the model only
 //! says which code block and which Action the cursor is in.
 
-use runbook_syntax::{FieldLabel, Runbook, TextRange};
+use runbook_syntax::{FieldLabel, Runbook, TextRange, line_end, line_start};
 
 /// What to add around an inserted KEY slug or path so that it ends up in a
 /// code span.
@@ -56,14 +56,6 @@ pub(crate) fn detect(text: &str, runbook: &Runbook, offset: usize, import_prefix
         }
         None => markdown_context(text, offset),
     }
-}
-
-fn line_start(text: &str, offset: usize) -> usize {
-    text[..offset].rfind(['\n', '\r']).map_or(0, |i| i + 1)
-}
-
-fn line_end(text: &str, offset: usize) -> usize {
-    text[offset..].find(['\n', '\r']).map_or(text.len(), |i| offset + i)
 }
 
 /// The offset reached by moving left from `offset` over characters matching
