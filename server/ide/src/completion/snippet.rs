@@ -166,6 +166,17 @@ fn main_callable(key: &Key) -> Option<&Export> {
     })
 }
 
+/// The manifest's entries, then the JSDoc's that say something new (ignoring case).
+fn merged(manifest: &[String], jsdoc: &[String]) -> Vec<String> {
+    let mut merged = manifest.to_vec();
+    for entry in jsdoc {
+        if !merged.iter().any(|known| known.eq_ignore_ascii_case(entry)) {
+            merged.push(entry.clone());
+        }
+    }
+    merged
+}
+
 /// The whole Action section for `key`, as a snippet.
 pub(crate) fn action_section(key: &Key, catalog: &KeyCatalog, place: SnippetPlace) -> String {
     let mut stops = Placeholders { next: 1 };
@@ -188,14 +199,11 @@ pub(crate) fn action_section(key: &Key, catalog: &KeyCatalog, place: SnippetPlac
     lines.push(String::new());
 
     lines.push("**Preconditions**:".to_string());
-    let mut preconditions: Vec<String> = manifest.map(|manifest| manifest.preconditions.clone()).unwrap_or_default();
-    if let Some(doc) = callable.and_then(|export| export.doc.as_ref()) {
-        for precondition in &doc.preconditions {
-            if !preconditions.iter().any(|known| known.eq_ignore_ascii_case(precondition)) {
-                preconditions.push(precondition.clone());
-            }
-        }
-    }
+    let doc = callable.and_then(|export| export.doc.as_ref());
+    let preconditions = merged(
+        manifest.map_or(&[][..], |manifest| &manifest.preconditions),
+        doc.map_or(&[][..], |doc| &doc.preconditions),
+    );
     match preconditions.split_first() {
         Some((first, others)) => {
             lines.push(format!("- {}", stops.text(first)));
@@ -211,14 +219,10 @@ pub(crate) fn action_section(key: &Key, catalog: &KeyCatalog, place: SnippetPlac
         lines.push(format!("- **Location**: `{}`", escape_snippet(&entry)));
     }
     lines.push("- **Side Effects**:".to_string());
-    let mut effects: Vec<String> = manifest.map(|manifest| manifest.side_effects.clone()).unwrap_or_default();
-    if let Some(doc) = callable.and_then(|export| export.doc.as_ref()) {
-        for effect in &doc.side_effects {
-            if !effects.iter().any(|known| known.eq_ignore_ascii_case(effect)) {
-                effects.push(effect.clone());
-            }
-        }
-    }
+    let effects = merged(
+        manifest.map_or(&[][..], |manifest| &manifest.side_effects),
+        doc.map_or(&[][..], |doc| &doc.side_effects),
+    );
     if effects.is_empty() {
         let default = if declared == Some(SafetyClass::Safe) { "None (read-only)" } else { "What the KEY changes" };
         lines.push(format!("  - {}", stops.text(default)));
