@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use tree_sitter::{InputEdit, Point};
 
-use crate::lower::{ChunkModel, Facts, html_block_end};
+use crate::lower::{self, ChunkModel, html_block_end};
 use crate::markdown;
 
 /// One independently parsed piece of a document.
@@ -157,7 +157,7 @@ fn parse_chunk(
         Some(block)
     });
     let tree = markdown::parse(chunk_text, old_tree.as_ref(), markdown::Inlines::ModelOnly);
-    let model = Facts::collect(chunk_text, &tree).finish(chunk_text);
+    let model = lower::chunk_model(chunk_text, &tree);
     Arc::new(ParsedChunk { block: tree.block_tree().clone(), model })
 }
 

@@ -9,7 +9,7 @@ use ropey::Rope;
 use tree_sitter::{InputEdit, Point};
 
 use crate::chunks::{self, Chunk};
-use crate::lower::assemble;
+use crate::lower::{self, assemble};
 use crate::markdown;
 use crate::{LineIndex, Runbook, TextRange};
 
@@ -33,7 +33,7 @@ impl Parse {
     /// the whole text, lowered in one go. Used by tests and benchmarks.
     pub fn whole_document(text: &str) -> Runbook {
         let tree = markdown::parse(text, None, markdown::Inlines::All);
-        markdown::lower(text, &tree)
+        lower::lower(text, &tree)
     }
 
     fn from_chunks(text: Arc<str>, previous: Option<chunks::Previous<'_>>) -> Parse {

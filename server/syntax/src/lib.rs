@@ -20,8 +20,7 @@ pub use line_index::{
     Encoding, LineCol, LineIndex, SourcePosition, SourceRange, column_width, floor_char_boundary, line_end, line_start,
     offset_in_line,
 };
-pub use lower::is_slug;
-pub use markdown::references;
+pub use lower::{is_slug, references};
 pub use model::*;
 pub use safety::SafetyClass;
 pub use text_range::TextRange;

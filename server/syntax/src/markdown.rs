@@ -1,6 +1,6 @@
 //! How markdown is parsed into tree-sitter-md's two kinds of trees (one block
-//! tree, one inline tree per paragraph, heading or table cell) and lowered to
-//! the model.
+//! tree, one inline tree per paragraph, heading or table cell). Lowering the
+//! trees to the model is `lower`'s job.
 //!
 //! This does what `tree_sitter_md::MarkdownParser` does, with one difference
 //! that matters for correctness: the block tree is re-parsed incrementally
@@ -15,10 +15,6 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use tree_sitter::{Language, Node, Parser, Range, Tree};
-
-use crate::References;
-use crate::Runbook;
-use crate::lower::{Facts, assemble};
 
 /// The block tree of a text and the inline trees of its inline nodes.
 #[derive(Debug, Clone)]
@@ -166,16 +162,4 @@ fn inline_ranges(node: Node<'_>) -> Vec<Range> {
     }
     ranges.push(range);
     ranges
-}
-
-/// The KEY references and imports of a text, for the workspace index: the
-/// model's, read with as little inline parsing as they need.
-pub fn references(text: &str) -> References {
-    let trees = parse(text, None, Inlines::CodeSpans);
-    Facts::collect(text, &trees).finish(text).into_references()
-}
-
-pub fn lower(text: &str, trees: &MarkdownTrees) -> Runbook {
-    let chunk = Facts::collect(text, trees).finish(text);
-    assemble(text, [(0, &chunk)])
 }
