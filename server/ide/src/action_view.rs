@@ -1,11 +1,31 @@
 //! What one Action says about itself: its own fields (not those of a nested
 //! Action), its safety classes and the KEYs it references.
 
+use runbook_keys::{Key, KeyCatalog};
 use runbook_syntax::{
     Action, CodeBlock, Field, FieldLabel, Import, KeyRef, LocationRef, Runbook, SafetyClass, TextRange, Word,
 };
 
 use crate::IdeConfig;
+
+/// The KEY an Action is about, and how the Action names it.
+#[derive(Debug, Clone, Copy)]
+pub struct ActionKey<'c> {
+    pub key: &'c Key,
+    /// The slug's range in the runbook.
+    pub range: TextRange,
+    pub named_by: NamedBy,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NamedBy {
+    /// Its `**KEY**:` field: what the rules that compare the Action with its
+    /// KEY (Location, import, safety) trust.
+    KeyField,
+    /// The Action has no KEY field; this is its first reference to a KEY
+    /// (good enough for completion to guess from).
+    FirstReference,
+}
 
 pub struct ActionView<'a> {
     pub index: usize,
@@ -98,6 +118,30 @@ impl<'a> ActionView<'a> {
     pub fn references_execution_key(&self, config: &IdeConfig) -> bool {
         self.configured_key_refs(config).any(|key_ref| config.is_execution_family(key_ref.family()))
             || self.key_imports(config).next().is_some()
+    }
+
+    /// The KEY the Action is about: the first slug of its KEY field that
+    /// names a KEY; without a KEY field, its first reference to a KEY. When
+    /// the KEY field names no KEY the Action is about none: never another one.
+    pub fn key<'c>(&self, catalog: &'c KeyCatalog) -> Option<ActionKey<'c>> {
+        let key_field_refs: Vec<&KeyRef> = self
+            .fields
+            .iter()
+            .filter(|field| field.label == Some(FieldLabel::Key))
+            .flat_map(|field| {
+                self.key_refs.iter().filter(|key_ref| field.value_range.contains_range(key_ref.span_range))
+            })
+            .collect();
+        let resolve = |key_ref: &KeyRef, named_by| {
+            Some(ActionKey { key: catalog.key(&key_ref.slug)?, range: key_ref.range, named_by })
+        };
+        if !key_field_refs.is_empty() {
+            return key_field_refs.into_iter().find_map(|key_ref| resolve(key_ref, NamedBy::KeyField));
+        }
+        self.key_refs
+            .iter()
+            .filter(|key_ref| catalog.is_family(key_ref.family()) && !is_root_name(key_ref))
+            .find_map(|key_ref| resolve(key_ref, NamedBy::FirstReference))
     }
 
     /// The code blocks inside the value of a field with one of `labels`.

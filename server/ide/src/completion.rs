@@ -251,16 +251,9 @@ fn action_view_at<'r>(at: &Cursor<'r>) -> Option<ActionView<'r>> {
     Some(ActionView::new(runbook, index))
 }
 
-/// The KEY an Action is about: the one its KEY field names, else its first
-/// KEY reference. `None` when that slug names no KEY: never another KEY.
+/// The KEY the Action at the cursor is about (see `ActionView::key`).
 fn action_key<'c>(at: &Cursor<'_>, catalog: &'c KeyCatalog) -> Option<&'c Key> {
-    let view = action_view_at(at)?;
-    let in_key_field =
-        view.fields.iter().filter(|field| field.label == Some(FieldLabel::Key)).find_map(|field| {
-            view.key_refs.iter().find(|key_ref| field.value_range.contains_range(key_ref.span_range))
-        });
-    let key_ref = in_key_field.or_else(|| view.key_refs.iter().find(|key_ref| catalog.is_family(key_ref.family())))?;
-    catalog.key(&key_ref.slug)
+    Some(action_view_at(at)?.key(catalog)?.key)
 }
 
 fn locations(catalog: &KeyCatalog, at: &Cursor<'_>, range: TextRange, wrap: Wrap) -> Vec<Candidate> {

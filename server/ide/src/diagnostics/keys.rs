@@ -4,10 +4,10 @@
 //! Action that runs them.
 
 use runbook_keys::{ImportTarget, Key, KeyCatalog};
-use runbook_syntax::{FieldLabel, Import, KeyRef, LocationRef, SafetyClass, SourceRange, TextRange, Word};
+use runbook_syntax::{Import, KeyRef, LocationRef, SafetyClass, SourceRange, TextRange, Word};
 use serde_json::json;
 
-use crate::action_view::{ActionView, is_root_name};
+use crate::action_view::{ActionView, NamedBy, is_root_name};
 use crate::diagnostics::{File, Workspace};
 use crate::{Diagnostic, DiagnosticCode, RelatedLocation};
 
@@ -145,13 +145,12 @@ fn entry_specifier(specifier: &str, key: &Key) -> String {
     }
 }
 
-/// The KEY an Action names in its KEY field.
+/// The KEY an Action names in its KEY field: the rules compare the Action
+/// with what it says it runs, not with a KEY it merely mentions.
 fn action_key<'c>(view: &ActionView<'_>, catalog: &'c KeyCatalog) -> Option<(&'c Key, TextRange)> {
-    view.fields
-        .iter()
-        .filter(|field| field.label == Some(FieldLabel::Key))
-        .flat_map(|field| view.key_refs.iter().filter(|key_ref| field.value_range.contains_range(key_ref.span_range)))
-        .find_map(|key_ref| Some((catalog.key(&key_ref.slug)?, key_ref.range)))
+    view.key(catalog)
+        .filter(|action_key| action_key.named_by == NamedBy::KeyField)
+        .map(|action_key| (action_key.key, action_key.range))
 }
 
 /// The entry of a KEY as a Location writes it: `/node-keys/x/src/index.ts`.
