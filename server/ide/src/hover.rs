@@ -9,7 +9,8 @@ use runbook_keys::{Export, Key, KeyCatalog, SafetySource};
 use runbook_syntax::{Parse, Runbook, SafetyClass, TextRange, Word, floor_char_boundary};
 
 use crate::IdeConfig;
-use crate::action_view::{ActionView, is_root_name};
+use crate::action_view::ActionView;
+use crate::classify::{Definition, Token, classify};
 use markup::{code, code_block, escape, escape_paragraphs};
 
 /// What to show for the token under the cursor.
@@ -45,76 +46,36 @@ impl ActionSafety {
 /// The hover for the token at `offset`, if it is one hovers explain. Needs
 /// the catalog for everything but safety class words.
 pub fn hover(parse: &Parse, offset: usize, catalog: Option<&KeyCatalog>, config: &IdeConfig) -> Option<HoverResult> {
-    let text = parse.text();
-    let offset = floor_char_boundary(text, offset);
+    let offset = floor_char_boundary(parse.text(), offset);
     let runbook = parse.runbook();
-    if let Some(result) = safety_word_hover(runbook, offset) {
-        return Some(result);
-    }
-    let catalog = catalog?;
+    let classification = classify(runbook, offset, catalog, config)?;
     let action_safety = || ActionSafety::at(runbook, offset);
-    let is_family = |family: &str| config.is_family(family) || catalog.is_family(family);
-
-    if let Some(key_ref) = runbook
-        .key_refs
-        .iter()
-        .find(|key_ref| key_ref.range.touches(offset) && is_family(key_ref.family()) && !is_root_name(key_ref))
-    {
-        let key = catalog.key(&key_ref.slug)?;
-        return Some(HoverResult { markdown: key_markdown(key, catalog, action_safety()), range: key_ref.range });
-    }
-    for import in &runbook.imports {
-        if let Some(name) = import.names.iter().find(|name| name.name_range.touches(offset)) {
-            let key = catalog.resolve_import(&import.specifier).entry()?;
-            let export = key.export(&name.name)?;
-            let markdown = export_markdown(key, export, catalog, action_safety());
-            return Some(HoverResult { markdown, range: name.name_range });
+    let markdown = match (&classification.token, classification.definition?) {
+        (Token::SafetyWord { word }, Definition::SafetyClass(class)) => safety_word_markdown(word, class),
+        (
+            _,
+            Definition::Key { slug: key } | Definition::Module { key, .. } | Definition::File { key: Some(key), .. },
+        ) => {
+            let catalog = catalog?;
+            key_markdown(catalog.key(&key)?, catalog, action_safety())
         }
-        if import.specifier_range.touches(offset) && !import.specifier_range.is_empty() {
-            let key = catalog.resolve_import(&import.specifier).key()?;
-            return Some(HoverResult {
-                markdown: key_markdown(key, catalog, action_safety()),
-                range: import.specifier_range,
-            });
+        (_, Definition::Export { key, name }) => {
+            let catalog = catalog?;
+            let key = catalog.key(&key)?;
+            export_markdown(key, key.export(&name)?, catalog, action_safety())
         }
-    }
-    if let Some(call) = runbook.calls.iter().find(|call| call.range.touches(offset)) {
-        let import = runbook.imports.get(call.import)?;
-        let name = import.names.get(call.name)?;
-        let key = catalog.resolve_import(&import.specifier).entry()?;
-        let export = key.export(&name.name)?;
-        return Some(HoverResult {
-            markdown: export_markdown(key, export, catalog, action_safety()),
-            range: call.range,
-        });
-    }
-    if let Some(location) = runbook.locations.iter().find(|location| location.range.touches(offset)) {
-        let key = catalog.key_for_path(&location.path)?;
-        return Some(HoverResult { markdown: key_markdown(key, catalog, action_safety()), range: location.range });
-    }
-    None
+        _ => return None,
+    };
+    Some(HoverResult { markdown, range: classification.range })
 }
 
-/// A safety word of a heading's parenthetical or of a Safety field.
-fn safety_word_hover(runbook: &Runbook, offset: usize) -> Option<HoverResult> {
-    let words = runbook
-        .actions
-        .iter()
-        .filter_map(|action| action.heading_safety.as_ref())
-        .chain(runbook.fields.iter().filter_map(|field| field.safety.as_ref()));
-    let word: &Word = words.into_iter().find(|word| word.range.touches(offset))?;
-    let markdown = match word.safety_class() {
-        Some(class) => safety_class_markdown(class),
-        None => {
-            let class = SafetyClass::closest(&word.text)?;
-            format!(
-                "{} is not a safety class: did you mean **{class}**?\n\n{}",
-                code(&word.text),
-                safety_class_markdown(class)
-            )
-        }
-    };
-    Some(HoverResult { markdown, range: word.range })
+/// A safety word of a heading's parenthetical or of a Safety field: what its
+/// class means, or which class a near miss most likely meant.
+fn safety_word_markdown(word: &Word, class: SafetyClass) -> String {
+    if word.safety_class().is_some() {
+        return safety_class_markdown(class);
+    }
+    format!("{} is not a safety class: did you mean **{class}**?\n\n{}", code(&word.text), safety_class_markdown(class))
 }
 
 /// What a class means, from the seed's "Safety Classifications".

@@ -2,6 +2,7 @@
 //! and labels out. Knows nothing of LSP.
 
 mod action_view;
+pub mod classify;
 pub mod completion;
 mod config;
 mod diagnostic;
