@@ -11,7 +11,11 @@ use runbook_syntax::fixture::Fixture;
 
 /// Read-only access to files. Paths are absolute.
 pub trait FileSystem: Send + Sync {
-    fn read_to_string(&self, path: &Path) -> io::Result<String>;
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
+    /// `read`, as UTF-8 text (`InvalidData` when it is not).
+    fn read_to_string(&self, path: &Path) -> io::Result<String> {
+        String::from_utf8(self.read(path)?).map_err(|error| io::Error::new(io::ErrorKind::InvalidData, error))
+    }
     fn is_file(&self, path: &Path) -> bool;
     fn is_dir(&self, path: &Path) -> bool;
     /// The entries directly inside a directory, sorted.
@@ -78,10 +82,10 @@ impl RealFs {
 }
 
 impl FileSystem for RealFs {
-    fn read_to_string(&self, path: &Path) -> io::Result<String> {
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
         // Read the canonical path that was checked, not `path` again, so the
         // check and the read see the same file.
-        std::fs::read_to_string(self.confine(path)?)
+        std::fs::read(self.confine(path)?)
     }
 
     fn is_file(&self, path: &Path) -> bool {
@@ -146,10 +150,10 @@ impl FileSystem for RealFs {
     }
 }
 
-/// An in-memory tree of text files; a folder exists while it holds a file.
+/// An in-memory tree of files; a folder exists while it holds a file.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MemoryFs {
-    files: BTreeMap<PathBuf, String>,
+    files: BTreeMap<PathBuf, Vec<u8>>,
 }
 
 impl MemoryFs {
@@ -167,8 +171,8 @@ impl MemoryFs {
     }
 
     /// Creates or replaces a file.
-    pub fn insert(&mut self, path: impl Into<PathBuf>, text: impl Into<String>) {
-        self.files.insert(path.into(), text.into());
+    pub fn insert(&mut self, path: impl Into<PathBuf>, contents: impl Into<Vec<u8>>) {
+        self.files.insert(path.into(), contents.into());
     }
 
     /// Removes a file; returns whether it existed.
@@ -187,7 +191,7 @@ impl MemoryFs {
 
     /// The files strictly below `dir`, in order. Paths order component by
     /// component, so a folder's files are one contiguous run of the map.
-    fn descendants<'a>(&'a self, dir: &'a Path) -> impl Iterator<Item = (&'a PathBuf, &'a String)> + 'a {
+    fn descendants<'a>(&'a self, dir: &'a Path) -> impl Iterator<Item = (&'a PathBuf, &'a Vec<u8>)> + 'a {
         self.files
             .range::<Path, _>((Bound::Excluded(dir), Bound::Unbounded))
             .take_while(move |(file, _)| file.starts_with(dir))
@@ -195,7 +199,7 @@ impl MemoryFs {
 }
 
 impl FileSystem for MemoryFs {
-    fn read_to_string(&self, path: &Path) -> io::Result<String> {
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
         self.files
             .get(path)
             .cloned()

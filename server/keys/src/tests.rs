@@ -1322,9 +1322,9 @@ struct CountingFs {
 }
 
 impl crate::fs::FileSystem for CountingFs {
-    fn read_to_string(&self, path: &Path) -> std::io::Result<String> {
+    fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
         self.reads.lock().unwrap().push(path.to_path_buf());
-        self.inner.read_to_string(path)
+        self.inner.read(path)
     }
     fn is_file(&self, path: &Path) -> bool {
         self.inner.is_file(path)

@@ -29,6 +29,15 @@ impl Parse {
         Parse::from_chunks(Arc::from(text), None)
     }
 
+    /// Parses a text that will not be edited (a file on disk, a CLI input):
+    /// its syntax trees are dropped once lowered, since only an edit would
+    /// reuse them, and they are most of a parse's memory.
+    pub fn standalone(text: &str) -> Parse {
+        let mut parse = Parse::new(text);
+        parse.chunks = Vec::new();
+        parse
+    }
+
     /// The reference the chunked parse must equal: one tree-sitter-md parse of
     /// the whole text, lowered in one go. Used by tests and benchmarks.
     pub fn whole_document(text: &str) -> Runbook {
