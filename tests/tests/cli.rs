@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use runbook_ls_tests::{server_binary, workspace_dir};
+use runbook_ls_tests::{TempWorkspace, server_binary, workspace_dir};
 use serde_json::Value;
 
 fn check(args: &[&str], cwd: &Path) -> Output {
@@ -72,11 +72,6 @@ fn exit_codes_and_bad_arguments() {
     let demo = workspace_dir().join("tests/fixtures/demo");
     assert_eq!(check(&["runbooks/clean.md"], &demo).status.code(), Some(0));
     assert_eq!(check(&["runbooks/broken.md"], &demo).status.code(), Some(1));
-    let missing = check(&["no/such/path"], &demo);
-    assert_eq!(missing.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&missing.stderr);
-    assert!(stderr.starts_with("runbook-ls: cannot read no/such/path"), "{stderr}");
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
     for bad in [&["--format", "xml"][..], &["--config", "nope.toml"], &["--bogus"], &["--config"]] {
         let output = check(bad, &demo);
         assert_eq!(output.status.code(), Some(2), "{bad:?}");
@@ -85,6 +80,35 @@ fn exit_codes_and_bad_arguments() {
         assert_eq!(stderr.lines().count(), 1, "{bad:?}: one line, got {stderr}");
         assert!(output.stdout.is_empty(), "{bad:?}");
     }
+}
+
+/// One bad path or file never hides the findings of the others (exit 2 is
+/// only for "could not run at all").
+#[test]
+fn unreadable_paths_and_files_are_findings_and_the_rest_is_checked() {
+    let workspace = TempWorkspace::copy_of(&workspace_dir().join("tests/fixtures/demo"));
+    // Latin-1 "Café": the byte at offset 12 (`é`) is not UTF-8.
+    std::fs::write(workspace.path("runbooks/latin1.md"), b"# Notes\n\nCaf\xe9 r\xe9seau\n").unwrap();
+    let output = check(&["--format", "json", "no/such/path", "runbooks"], &workspace.root);
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let findings: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let findings = findings.as_array().unwrap();
+    let unreadable: Vec<(&str, &str)> = findings
+        .iter()
+        .filter(|finding| finding["code"] == "unreadable-file")
+        .map(|finding| (finding["path"].as_str().unwrap(), finding["message"].as_str().unwrap()))
+        .collect();
+    assert_eq!(unreadable.len(), 2, "{unreadable:?}");
+    let (_, latin1) = unreadable.iter().find(|(path, _)| *path == "runbooks/latin1.md").expect("reported");
+    assert!(latin1.contains("offset 12"), "{latin1}");
+    let (_, missing) = unreadable.iter().find(|(path, _)| path.ends_with("no/such/path")).expect("reported");
+    assert!(missing.starts_with("cannot read"), "{missing}");
+    // broken.md is still checked.
+    assert!(findings.iter().any(|finding| finding["path"] == "runbooks/broken.md" && finding["code"] == "unknown-key"));
+    // Alone, a missing path is an error finding, not a failure to run.
+    let missing = check(&["no/such/path"], &workspace.root);
+    assert_eq!(missing.status.code(), Some(1), "{missing:?}");
+    assert!(String::from_utf8_lossy(&missing.stdout).contains("error[unreadable-file] cannot read"));
 }
 
 fn stdout(args: &[&str], cwd: &Path) -> String {
@@ -118,7 +142,7 @@ fn sarif_output_on_the_demo_is_valid_sarif() {
     let errors: Vec<String> =
         validator.iter_errors(&value).map(|error| format!("{} at {}", error, error.instance_path())).collect();
     assert!(errors.is_empty(), "{errors:#?}");
-    assert_eq!(value["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap().len(), 19);
+    assert_eq!(value["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap().len(), 20);
     // The workspace root is machine-specific; the rest is a snapshot.
     let root_uri = value["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"].as_str().unwrap().to_string();
     assert!(root_uri.starts_with("file:///") && root_uri.ends_with("/tests/fixtures/demo/"), "{root_uri}");

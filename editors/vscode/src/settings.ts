@@ -31,6 +31,7 @@ export const RULE_CODES = [
     'pack-reference-mismatch',
     'invalid-key-manifest',
     'invalid-config',
+    'unreadable-file',
 ] as const;
 
 /** What `WorkspaceConfiguration.inspect(key)` reports, reduced to the scopes we read. */

@@ -83,6 +83,7 @@ codes! {
     PackReferenceMismatch = "pack-reference-mismatch", Info, "A pack.json reference list and the runbook's KEY references disagree.";
     InvalidKeyManifest = "invalid-key-manifest", Error, "A key.json is not JSON or has fields of the wrong type.";
     InvalidConfig = "invalid-config", Warning, "A runbook-ls.toml entry is unknown or has a bad value.";
+    UnreadableFile = "unreadable-file", Error, "A markdown file is not valid UTF-8 text.";
 }
 
 impl DiagnosticCode {

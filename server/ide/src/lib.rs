@@ -8,8 +8,12 @@ mod config;
 mod diagnostic;
 pub mod diagnostics;
 mod document_symbols;
+mod host;
 pub mod hover;
+mod index;
+pub mod pack;
 mod rule_docs;
+pub mod settings;
 
 pub use action_view::ActionView;
 pub use completion::{
@@ -20,7 +24,9 @@ pub use config::{DEFAULT_RUNBOOK_GLOBS, IdeConfig, RuleLevel, build_globs};
 pub use diagnostic::{Diagnostic, DiagnosticCode, Related, RelatedLocation, Severity};
 pub use diagnostics::{File, Workspace, diagnostics};
 pub use document_symbols::{Symbol, SymbolKind, document_symbols};
+pub use host::{Analysis, AnalysisHost, FileDiagnostic};
 pub use hover::{HoverResult, hover};
+pub use index::{IndexScope, IndexUpdate, MARKDOWN_EXTENSIONS, WorkspaceIndex, is_markdown, is_pack};
 pub use rule_docs::{RuleDocs, rule_docs, rules_reference_markdown};
 
 #[cfg(test)]

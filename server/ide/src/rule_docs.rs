@@ -143,6 +143,11 @@ pub fn rule_docs(code: DiagnosticCode) -> RuleDocs {
             "[rules]\nmissing-sideeffects = \"info\"",
             "[rules]\nmissing-side-effects = \"info\"",
         ),
+        UnreadableFile => (
+            "A runbook that cannot be read cannot be checked; it is reported so that a broken file never silently passes CI, and the other files are still checked.",
+            "runbooks/notes.md saved as Latin-1: `Caf\\xe9 r\\xe9seau`",
+            "runbooks/notes.md saved as UTF-8: `Café réseau`",
+        ),
     };
     RuleDocs { code, why, bad, good }
 }

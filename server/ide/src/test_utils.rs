@@ -12,7 +12,7 @@ use runbook_syntax::fixture::Fixture;
 pub struct EmptyFs;
 
 impl FileSystem for EmptyFs {
-    fn read_to_string(&self, path: &Path) -> io::Result<String> {
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
         Err(io::Error::new(io::ErrorKind::NotFound, path.display().to_string()))
     }
     fn is_file(&self, _: &Path) -> bool {

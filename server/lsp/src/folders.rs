@@ -1,30 +1,28 @@
 //! The life of workspace folders in the server: configuration pulled from the
-//! client and re-read on change, the KEY and runbook index built in the
-//! background with progress, and kept current from file changes (the
-//! client's watchers, or our own when the client cannot watch).
+//! client and re-read on change, the index built in the background with
+//! progress, and kept current from file changes (the client's watchers, or
+//! our own when the client cannot watch). The work itself is the folder's
+//! `AnalysisHost`'s; this module decides when, and tells the client.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use runbook_ide::{Diagnostic, DiagnosticCode};
+use runbook_ide::settings::{CONFIG_FILE, ConfigLayer, ConfigProblem};
+use runbook_ide::{FileDiagnostic, IndexScope, MARKDOWN_EXTENSIONS};
 use runbook_keys::fs::NODE_MODULES;
-use runbook_keys::{KeyCatalog, MANIFEST, SCRIPT_EXTENSIONS};
-use runbook_syntax::LineIndex;
+use runbook_keys::{MANIFEST, SCRIPT_EXTENSIONS};
 use serde_json::json;
 use tokio::sync::mpsc;
 use tower_lsp_server::ls_types::*;
 
-use crate::config::{self, CONFIG_FILE, ConfigLayer};
-use crate::positions::Converter;
-use crate::session::{Folder, Session};
+use crate::session::Session;
 use crate::to_proto;
-use crate::workspace::{IndexedRunbook, MARKDOWN_EXTENSIONS, is_markdown};
 
 /// The files whose changes matter besides KEY modules and runbooks: KEY
 /// manifests, runbook packs, the `@/` alias and our configuration.
-const WATCHED_NAMES: [&str; 4] = [MANIFEST, "pack.json", "tsconfig.json", CONFIG_FILE];
+const WATCHED_NAMES: [&str; 4] = [MANIFEST, runbook_ide::pack::PACK_FILE, "tsconfig.json", CONFIG_FILE];
 
 /// The extensions of KEY modules and runbooks.
 fn watched_extensions() -> impl Iterator<Item = &'static str> {
@@ -64,11 +62,11 @@ pub async fn add(session: Arc<Session>, roots: Vec<PathBuf>) {
     }
 }
 
-/// The client's settings for a folder: asked for when the client answers
+/// The editor's settings for a folder: asked for when the client answers
 /// `workspace/configuration`, else the last ones it pushed.
-async fn client_layer(session: &Session, root: &Path, folder: &Folder) -> ConfigLayer {
+async fn client_layer(session: &Session, root: &Path, pushed: ConfigLayer) -> ConfigLayer {
     if !session.support().configuration {
-        return folder.client_layer.clone();
+        return pushed;
     }
     let item = ConfigurationItem { scope_uri: Uri::from_file_path(root), section: Some("runbook-ls".to_string()) };
     match session.client.configuration(vec![item]).await {
@@ -85,35 +83,39 @@ async fn client_layer(session: &Session, root: &Path, folder: &Folder) -> Config
     }
 }
 
-pub async fn show_client_problems(session: &Session, problems: &[config::ConfigProblem], source: &str) {
+pub async fn show_client_problems(session: &Session, problems: &[ConfigProblem], source: &str) {
     for problem in problems {
         let message = format!("runbook-ls: {source}: {}", problem.message);
         session.client.show_message(MessageType::WARNING, message).await;
     }
 }
 
-/// Re-reads the folder's configuration (file and client); returns whether the
-/// key roots changed, which needs a new index.
+/// Re-reads the folder's configuration (file and client); returns whether
+/// the key roots changed, which needs a new index.
 pub async fn reload_config(session: &Arc<Session>, root: &Path) -> bool {
-    let Some(folder) = session.folder(root) else { return false };
-    let client_layer = client_layer(session, root, &folder).await;
+    let Some((analysis, pushed)) =
+        session.update_folder(root, |folder| (folder.host.analysis(), folder.client_layer.clone()))
+    else {
+        return false;
+    };
+    let client_layer = client_layer(session, root, pushed).await;
     let init_layer = session.support().init_layer;
-    let (ide_config, file) = folder.state.read_config(None, &[&init_layer, &client_layer]);
-    let roots_changed = ide_config.key_roots != folder.state.config.key_roots;
-    session.update_folder(root, |folder| {
-        folder.state.config = Arc::new(ide_config);
-        folder.config_file = file;
-        folder.client_layer = client_layer;
-    });
+    let config_file = analysis.read_config_file();
+    let Some(roots_changed) = session.update_folder(root, |folder| {
+        folder.client_layer = client_layer.clone();
+        folder.host.set_settings(config_file, vec![init_layer, client_layer])
+    }) else {
+        return false;
+    };
     publish_folder_files(session, root).await;
-    for (uri, _) in session.open_documents_in(root) {
+    for uri in session.open_documents_in(root) {
         session.schedule_diagnostics(uri);
     }
     roots_changed
 }
 
-/// Builds the folder's KEY catalog and runbook index in the background,
-/// reporting progress, then re-checks its open documents.
+/// Builds the folder's index in the background, reporting progress, then
+/// re-checks its open documents.
 pub async fn rebuild_index(session: Arc<Session>, root: PathBuf) {
     let Some(generation) = session.update_folder(&root, |folder| {
         folder.index_generation += 1;
@@ -121,37 +123,31 @@ pub async fn rebuild_index(session: Arc<Session>, root: PathBuf) {
     }) else {
         return;
     };
-    let Some(folder) = session.folder(&root) else { return };
     let progress = begin_progress(&session, &root, generation).await;
-    let mut state = folder.state.clone();
-    let built = tokio::task::spawn_blocking(move || {
-        state.index_keys();
-        state.index_runbooks();
-        state
-    })
-    .await;
-    let state = match built {
-        Ok(state) => state,
+    let _updating = session.index_lock.lock().await;
+    let Some(analysis) = session.folder_analysis(&root) else { return };
+    let built = tokio::task::spawn_blocking(move || analysis.build_index(&IndexScope::Workspace)).await;
+    let index = match built {
+        Ok(index) => index,
         Err(error) => {
             tracing::error!("indexing {} failed: {error}", root.display());
             end_progress(progress, "indexing failed".to_string()).await;
             return;
         }
     };
-    let n_keys = state.catalog.as_ref().map_or(0, |catalog| catalog.keys().len());
-    let n_runbooks = state.runbooks.len();
+    let n_keys = index.catalog().keys().len();
+    let n_runbooks = index.runbook_paths().count();
     let current = session.update_folder(&root, |folder| {
         if folder.index_generation != generation {
             return false;
         }
-        folder.state.catalog = state.catalog;
-        folder.state.runbooks = state.runbooks;
+        folder.host.set_index(index);
         true
     });
     if current == Some(true) {
         tracing::info!("indexed {}: {n_keys} KEYs, {n_runbooks} runbooks", root.display());
         publish_folder_files(&session, &root).await;
-        for (uri, _) in session.open_documents_in(&root) {
+        for uri in session.open_documents_in(&root) {
             session.schedule_diagnostics(uri);
         }
     }
@@ -182,47 +178,24 @@ async fn end_progress(progress: ProgressHandle, message: String) {
     }
 }
 
-/// Publishes the diagnostics of the folder's configuration file and KEY
+/// Publishes the findings about the folder's configuration file and KEY
 /// manifests, and clears those that were fixed.
 async fn publish_folder_files(session: &Session, root: &Path) {
-    let Some(folder) = session.folder(root) else { return };
+    let Some(analysis) = session.folder_analysis(root) else { return };
     let encoding = session.encoding();
-    let mut files: Vec<(PathBuf, Vec<tower_lsp_server::ls_types::Diagnostic>)> = Vec::new();
-    let config_diagnostics: Vec<Diagnostic> = folder
-        .config_file
-        .diagnostics()
-        .into_iter()
-        .filter_map(|diagnostic| folder.state.config.configured(diagnostic))
-        .collect();
-    if !config_diagnostics.is_empty() {
-        let text = &folder.config_file.text;
-        let line_index = LineIndex::new(text);
-        let converter = Converter::new(text, &line_index, encoding);
-        if let Some(uri) = Uri::from_file_path(&folder.config_file.path) {
-            let converted = config_diagnostics
-                .iter()
-                .map(|diagnostic| to_proto::diagnostic(&uri, &converter, diagnostic))
-                .collect();
-            files.push((folder.config_file.path.clone(), converted));
-        }
+    let mut files: BTreeMap<PathBuf, Vec<tower_lsp_server::ls_types::Diagnostic>> = BTreeMap::new();
+    for FileDiagnostic { path, range, diagnostic } in analysis.workspace_diagnostics() {
+        files.entry(path).or_default().push(to_proto::file_diagnostic(&range, encoding, &diagnostic));
     }
-    if let Some(catalog) = &folder.state.catalog {
-        let mut by_file: Vec<(PathBuf, Vec<tower_lsp_server::ls_types::Diagnostic>)> = Vec::new();
-        for problem in catalog.manifest_problems() {
-            let range = &problem.location.range;
-            let diagnostic = Diagnostic::new(DiagnosticCode::InvalidKeyManifest, range.range, problem.message.clone());
-            let Some(diagnostic) = folder.state.config.configured(diagnostic) else { continue };
-            let converted = to_proto::file_diagnostic(range, encoding, &diagnostic);
-            match by_file.iter_mut().find(|(path, _)| *path == problem.location.path) {
-                Some((_, list)) => list.push(converted),
-                None => by_file.push((problem.location.path.clone(), vec![converted])),
-            }
-        }
-        files.extend(by_file);
-    }
-    let now: HashSet<PathBuf> = files.iter().map(|(path, _)| path.clone()).collect();
-    let cleared: Vec<PathBuf> = folder.published_files.iter().filter(|path| !now.contains(*path)).cloned().collect();
-    session.update_folder(root, |folder| folder.published_files = now.iter().cloned().collect());
+    let now: HashSet<PathBuf> = files.keys().cloned().collect();
+    let Some(cleared) = session.update_folder(root, |folder| {
+        let cleared: Vec<PathBuf> =
+            folder.published_files.iter().filter(|path| !now.contains(*path)).cloned().collect();
+        folder.published_files = now.iter().cloned().collect();
+        cleared
+    }) else {
+        return;
+    };
     for path in cleared {
         if let Some(uri) = Uri::from_file_path(&path) {
             session.client.publish_diagnostics(uri, Vec::new(), None).await;
@@ -248,64 +221,23 @@ pub async fn files_changed(session: Arc<Session>, paths: Vec<PathBuf>) {
             tokio::spawn(rebuild_index(session.clone(), root.clone()));
             continue;
         }
-        let Some(folder) = session.folder(&root) else { continue };
-        let Some(old_catalog) = folder.state.catalog.clone() else {
-            continue; // The first index is still being built; it will read the new files.
-        };
-        let fs = folder.state.fs.clone();
-        let key_paths: Vec<PathBuf> = changed.iter().filter(|path| !is_markdown(path)).cloned().collect();
-        let markdown: Vec<PathBuf> = changed.iter().filter(|path| is_markdown(path)).cloned().collect();
-        let update = tokio::task::spawn_blocking(move || {
-            let (catalog, changed_slugs) = if key_paths.is_empty() {
-                ((*old_catalog).clone(), Vec::new())
-            } else {
-                old_catalog.update(&*fs, &key_paths)
-            };
-            let runbooks: Vec<(PathBuf, Option<IndexedRunbook>)> =
-                markdown.into_iter().map(|path| (path.clone(), IndexedRunbook::read(&*fs, &path))).collect();
-            (catalog, changed_slugs, runbooks, old_catalog)
-        })
-        .await;
-        let Ok((catalog, changed_slugs, runbooks, old_catalog)) = update else { continue };
-        let catalog = Arc::new(catalog);
-        let affected = affected_folders(&old_catalog, &catalog, &changed_slugs);
-        session.update_folder(&root, |folder| {
-            folder.state.catalog = Some(catalog.clone());
-            let mut index = (*folder.state.runbooks).clone();
-            for (path, runbook) in runbooks {
-                match runbook {
-                    Some(runbook) => index.insert(path, Arc::new(runbook)),
-                    None => index.remove(&path),
-                };
-            }
-            folder.state.runbooks = Arc::new(index);
-        });
+        let _updating = session.index_lock.lock().await;
+        let Some(analysis) = session.folder_analysis(&root) else { continue };
+        let update = tokio::task::spawn_blocking(move || analysis.update_index(&changed)).await;
+        // `None`: the first index is still being built; it will read the new files.
+        let Ok(Some(update)) = update else { continue };
+        session.update_folder(&root, |folder| folder.host.set_index(update.index.clone()));
         publish_folder_files(&session, &root).await;
-        let pack_changed = changed.iter().any(|path| path.file_name().is_some_and(|name| name == "pack.json"));
-        for (uri, document) in session.open_documents_in(&root) {
-            let parse = document.document.parse();
-            if pack_changed || depends_on(parse.runbook(), &changed_slugs, &affected) {
+        for uri in session.open_documents_in(&root) {
+            let affected = session
+                .snapshot(&uri)
+                .and_then(|snapshot| snapshot.analysis.parse(&snapshot.path))
+                .is_some_and(|parse| update.affects(parse.runbook()));
+            if affected {
                 session.schedule_diagnostics(uri);
             }
         }
     }
-}
-
-/// The folder names of the KEYs whose slugs changed, in the old and new catalog.
-fn affected_folders(old: &KeyCatalog, new: &KeyCatalog, slugs: &[String]) -> Vec<String> {
-    let mut folders: Vec<String> =
-        slugs.iter().flat_map(|slug| [old.key(slug), new.key(slug)]).flatten().map(|key| key.folder.clone()).collect();
-    folders.sort();
-    folders.dedup();
-    folders
-}
-
-/// Whether a runbook's findings can change when these KEYs change.
-fn depends_on(runbook: &runbook_syntax::Runbook, slugs: &[String], folders: &[String]) -> bool {
-    let names_folder = |text: &str| folders.iter().any(|folder| text.split('/').any(|part| part == folder));
-    runbook.key_refs.iter().any(|key_ref| slugs.iter().any(|slug| **slug == *key_ref.slug))
-        || runbook.imports.iter().any(|import| names_folder(&import.specifier))
-        || runbook.locations.iter().any(|location| names_folder(&location.path))
 }
 
 /// Asks the client to watch the files that matter; when it cannot, watches

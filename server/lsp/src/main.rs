@@ -2,15 +2,14 @@
 //! check` lints a tree of runbooks like CI does.
 
 mod check;
-mod config;
 mod folders;
 mod framing;
 mod ordered;
 mod positions;
 mod server;
 mod session;
+mod text_sync;
 mod to_proto;
-mod workspace;
 
 use std::process::ExitCode;
 

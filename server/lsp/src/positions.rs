@@ -4,8 +4,7 @@
 
 use ropey::Rope;
 use runbook_syntax::{
-    Encoding, LineCol, LineIndex, SourcePosition, SourceRange, TextRange, column_width, floor_char_boundary,
-    offset_in_line,
+    Encoding, SourcePosition, SourceRange, TextRange, column_width, floor_char_boundary, offset_in_line,
 };
 use tower_lsp_server::ls_types::{ClientCapabilities, Position, PositionEncodingKind, Range};
 
@@ -27,47 +26,29 @@ pub fn encoding_kind(encoding: Encoding) -> PositionEncodingKind {
     }
 }
 
-/// Where a text's lines are: a line index, or (for open documents) the
-/// rope the text came from, whose lines end exactly where LSP's do. The rope
-/// answers in O(log n) without the O(n) scan a line index costs per version,
-/// which matters when a large document changes on every keystroke.
-#[derive(Clone, Copy)]
-pub enum Lines<'a> {
-    Index(&'a LineIndex),
-    Rope(&'a Rope),
-}
-
-/// Offsets of one text version to positions, and back.
+/// Offsets of one version of an open document to positions, and back,
+/// through the rope the text came from: its lines end exactly where LSP's do
+/// and it answers in O(log n), without the O(n) scan a line index costs per
+/// version, which matters when a large document changes on every keystroke.
 pub struct Converter<'a> {
     pub text: &'a str,
-    pub lines: Lines<'a>,
+    rope: &'a Rope,
     pub encoding: Encoding,
 }
 
 impl<'a> Converter<'a> {
-    /// The converter of a text with its line index.
-    pub fn new(text: &'a str, line_index: &'a LineIndex, encoding: Encoding) -> Converter<'a> {
-        Converter { text, lines: Lines::Index(line_index), encoding }
-    }
-
     /// The converter of an open document's version: `rope` holds the same text as `parse`.
     pub fn for_document(parse: &'a runbook_syntax::Parse, rope: &'a Rope, encoding: Encoding) -> Converter<'a> {
         debug_assert_eq!(rope.len_bytes(), parse.text().len());
-        Converter { text: parse.text(), lines: Lines::Rope(rope), encoding }
+        Converter { text: parse.text(), rope, encoding }
     }
 
     pub fn position(&self, offset: usize) -> Position {
-        let LineCol { line, col } = match self.lines {
-            Lines::Index(index) => index.line_col(self.text, offset, self.encoding),
-            Lines::Rope(rope) => {
-                let offset = floor_char_boundary(self.text, offset.min(self.text.len()));
-                let line = rope.byte_to_line(offset);
-                let content = self.line_content(rope, line);
-                let end = offset.clamp(content.start, content.end);
-                LineCol { line: line as u32, col: column_width(&self.text[content.start..end], self.encoding) }
-            }
-        };
-        Position::new(line, col)
+        let offset = floor_char_boundary(self.text, offset.min(self.text.len()));
+        let line = self.rope.byte_to_line(offset);
+        let content = self.line_content(line);
+        let end = offset.clamp(content.start, content.end);
+        Position::new(line as u32, column_width(&self.text[content.start..end], self.encoding))
     }
 
     pub fn range(&self, range: TextRange) -> Range {
@@ -79,18 +60,13 @@ impl<'a> Converter<'a> {
     /// last to the end of the text, and a column inside a character (half a
     /// surrogate pair, a byte of a UTF-8 sequence) rounds down to its start.
     pub fn offset(&self, position: Position) -> usize {
-        match self.lines {
-            Lines::Index(index) => {
-                index.offset(self.text, LineCol { line: position.line, col: position.character }, self.encoding)
-            }
-            Lines::Rope(rope) => rope_offset(rope, position, self.encoding),
-        }
+        rope_offset(self.rope, position, self.encoding)
     }
 
     /// A line's text without its line break.
-    fn line_content(&self, rope: &Rope, line: usize) -> TextRange {
-        let start = rope.line_to_byte(line);
-        let end = if line + 1 < rope.len_lines() { rope.line_to_byte(line + 1) } else { self.text.len() };
+    fn line_content(&self, line: usize) -> TextRange {
+        let start = self.rope.line_to_byte(line);
+        let end = if line + 1 < self.rope.len_lines() { self.rope.line_to_byte(line + 1) } else { self.text.len() };
         let content = self.text[start..end].trim_end_matches(['\n', '\r']);
         TextRange::new(start, start + content.len())
     }
@@ -119,27 +95,32 @@ pub fn rope_offset(rope: &Rope, position: Position, encoding: Encoding) -> usize
 
 #[cfg(test)]
 mod tests {
+    use runbook_syntax::{LineCol, LineIndex, Parse};
+
     use super::*;
 
+    /// The rope's answers equal the line index's (the reference used for
+    /// files that are not open), at every byte.
     #[test]
-    fn rope_offsets_match_the_line_index() {
+    fn rope_positions_match_the_line_index() {
         let text = "a😀b\r\nçé\rz\n漢字x";
+        let parse = Parse::new(text);
         let rope = Rope::from_str(text);
         let index = LineIndex::new(text);
         for encoding in [Encoding::Utf8, Encoding::Utf16] {
-            let converter = Converter::new(text, &index, encoding);
-            let with_rope = Converter { text, lines: Lines::Rope(&rope), encoding };
-            // Every byte, including those inside characters and line breaks.
+            let converter = Converter::for_document(&parse, &rope, encoding);
             for offset in 0..=text.len() {
+                let LineCol { line, col } = index.line_col(text, offset, encoding);
                 let position = converter.position(offset);
-                assert_eq!(with_rope.position(offset), position, "{offset}");
+                assert_eq!(position, Position::new(line, col), "{offset}");
                 let line_end = index.line_range(position.line).unwrap().end;
-                let expected = runbook_syntax::floor_char_boundary(text, offset).min(line_end);
-                assert_eq!(rope_offset(&rope, position, encoding), expected, "{offset}");
-                assert_eq!(with_rope.offset(position), converter.offset(position), "{offset}");
+                let expected = floor_char_boundary(text, offset).min(line_end);
+                assert_eq!(converter.offset(position), expected, "{offset}");
+                assert_eq!(converter.offset(position), index.offset(text, LineCol { line, col }, encoding));
             }
             for position in [Position::new(0, 999), Position::new(1, 1), Position::new(99, 0), Position::new(3, 7)] {
-                assert_eq!(with_rope.offset(position), converter.offset(position), "{position:?}");
+                let expected = index.offset(text, LineCol { line: position.line, col: position.character }, encoding);
+                assert_eq!(converter.offset(position), expected, "{position:?}");
             }
             assert_eq!(rope_offset(&rope, Position::new(0, 999), encoding), text.find('\r').unwrap());
             assert_eq!(rope_offset(&rope, Position::new(99, 0), encoding), text.len());
@@ -149,9 +130,10 @@ mod tests {
     #[test]
     fn offsets_of_positions_after_multi_byte_text() {
         let text = "é😀`node-x`\r\n漢字 (REV\nend";
-        let index = LineIndex::new(text);
-        let utf16 = Converter::new(text, &index, Encoding::Utf16);
-        let utf8 = Converter::new(text, &index, Encoding::Utf8);
+        let parse = Parse::new(text);
+        let rope = Rope::from_str(text);
+        let utf16 = Converter::for_document(&parse, &rope, Encoding::Utf16);
+        let utf8 = Converter::for_document(&parse, &rope, Encoding::Utf8);
         let backtick = text.find('`').unwrap();
         // é is 1 UTF-16 unit and 2 bytes, 😀 2 units and 4 bytes.
         assert_eq!(utf16.offset(Position::new(0, 3)), backtick);
@@ -165,6 +147,7 @@ mod tests {
         // Past the line's end, and past the last line.
         assert_eq!(utf16.offset(Position::new(0, 99)), text.find('\r').unwrap());
         assert_eq!(utf8.offset(Position::new(9, 0)), text.len());
+        let index = LineIndex::new(text);
         for converter in [&utf16, &utf8] {
             for (offset, _) in text.char_indices() {
                 let line_end = index.line_range(converter.position(offset).line).unwrap().end;

@@ -10,7 +10,8 @@ use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{LanguageServer, LspService, Server};
 
-use crate::config::ConfigLayer;
+use runbook_ide::settings::ConfigLayer;
+
 use crate::ordered::Ordered;
 use crate::positions::{self, Converter};
 use crate::session::{ClientSupport, Session, Snapshot, file_path};
@@ -71,7 +72,7 @@ async fn publish_diagnostics(session: Arc<Session>, mut dirty: mpsc::UnboundedRe
                 session.client.publish_diagnostics(uri, Vec::new(), None).await;
                 continue;
             };
-            let version = snapshot.document.version;
+            let version = snapshot.version;
             match compute(move || file_diagnostics(&snapshot)).await {
                 Ok(diagnostics) => session.client.publish_diagnostics(uri, diagnostics, Some(version)).await,
                 Err(error) => tracing::error!("no diagnostics for {}: {}", uri.as_str(), error.message),
@@ -81,11 +82,21 @@ async fn publish_diagnostics(session: Arc<Session>, mut dirty: mpsc::UnboundedRe
 }
 
 fn file_diagnostics(snapshot: &Snapshot) -> Vec<Diagnostic> {
-    let parse = snapshot.document.document.parse();
-    let path = snapshot.document.path.clone().unwrap_or_default();
-    let found = runbook_ide::diagnostics(&runbook_ide::File { path: &path, parse: &parse }, &snapshot.workspace.ide());
-    let converter = Converter::for_document(&parse, snapshot.document.document.rope(), snapshot.encoding);
-    found.iter().map(|diagnostic| to_proto::diagnostic(&snapshot.uri, &converter, diagnostic)).collect()
+    let found = snapshot.analysis.diagnostics(&snapshot.path);
+    snapshot
+        .with_converter(|converter| {
+            found.iter().map(|diagnostic| to_proto::diagnostic(&snapshot.uri, converter, diagnostic)).collect()
+        })
+        .unwrap_or_default()
+}
+
+impl Snapshot {
+    /// Runs `f` with the position converter of the document's text.
+    fn with_converter<T>(&self, f: impl FnOnce(&Converter<'_>) -> T) -> Option<T> {
+        let document = self.analysis.document(&self.path)?;
+        let parse = document.parse();
+        Some(f(&Converter::for_document(&parse, document.rope(), self.encoding)))
+    }
 }
 
 impl Backend {
@@ -213,22 +224,18 @@ impl LanguageServer for Backend {
         Ok(())
     }
 
-    // Document changes are applied in arrival order by `Ordered`, before these run.
-    async fn did_open(&self, _: DidOpenTextDocumentParams) {}
-
-    async fn did_change(&self, _: DidChangeTextDocumentParams) {}
-
-    async fn did_close(&self, _: DidCloseTextDocumentParams) {}
+    // `didOpen`, `didChange` and `didClose` never reach these handlers:
+    // `ordered` applies them as they arrive, through `text_sync`.
 
     async fn document_symbol(&self, params: DocumentSymbolParams) -> Result<Option<DocumentSymbolResponse>> {
         let Some(snapshot) = self.snapshot(&params.text_document.uri) else { return Ok(None) };
         compute(move || {
-            let parse = snapshot.document.document.parse();
-            let converter = Converter::for_document(&parse, snapshot.document.document.rope(), snapshot.encoding);
-            let symbols = runbook_ide::document_symbols(parse.runbook());
-            Some(DocumentSymbolResponse::Nested(
-                symbols.iter().map(|symbol| to_proto::document_symbol(&converter, symbol)).collect(),
-            ))
+            let symbols = snapshot.analysis.document_symbols(&snapshot.path);
+            snapshot.with_converter(|converter| {
+                DocumentSymbolResponse::Nested(
+                    symbols.iter().map(|symbol| to_proto::document_symbol(converter, symbol)).collect(),
+                )
+            })
         })
         .await
     }
@@ -238,12 +245,11 @@ impl LanguageServer for Backend {
         let Some(snapshot) = self.snapshot(&position.text_document.uri) else { return Ok(None) };
         let snippet_support = self.snippet_support.load(Ordering::Relaxed);
         compute(move || {
-            let parse = snapshot.document.document.parse();
-            let converter = Converter::for_document(&parse, snapshot.document.document.rope(), snapshot.encoding);
-            let offset = converter.offset(position.position);
-            let workspace = &snapshot.workspace;
-            let list = runbook_ide::completions(&parse, offset, workspace.catalog.as_deref(), &workspace.config);
-            Some(CompletionResponse::List(to_proto::completion_list(&converter, &snapshot.uri, &list, snippet_support)))
+            snapshot.with_converter(|converter| {
+                let offset = converter.offset(position.position);
+                let list = snapshot.analysis.completions(&snapshot.path, offset);
+                CompletionResponse::List(to_proto::completion_list(converter, &snapshot.uri, &list, snippet_support))
+            })
         })
         .await
     }
@@ -253,10 +259,10 @@ impl LanguageServer for Backend {
             return Ok(item);
         };
         // The document may have closed since: its workspace still knows the KEYs.
-        let workspace = self.session.workspace_for(file_path(&uri).as_deref());
+        let Some(analysis) = self.session.analysis_for(file_path(&uri).as_deref()) else { return Ok(item) };
         compute(move || {
             if item.documentation.is_none()
-                && let Some(markdown) = runbook_ide::resolve_completion(&data, workspace.catalog.as_deref())
+                && let Some(markdown) = analysis.resolve_completion(&data)
             {
                 item.documentation = Some(Documentation::MarkupContent(to_proto::markdown(markdown)));
             }
@@ -269,12 +275,13 @@ impl LanguageServer for Backend {
         let position = params.text_document_position_params;
         let Some(snapshot) = self.snapshot(&position.text_document.uri) else { return Ok(None) };
         compute(move || {
-            let parse = snapshot.document.document.parse();
-            let converter = Converter::for_document(&parse, snapshot.document.document.rope(), snapshot.encoding);
-            let offset = converter.offset(position.position);
-            let workspace = &snapshot.workspace;
-            let result = runbook_ide::hover(&parse, offset, workspace.catalog.as_deref(), &workspace.config)?;
-            Some(to_proto::hover(&converter, &result))
+            snapshot
+                .with_converter(|converter| {
+                    let offset = converter.offset(position.position);
+                    let result = snapshot.analysis.hover(&snapshot.path, offset)?;
+                    Some(to_proto::hover(converter, &result))
+                })
+                .flatten()
         })
         .await
     }

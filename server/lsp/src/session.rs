@@ -1,48 +1,58 @@
-//! The server's state: open documents and workspace folders. Document changes
-//! are applied synchronously, in the order the client sent them (see
-//! `ordered`); everything else reads snapshots.
+//! The server's state: one `AnalysisHost` per workspace folder (plus one per
+//! open document outside every folder), and which host holds each open
+//! document. Document changes are applied synchronously, in the order the
+//! client sent them (see `text_sync`); everything else reads snapshots.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 // A poisoned lock only means a reader panicked; the data is still whole
 // (writers never panic midway), so the session carries on with it.
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{Arc, PoisonError, RwLock, RwLockWriteGuard};
 
-use runbook_syntax::{Document, Encoding, TextRange};
+use runbook_ide::settings::{ConfigLayer, ConfigProblem};
+use runbook_ide::{Analysis, AnalysisHost};
+use runbook_keys::fs::RealFs;
+use runbook_syntax::Encoding;
 use tokio::sync::mpsc;
 use tower_lsp_server::Client;
-use tower_lsp_server::ls_types::{
-    DidChangeTextDocumentParams, DidCloseTextDocumentParams, DidOpenTextDocumentParams, Uri,
-};
+use tower_lsp_server::ls_types::Uri;
 
-use crate::config::{ConfigLayer, ConfigProblem};
-use crate::positions::rope_offset;
-use crate::workspace::{ConfigFile, WorkspaceState};
-
-#[derive(Clone)]
+/// An open document, as the session tracks it; its text is in its host.
+#[derive(Debug, Clone)]
 pub struct OpenDocument {
+    pub uri: Uri,
     pub version: i32,
-    pub document: Document,
-    /// The file path, for `file:` URIs.
-    pub path: Option<PathBuf>,
+    /// The file path (for `file:` URIs), or the URI's text (for others):
+    /// the document's name in its host.
+    pub path: PathBuf,
+    pub owner: Owner,
+}
+
+/// Which host holds a document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Owner {
+    /// The workspace folder with this root.
+    Folder(PathBuf),
+    /// Its own host, for a document outside every folder.
+    Detached,
 }
 
 /// A consistent view of one open document and its workspace.
 #[derive(Clone)]
 pub struct Snapshot {
     pub uri: Uri,
-    pub document: OpenDocument,
-    pub workspace: WorkspaceState,
+    pub version: i32,
+    pub path: PathBuf,
+    pub analysis: Analysis,
     pub encoding: Encoding,
 }
 
-/// A workspace folder: its current state plus where its configuration came from.
-#[derive(Clone)]
+/// A workspace folder.
 pub struct Folder {
-    pub state: WorkspaceState,
-    pub config_file: ConfigFile,
-    /// The client's `workspace/configuration` answer for this folder.
+    pub host: AnalysisHost,
+    /// The editor's own settings for the folder: its `workspace/configuration`
+    /// answer, or what it pushed (clients that do not answer, like Helix).
     pub client_layer: ConfigLayer,
     /// Bumped whenever the index is rebuilt, so that a slow build that was
     /// overtaken never overwrites a newer one.
@@ -50,6 +60,12 @@ pub struct Folder {
     /// Files other than open documents that we published diagnostics for
     /// (`runbook-ls.toml`, `key.json`), to clear them when they are fixed.
     pub published_files: Vec<PathBuf>,
+}
+
+impl Folder {
+    pub fn root(&self) -> &Path {
+        self.host.root()
+    }
 }
 
 /// What the client can do, from `initialize`.
@@ -63,14 +79,79 @@ pub struct ClientSupport {
     pub init_problems: Vec<ConfigProblem>,
 }
 
+#[derive(Default)]
+pub struct State {
+    pub folders: Vec<Folder>,
+    /// Open documents by URI.
+    pub documents: HashMap<String, OpenDocument>,
+    /// Hosts of the documents outside every folder, by URI.
+    detached: HashMap<String, AnalysisHost>,
+}
+
+impl State {
+    pub fn folder_mut(&mut self, root: &Path) -> Option<&mut Folder> {
+        self.folders.iter_mut().find(|folder| folder.root() == root)
+    }
+
+    /// The root of the innermost folder holding `path`.
+    fn owner_of(&self, path: &Path) -> Owner {
+        let path = lexically_normal(path);
+        self.folders
+            .iter()
+            .map(Folder::root)
+            .filter(|root| path.starts_with(root))
+            .max_by_key(|root| root.components().count())
+            .map_or(Owner::Detached, |root| Owner::Folder(root.to_path_buf()))
+    }
+
+    /// The host holding an open document.
+    pub fn host_mut(&mut self, document: &OpenDocument) -> Option<&mut AnalysisHost> {
+        match &document.owner {
+            Owner::Folder(root) => self.folder_mut(root).map(|folder| &mut folder.host),
+            Owner::Detached => self.detached.get_mut(document.uri.as_str()),
+        }
+    }
+
+    fn host(&self, document: &OpenDocument) -> Option<&AnalysisHost> {
+        match &document.owner {
+            Owner::Folder(root) => self.folders.iter().find(|folder| folder.root() == root).map(|folder| &folder.host),
+            Owner::Detached => self.detached.get(document.uri.as_str()),
+        }
+    }
+
+    /// Puts a document into the host that should hold it, taking it out of
+    /// the one that held it (folders come and go).
+    fn rehome(&mut self, uri: &str) {
+        let Some(document) = self.documents.get(uri).cloned() else { return };
+        let owner = self.owner_of(&document.path);
+        if owner == document.owner {
+            return;
+        }
+        let Some(text) = self.host_mut(&document).and_then(|host| host.close_document(&document.path)) else { return };
+        if document.owner == Owner::Detached {
+            self.detached.remove(uri);
+        }
+        let moved = OpenDocument { owner: owner.clone(), ..document };
+        if owner == Owner::Detached {
+            self.detached.insert(uri.to_string(), detached_host(&moved.path));
+        }
+        if let Some(host) = self.host_mut(&moved) {
+            host.adopt_document(moved.path.clone(), text);
+        }
+        self.documents.insert(uri.to_string(), moved);
+    }
+}
+
 pub struct Session {
     pub client: Client,
     encoding: RwLock<Encoding>,
-    documents: RwLock<HashMap<String, (Uri, OpenDocument)>>,
-    folders: RwLock<Vec<Folder>>,
+    state: RwLock<State>,
     support: RwLock<ClientSupport>,
     /// Our own file watchers, when the client cannot watch; dropping them stops them.
     watchers: std::sync::Mutex<Vec<notify::RecommendedWatcher>>,
+    /// Held while an index is built or updated, so that updates apply one
+    /// after the other, each to the result of the last.
+    pub index_lock: tokio::sync::Mutex<()>,
     /// Documents whose diagnostics need publishing.
     dirty: mpsc::UnboundedSender<Uri>,
     shutdown_requested: AtomicBool,
@@ -82,10 +163,10 @@ impl Session {
         let session = Session {
             client,
             encoding: RwLock::new(Encoding::Utf16),
-            documents: RwLock::new(HashMap::new()),
-            folders: RwLock::new(Vec::new()),
+            state: RwLock::new(State::default()),
             support: RwLock::new(ClientSupport::default()),
             watchers: std::sync::Mutex::new(Vec::new()),
+            index_lock: tokio::sync::Mutex::new(()),
             dirty,
             shutdown_requested: AtomicBool::new(false),
         };
@@ -120,84 +201,107 @@ impl Session {
         *self.support.write().unwrap_or_else(PoisonError::into_inner) = support;
     }
 
-    /// Adds workspace folders, configured from their files and the
-    /// initialization options, not yet indexed.
+    /// The state, for changes (under the lock, so keep them quick).
+    pub fn state(&self) -> RwLockWriteGuard<'_, State> {
+        self.state.write().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Adds workspace folders (with the default configuration, not yet
+    /// indexed) and moves the open documents they hold into them.
     pub fn add_folders(&self, roots: Vec<PathBuf>) {
-        let init_layer = self.support().init_layer;
-        let mut folders = self.folders.write().unwrap_or_else(PoisonError::into_inner);
+        let mut state = self.state();
         for root in roots {
-            if folders.iter().any(|folder| folder.state.root == root) {
+            let root = lexically_normal(&root);
+            if state.folders.iter().any(|folder| folder.root() == root) {
                 continue;
             }
-            let (state, config_file) = WorkspaceState::configured(root, None, &[&init_layer]);
-            folders.push(Folder {
-                state,
-                config_file,
+            let host = AnalysisHost::new(root.clone(), Arc::new(RealFs::new([root])));
+            state.folders.push(Folder {
+                host,
                 client_layer: ConfigLayer::default(),
                 index_generation: 0,
                 published_files: Vec::new(),
             });
         }
+        let uris: Vec<String> = state.documents.keys().cloned().collect();
+        for uri in uris {
+            state.rehome(&uri);
+        }
     }
 
-    pub fn remove_folder(&self, root: &Path) -> Option<Folder> {
-        let mut folders = self.folders.write().unwrap_or_else(PoisonError::into_inner);
-        let index = folders.iter().position(|folder| folder.state.root == root)?;
-        Some(folders.remove(index))
+    pub fn remove_folder(&self, root: &Path) {
+        let mut state = self.state();
+        let root = lexically_normal(root);
+        let Some(index) = state.folders.iter().position(|folder| folder.root() == root) else { return };
+        // Its open documents move to the folder around it, or stand alone.
+        let uris: Vec<String> = state
+            .documents
+            .values()
+            .filter(|document| document.owner == Owner::Folder(root.clone()))
+            .map(|document| document.uri.as_str().to_string())
+            .collect();
+        let folder = state.folders.remove(index);
+        for uri in uris {
+            let Some(document) = state.documents.get(&uri).cloned() else { continue };
+            let Some(text) = folder.host.analysis().document(&document.path).cloned() else { continue };
+            let owner = state.owner_of(&document.path);
+            let moved = OpenDocument { owner: owner.clone(), ..document };
+            if owner == Owner::Detached {
+                state.detached.insert(uri.clone(), detached_host(&moved.path));
+            }
+            if let Some(host) = state.host_mut(&moved) {
+                host.adopt_document(moved.path.clone(), text);
+            }
+            state.documents.insert(uri, moved);
+        }
     }
 
     pub fn folder_roots(&self) -> Vec<PathBuf> {
-        let folders = self.folders.read().unwrap_or_else(PoisonError::into_inner);
-        folders.iter().map(|folder| folder.state.root.clone()).collect()
+        let state = self.state.read().unwrap_or_else(PoisonError::into_inner);
+        state.folders.iter().map(|folder| folder.root().to_path_buf()).collect()
     }
 
-    pub fn folder(&self, root: &Path) -> Option<Folder> {
-        let folders = self.folders.read().unwrap_or_else(PoisonError::into_inner);
-        folders.iter().find(|folder| folder.state.root == root).cloned()
+    /// A snapshot of a folder's workspace.
+    pub fn folder_analysis(&self, root: &Path) -> Option<Analysis> {
+        let state = self.state.read().unwrap_or_else(PoisonError::into_inner);
+        state.folders.iter().find(|folder| folder.root() == root).map(|folder| folder.host.analysis())
     }
 
     /// Changes a folder in place (under the lock, so keep `change` quick).
     pub fn update_folder<T>(&self, root: &Path, change: impl FnOnce(&mut Folder) -> T) -> Option<T> {
-        let mut folders = self.folders.write().unwrap_or_else(PoisonError::into_inner);
-        folders.iter_mut().find(|folder| folder.state.root == root).map(change)
+        self.state().folder_mut(root).map(change)
     }
 
-    /// The workspace folder holding `path` (the innermost), or a folder made
-    /// of the file's directory for files outside every folder.
-    pub fn workspace_for(&self, path: Option<&Path>) -> WorkspaceState {
-        let folders = self.folders.read().unwrap_or_else(PoisonError::into_inner);
-        let found = path.and_then(|path| {
-            folders
-                .iter()
-                .filter(|folder| path.starts_with(&folder.state.root))
-                .max_by_key(|folder| folder.state.root.components().count())
-        });
-        match found {
-            Some(folder) => folder.state.clone(),
-            None => {
-                let root = path.and_then(Path::parent).map(Path::to_path_buf).unwrap_or_default();
-                WorkspaceState::new(root)
-            }
-        }
+    /// The workspace that holds `path` (an open document's, or the folder's),
+    /// for requests about a document that may have closed since.
+    pub fn analysis_for(&self, path: Option<&Path>) -> Option<Analysis> {
+        let state = self.state.read().unwrap_or_else(PoisonError::into_inner);
+        let Owner::Folder(root) = state.owner_of(path?) else { return None };
+        state.folders.iter().find(|folder| folder.root() == root).map(|folder| folder.host.analysis())
     }
 
-    /// The open documents inside `root`, with their current text's model.
-    pub fn open_documents_in(&self, root: &Path) -> Vec<(Uri, OpenDocument)> {
-        let documents = self.documents.read().unwrap_or_else(PoisonError::into_inner);
-        documents
+    /// The URIs of the open documents of a folder.
+    pub fn open_documents_in(&self, root: &Path) -> Vec<Uri> {
+        let state = self.state.read().unwrap_or_else(PoisonError::into_inner);
+        state
+            .documents
             .values()
-            .filter(|(_, document)| document.path.as_deref().is_some_and(|path| path.starts_with(root)))
-            .cloned()
+            .filter(|document| matches!(&document.owner, Owner::Folder(owner) if owner == root))
+            .map(|document| document.uri.clone())
             .collect()
     }
 
     pub fn snapshot(&self, uri: &Uri) -> Option<Snapshot> {
-        let document = {
-            let documents = self.documents.read().unwrap_or_else(PoisonError::into_inner);
-            documents.get(uri.as_str())?.1.clone()
-        };
-        let workspace = self.workspace_for(document.path.as_deref());
-        Some(Snapshot { uri: uri.clone(), document, workspace, encoding: self.encoding() })
+        let state = self.state.read().unwrap_or_else(PoisonError::into_inner);
+        let document = state.documents.get(uri.as_str())?;
+        let analysis = state.host(document)?.analysis();
+        Some(Snapshot {
+            uri: uri.clone(),
+            version: document.version,
+            path: document.path.clone(),
+            analysis,
+            encoding: self.encoding(),
+        })
     }
 
     pub fn schedule_diagnostics(&self, uri: Uri) {
@@ -205,50 +309,101 @@ impl Session {
         let _ = self.dirty.send(uri);
     }
 
-    pub fn did_open(&self, params: DidOpenTextDocumentParams) {
-        let item = params.text_document;
-        let path = file_path(&item.uri);
-        let document = OpenDocument { version: item.version, document: Document::new(&item.text), path };
-        self.documents
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(item.uri.as_str().to_string(), (item.uri.clone(), document));
-        self.schedule_diagnostics(item.uri);
-    }
-
-    pub fn did_change(&self, params: DidChangeTextDocumentParams) {
-        let encoding = self.encoding();
-        let uri = params.text_document.uri;
-        {
-            let mut documents = self.documents.write().unwrap_or_else(PoisonError::into_inner);
-            let Some((_, open)) = documents.get_mut(uri.as_str()) else {
-                tracing::warn!("didChange for a document that is not open: {}", uri.as_str());
-                return;
-            };
-            for change in params.content_changes {
-                match change.range {
-                    Some(range) => {
-                        let rope = open.document.rope();
-                        let start = rope_offset(rope, range.start, encoding);
-                        let end = rope_offset(rope, range.end, encoding).max(start);
-                        open.document.edit(TextRange::new(start, end), &change.text);
-                    }
-                    None => open.document.replace_all(&change.text),
-                }
+    /// Opens a document in the host of the folder that holds it.
+    pub fn open_document(&self, uri: Uri, version: i32, text: &str) {
+        let path = document_path(&uri);
+        let mut state = self.state();
+        let owner = state.owner_of(&path);
+        let document = OpenDocument { uri: uri.clone(), version, path: path.clone(), owner: owner.clone() };
+        if let Some(previous) = state.documents.get(uri.as_str()).cloned() {
+            // Reopened without a close: forget the old text.
+            if let Some(host) = state.host_mut(&previous) {
+                host.close_document(&previous.path);
             }
-            open.version = params.text_document.version;
         }
-        self.schedule_diagnostics(uri);
+        if owner == Owner::Detached {
+            state.detached.insert(uri.as_str().to_string(), detached_host(&path));
+        }
+        if let Some(host) = state.host_mut(&document) {
+            host.open_document(path, text);
+        }
+        state.documents.insert(uri.as_str().to_string(), document);
     }
 
-    pub fn did_close(&self, params: DidCloseTextDocumentParams) {
-        let uri = params.text_document.uri;
-        self.documents.write().unwrap_or_else(PoisonError::into_inner).remove(uri.as_str());
-        self.schedule_diagnostics(uri);
+    pub fn close_document(&self, uri: &Uri) {
+        let mut state = self.state();
+        let Some(document) = state.documents.remove(uri.as_str()) else { return };
+        if let Some(host) = state.host_mut(&document) {
+            host.close_document(&document.path);
+        }
+        state.detached.remove(uri.as_str());
     }
+}
+
+/// A host for a document outside every folder: rooted at its folder, which
+/// is all it may read, with the default configuration and no index.
+fn detached_host(path: &Path) -> AnalysisHost {
+    let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    AnalysisHost::new(root.clone(), Arc::new(RealFs::new([root])))
+}
+
+/// The path a document goes by: its file path, normalised, for `file:` URIs;
+/// the URI's text for others (untitled buffers), which no file system reads.
+pub fn document_path(uri: &Uri) -> PathBuf {
+    file_path(uri).map_or_else(|| PathBuf::from(uri.as_str()), |path| lexically_normal(&path))
 }
 
 pub fn file_path(uri: &Uri) -> Option<PathBuf> {
     let is_file = uri.scheme().as_str().eq_ignore_ascii_case("file");
     is_file.then(|| uri.to_file_path().map(|path| path.into_owned())).flatten()
+}
+
+/// `a/./b/../c` is `a/c`, without touching the disk: a path must be
+/// normalised before asking which folder it is in, or `/ws/../etc` would be
+/// inside `/ws`.
+pub fn lexically_normal(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut normal = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            // Up from a name; a relative path keeps its leading `..`; `/..` is `/`.
+            Component::ParentDir if normal.file_name().is_some() => {
+                normal.pop();
+            }
+            Component::ParentDir if !normal.has_root() => normal.push(".."),
+            Component::ParentDir => {}
+            other => normal.push(other),
+        }
+    }
+    normal
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_normalised_before_asking_where_they_are() {
+        for (path, normal) in [
+            ("/ws/runbooks/../../../../etc/passwd.md", "/etc/passwd.md"),
+            ("/ws/./runbooks//a.md", "/ws/runbooks/a.md"),
+            ("/ws/runbooks/../a.md", "/ws/a.md"),
+            ("../x/../../y", "../../y"),
+        ] {
+            assert_eq!(lexically_normal(Path::new(path)), Path::new(normal), "{path}");
+        }
+        let mut state = State::default();
+        let root = PathBuf::from("/ws");
+        let host = AnalysisHost::new(root.clone(), Arc::new(runbook_keys::fs::MemoryFs::new()));
+        state.folders.push(Folder {
+            host,
+            client_layer: ConfigLayer::default(),
+            index_generation: 0,
+            published_files: Vec::new(),
+        });
+        assert_eq!(state.owner_of(Path::new("/ws/runbooks/a.md")), Owner::Folder(root));
+        assert_eq!(state.owner_of(Path::new("/ws/runbooks/../../etc/passwd.md")), Owner::Detached);
+        assert_eq!(state.owner_of(Path::new("/wsx/a.md")), Owner::Detached);
+    }
 }

@@ -188,10 +188,11 @@ mod tests {
     fn completion_ranges_after_multi_byte_text_in_both_encodings() {
         let text = "### Action 1: Rückspiel 🔁 (REV\n";
         let parse = Parse::new(text);
+        let rope = ropey::Rope::from_str(text);
         let list = runbook_ide::completions(&parse, text.find('\n').unwrap(), None, &IdeConfig::default());
         let item = list.items.iter().find(|item| item.label == "REVERSIBLE").expect("offered");
         for (encoding, start, end) in [(Encoding::Utf16, 28, 31), (Encoding::Utf8, 31, 34)] {
-            let converter = Converter::new(text, parse.line_index(), encoding);
+            let converter = Converter::for_document(&parse, &rope, encoding);
             let cursor = converter.offset(lsp::Position::new(0, end));
             assert_eq!(cursor, text.find('\n').unwrap(), "{encoding:?}");
             let converted = completion_item(&converter, &uri(), item, true);
@@ -209,7 +210,8 @@ mod tests {
     fn snippets_become_plain_text_without_client_support() {
         let text = "### Act\n";
         let parse = Parse::new(text);
-        let converter = Converter::new(text, parse.line_index(), Encoding::Utf16);
+        let rope = ropey::Rope::from_str(text);
+        let converter = Converter::for_document(&parse, &rope, Encoding::Utf16);
         let item = CompletionItem {
             label: "Action 1: X".to_string(),
             label_description: None,

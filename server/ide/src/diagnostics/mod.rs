@@ -8,12 +8,15 @@ mod structure;
 
 pub use structure::{CANONICAL_SECTIONS, canonical_section};
 
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use runbook_keys::KeyCatalog;
 use runbook_keys::fs::{FileSystem, slash_path};
 use runbook_syntax::{LineIndex, Parse, SuppressionScope};
 
+use crate::pack::{PACK_FILE, Pack};
 use crate::{Diagnostic, IdeConfig};
 
 /// The workspace a file is checked in.
@@ -24,6 +27,19 @@ pub struct Workspace<'a> {
     /// `None` until the KEY index is ready: the rules that need it stay quiet.
     pub catalog: Option<&'a KeyCatalog>,
     pub fs: &'a dyn FileSystem,
+    /// The indexed packs; `None` before the index, when packs are read as needed.
+    pub packs: Option<&'a BTreeMap<PathBuf, Arc<Pack>>>,
+}
+
+impl Workspace<'_> {
+    /// The `pack.json` beside a runbook.
+    pub(crate) fn pack_beside(&self, runbook: &Path) -> Option<Arc<Pack>> {
+        let path = runbook.parent()?.join(PACK_FILE);
+        match self.packs {
+            Some(packs) => packs.get(&path).cloned(),
+            None => Some(Arc::new(Pack::parse(&self.fs.read_to_string(&path).ok()?))),
+        }
+    }
 }
 
 /// A parsed markdown file of the workspace.
@@ -42,7 +58,7 @@ pub fn diagnostics(file: &File<'_>, workspace: &Workspace<'_>) -> Vec<Diagnostic
     if workspace.config.is_runbook(&relative) {
         structure::check(runbook, &mut found);
     }
-    pack::check(file.path, runbook, workspace.fs, &mut found);
+    pack::check(file.path, runbook, workspace, &mut found);
     if let Some(catalog) = workspace.catalog {
         keys::check(file, workspace, catalog, &mut found);
     }

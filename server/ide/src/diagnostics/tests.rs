@@ -26,7 +26,7 @@ fn check_without_index(fixture: &str, expect: Expect) {
     let parse = Parse::new(&fixture.files[main].text);
     let path = fixture_path(&fixture, main);
     let root = std::path::PathBuf::from(WORKSPACE_ROOT);
-    let workspace = Workspace { root: &root, config: &IdeConfig::default(), catalog: None, fs: &EmptyFs };
+    let workspace = Workspace { root: &root, config: &IdeConfig::default(), catalog: None, fs: &EmptyFs, packs: None };
     let found = diagnostics(&File { path: &path, parse: &parse }, &workspace);
     expect.assert_eq(&render(parse.text(), &found));
 }
@@ -39,7 +39,7 @@ fn check_with(fixture: &str, config: &IdeConfig, expect: Expect) {
     let path = fixture_path(&fixture, main);
     let root = std::path::PathBuf::from(WORKSPACE_ROOT);
     let (fs, catalog) = crate::test_utils::catalog(&fixture);
-    let workspace = Workspace { root: &root, config, catalog: Some(&catalog), fs: &fs };
+    let workspace = Workspace { root: &root, config, catalog: Some(&catalog), fs: &fs, packs: None };
     let found = diagnostics(&File { path: &path, parse: &parse }, &workspace);
     expect.assert_eq(&render(parse.text(), &found));
 }

@@ -31,7 +31,7 @@ fn codes(fixture: &str) -> Vec<DiagnosticCode> {
     let (fs, catalog) = catalog(&fixture);
     let root = std::path::PathBuf::from(WORKSPACE_ROOT);
     let config = IdeConfig::default();
-    let workspace = Workspace { root: &root, config: &config, catalog: Some(&catalog), fs: &fs };
+    let workspace = Workspace { root: &root, config: &config, catalog: Some(&catalog), fs: &fs, packs: None };
     diagnostics(&crate::File { path: &path, parse: &parse }, &workspace)
         .iter()
         .map(|diagnostic| diagnostic.code)

@@ -1,27 +1,34 @@
-//! The configuration of a workspace (SPEC 1): `runbook-ls.toml`, overridden
-//! key by key by LSP `initializationOptions`, then by `workspace/configuration`
-//! (section `runbook-ls`). Unknown keys and bad values become problems (with
-//! their range in the toml file) and the defaults are used for them.
+//! Where a workspace's configuration comes from (SPEC 1): `runbook-ls.toml`,
+//! overridden setting by setting by the editor's layers (LSP
+//! `initializationOptions`, then `workspace/configuration`, section
+//! `runbook-ls`). Unknown settings and bad values become problems (with their
+//! range in the toml file) and the defaults are used for them. The resolved
+//! result is the `IdeConfig` the features read.
 
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
+use std::path::PathBuf;
 
-use runbook_ide::{DiagnosticCode, IdeConfig, RuleLevel, build_globs};
 use runbook_keys::KeyRoot;
+use runbook_keys::fs::FileSystem;
+use runbook_syntax::{LineIndex, SourceRange, TextRange};
 use serde_json::Value as Json;
+
+use crate::{Diagnostic, DiagnosticCode, IdeConfig, RuleLevel, build_globs};
 
 /// The name of the configuration file at a workspace root.
 pub const CONFIG_FILE: &str = "runbook-ls.toml";
 
-/// The configuration keys, as documented and as the VS Code extension contributes them.
-pub const KEYS: &[(&str, &str)] = &[
+/// The names of the settings with what each is, as documented and as the VS
+/// Code extension contributes them.
+pub const SETTINGS: &[(&str, &str)] = &[
     ("runbooks", "Globs (relative to the workspace root) of the files the structure rules apply to."),
     ("key-roots", "Folders of KEYs with their family prefix and import prefix; replaces the default roots."),
     ("rules", "Per-rule severity: \"error\", \"warning\", \"info\", \"hint\" or \"off\"."),
 ];
 
 /// Settings that clients keep under the same section for themselves.
-const CLIENT_ONLY_KEYS: &[&str] = &["server", "trace"];
+const CLIENT_ONLY_SETTINGS: &[&str] = &["server", "trace"];
 
 /// One configuration layer: only the keys it sets.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -98,9 +105,9 @@ impl ConfigLayer {
                 }
                 "key-roots" => layer.key_roots = key_roots(value, problems),
                 "rules" => layer.rules = rules(value, problems),
-                _ if source == ConfigSource::Client && CLIENT_ONLY_KEYS.contains(&key.as_str()) => {}
+                _ if source == ConfigSource::Client && CLIENT_ONLY_SETTINGS.contains(&key.as_str()) => {}
                 _ => {
-                    let known: Vec<&str> = KEYS.iter().map(|(name, _)| *name).collect();
+                    let known: Vec<&str> = SETTINGS.iter().map(|(name, _)| *name).collect();
                     problems.push(ConfigProblem {
                         range: key_range.clone(),
                         message: format!(
@@ -113,6 +120,51 @@ impl ConfigLayer {
             }
         }
         layer
+    }
+}
+
+/// What the configuration file said, and what is wrong with it.
+#[derive(Debug, Clone, Default)]
+pub struct ConfigFile {
+    pub path: PathBuf,
+    /// Empty when there is no file.
+    pub text: String,
+    pub layer: ConfigLayer,
+    pub problems: Vec<ConfigProblem>,
+}
+
+impl ConfigFile {
+    /// Reads the file at `path` (normally `<root>/runbook-ls.toml`); no file
+    /// is no configuration.
+    pub fn read(fs: &dyn FileSystem, path: PathBuf) -> ConfigFile {
+        match fs.read_to_string(&path) {
+            Ok(text) => ConfigFile::parse(path, text),
+            Err(_) => ConfigFile { path, ..ConfigFile::default() },
+        }
+    }
+
+    pub fn parse(path: PathBuf, text: String) -> ConfigFile {
+        let (layer, problems) = ConfigLayer::from_toml(&text);
+        ConfigFile { path, text, layer, problems }
+    }
+
+    /// The problems as `invalid-config` diagnostics, positioned in the file.
+    pub(crate) fn diagnostics(&self) -> Vec<(SourceRange, Diagnostic)> {
+        if self.problems.is_empty() {
+            return Vec::new();
+        }
+        let line_index = LineIndex::new(&self.text);
+        self.problems
+            .iter()
+            .map(|problem| {
+                let range = problem.range.clone().map_or(TextRange::empty(0), |range| {
+                    let end = range.end.min(self.text.len());
+                    TextRange::new(range.start.min(end), end)
+                });
+                let diagnostic = Diagnostic::new(DiagnosticCode::InvalidConfig, range, problem.message.clone());
+                (line_index.source_range(&self.text, range), diagnostic)
+            })
+            .collect()
     }
 }
 
@@ -132,7 +184,7 @@ pub fn resolve(layers: &[&ConfigLayer]) -> IdeConfig {
     }
     let key_roots = key_roots.filter(|roots| !roots.is_empty()).unwrap_or_else(KeyRoot::defaults);
     let runbooks =
-        runbooks.unwrap_or_else(|| runbook_ide::DEFAULT_RUNBOOK_GLOBS.iter().map(|glob| glob.to_string()).collect());
+        runbooks.unwrap_or_else(|| crate::DEFAULT_RUNBOOK_GLOBS.iter().map(|glob| glob.to_string()).collect());
     // The globs were validated when the layer was read.
     IdeConfig::new(rules, runbooks, key_roots).unwrap_or_default()
 }
@@ -387,7 +439,7 @@ unknown-key = 3
         assert!(problems.is_empty(), "{problems:?}");
         let config = resolve(&[&file, &client]);
         assert_eq!(config.runbook_globs, vec!["a/*.md"]);
-        assert_eq!(config.level(DiagnosticCode::MissingSafety), RuleLevel::On(runbook_ide::Severity::Error));
+        assert_eq!(config.level(DiagnosticCode::MissingSafety), RuleLevel::On(crate::Severity::Error));
         assert_eq!(config.level(DiagnosticCode::MissingRollback), RuleLevel::Off);
         assert_eq!(config.key_roots, KeyRoot::defaults());
     }
@@ -399,10 +451,10 @@ unknown-key = 3
 mod single_source {
     use std::path::PathBuf;
 
-    use runbook_ide::{DEFAULT_RUNBOOK_GLOBS, DiagnosticCode};
     use serde_json::Value;
 
-    use super::KEYS;
+    use super::SETTINGS;
+    use crate::{DEFAULT_RUNBOOK_GLOBS, DiagnosticCode};
 
     fn repository() -> PathBuf {
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -428,7 +480,7 @@ mod single_source {
             std::fs::write(&path, updated).unwrap();
             return;
         }
-        panic!("README.md section `{marker}` is out of date; run `UPDATE_EXPECT=1 cargo test -p runbook-ls`");
+        panic!("README.md section `{marker}` is out of date; run `UPDATE_EXPECT=1 cargo test -p runbook-ide`");
     }
 
     #[test]
@@ -441,9 +493,9 @@ mod single_source {
             .filter(|key| !["server.path", "trace.server"].contains(key))
             .collect();
         contributed.sort();
-        let mut known: Vec<&str> = KEYS.iter().map(|(key, _)| *key).collect();
+        let mut known: Vec<&str> = SETTINGS.iter().map(|(key, _)| *key).collect();
         known.sort();
-        assert_eq!(contributed, known, "contributes.configuration and config::KEYS disagree");
+        assert_eq!(contributed, known, "contributes.configuration and settings::SETTINGS disagree");
 
         let rules = properties["runbook-ls.rules"]["properties"].as_object().unwrap();
         let mut rule_keys: Vec<&str> = rules.keys().map(String::as_str).collect();
@@ -470,7 +522,7 @@ mod single_source {
     #[test]
     fn readme_documents_the_config_keys() {
         let mut table = String::from("| key | what it is |\n|---|---|\n");
-        for (key, what) in KEYS {
+        for (key, what) in SETTINGS {
             table.push_str(&format!("| `{key}` | {what} |\n"));
         }
         check_generated("config-keys", &table);
@@ -478,6 +530,6 @@ mod single_source {
 
     #[test]
     fn readme_documents_every_rule() {
-        check_generated("rules", &runbook_ide::rules_reference_markdown());
+        check_generated("rules", &crate::rules_reference_markdown());
     }
 }

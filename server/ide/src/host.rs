@@ -1,0 +1,278 @@
+//! The workspace as the features see it, in rust-analyzer's shape: an
+//! `AnalysisHost` takes changes (settings, open documents and their edits,
+//! a new index) and hands out `Analysis` snapshots, which are cheap to clone,
+//! never change, and answer every feature. The language server and
+//! `runbook-ls check` both drive this one API.
+//!
+//! Open documents overlay the runbooks of the index: a feature reading a file
+//! sees the editor's text when the file is open, the disk's otherwise.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use runbook_keys::fs::FileSystem;
+use runbook_keys::{FileRange, KeyCatalog};
+use runbook_syntax::{Document, Parse, SourceRange};
+
+use crate::classify::{Classification, classify};
+use crate::completion::{CompletionList, ResolveData};
+use crate::diagnostics::{self, File, Workspace};
+use crate::index::{DiskFile, IndexScope, IndexUpdate, WorkspaceIndex};
+use crate::settings::{CONFIG_FILE, ConfigFile, ConfigLayer};
+use crate::{Diagnostic, DiagnosticCode, HoverResult, IdeConfig, Symbol};
+
+/// Everything an analysis reads. Fields are shared: a snapshot is a few
+/// reference counts.
+#[derive(Clone)]
+struct WorkspaceState {
+    root: Arc<Path>,
+    fs: Arc<dyn FileSystem>,
+    config_file: Arc<ConfigFile>,
+    client_layers: Arc<Vec<ConfigLayer>>,
+    config: Arc<IdeConfig>,
+    /// `None` until the index is built: the features that need KEYs stay quiet.
+    index: Option<WorkspaceIndex>,
+    open: Arc<HashMap<PathBuf, Document>>,
+}
+
+/// The one mutable workspace: changes go in here, snapshots come out.
+pub struct AnalysisHost {
+    state: WorkspaceState,
+}
+
+/// A consistent view of the workspace at one moment.
+#[derive(Clone)]
+pub struct Analysis {
+    state: WorkspaceState,
+}
+
+/// A diagnostic of a file the features do not parse (`runbook-ls.toml`, a
+/// `key.json`), positioned when its text was read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileDiagnostic {
+    pub path: PathBuf,
+    pub range: SourceRange,
+    pub diagnostic: Diagnostic,
+}
+
+impl AnalysisHost {
+    /// A workspace rooted at `root` (absolute), read through `fs`, with the
+    /// default configuration and no index yet.
+    pub fn new(root: PathBuf, fs: Arc<dyn FileSystem>) -> AnalysisHost {
+        let config_file = ConfigFile { path: root.join(CONFIG_FILE), ..ConfigFile::default() };
+        AnalysisHost {
+            state: WorkspaceState {
+                root: Arc::from(root),
+                fs,
+                config_file: Arc::new(config_file),
+                client_layers: Arc::default(),
+                config: Arc::new(IdeConfig::default()),
+                index: None,
+                open: Arc::default(),
+            },
+        }
+    }
+
+    pub fn analysis(&self) -> Analysis {
+        Analysis { state: self.state.clone() }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.state.root
+    }
+
+    pub fn config(&self) -> &IdeConfig {
+        &self.state.config
+    }
+
+    /// Sets where the configuration comes from: the file (see
+    /// `Analysis::read_config_file`) overridden by the editor's layers, in
+    /// order. Returns whether the key roots changed, which needs a new index.
+    pub fn set_settings(&mut self, config_file: ConfigFile, client_layers: Vec<ConfigLayer>) -> bool {
+        let mut layers = vec![&config_file.layer];
+        layers.extend(client_layers.iter());
+        let config = crate::settings::resolve(&layers);
+        let roots_changed = config.key_roots != self.state.config.key_roots;
+        self.state.config = Arc::new(config);
+        self.state.config_file = Arc::new(config_file);
+        self.state.client_layers = Arc::new(client_layers);
+        roots_changed
+    }
+
+    /// The editor's layers as last set.
+    pub fn client_layers(&self) -> &[ConfigLayer] {
+        &self.state.client_layers
+    }
+
+    /// Replaces the index (built by `Analysis::build_index` or `update_index`).
+    pub fn set_index(&mut self, index: WorkspaceIndex) {
+        self.state.index = Some(index);
+    }
+
+    /// Opens (or reopens) a document with the editor's text.
+    pub fn open_document(&mut self, path: PathBuf, text: &str) {
+        Arc::make_mut(&mut self.state.open).insert(path, Document::new(text));
+    }
+
+    /// Takes over a document another host held open (its folder changed),
+    /// keeping its text and parse.
+    pub fn adopt_document(&mut self, path: PathBuf, document: Document) {
+        Arc::make_mut(&mut self.state.open).insert(path, document);
+    }
+
+    /// The open document at `path`, to be edited in place. Snapshots taken
+    /// before keep the text they had.
+    pub fn document_mut(&mut self, path: &Path) -> Option<&mut Document> {
+        Arc::make_mut(&mut self.state.open).get_mut(path)
+    }
+
+    pub fn close_document(&mut self, path: &Path) -> Option<Document> {
+        Arc::make_mut(&mut self.state.open).remove(path)
+    }
+
+    pub fn open_documents(&self) -> impl Iterator<Item = (&Path, &Document)> {
+        self.state.open.iter().map(|(path, document)| (path.as_path(), document))
+    }
+}
+
+impl Analysis {
+    pub fn root(&self) -> &Path {
+        &self.state.root
+    }
+
+    pub fn fs(&self) -> &dyn FileSystem {
+        &*self.state.fs
+    }
+
+    pub fn config(&self) -> &IdeConfig {
+        &self.state.config
+    }
+
+    /// The KEY catalog, once indexed.
+    pub fn catalog(&self) -> Option<&KeyCatalog> {
+        self.state.index.as_ref().map(|index| &*index.catalog)
+    }
+
+    pub fn index(&self) -> Option<&WorkspaceIndex> {
+        self.state.index.as_ref()
+    }
+
+    /// Reads `<root>/runbook-ls.toml` through the workspace's file system.
+    pub fn read_config_file(&self) -> ConfigFile {
+        ConfigFile::read(&*self.state.fs, self.state.root.join(CONFIG_FILE))
+    }
+
+    /// Reads the KEY roots and the runbooks and packs of `scope` (slow: the
+    /// caller runs it off the main loop and hands the result to
+    /// `AnalysisHost::set_index`).
+    pub fn build_index(&self, scope: &IndexScope) -> WorkspaceIndex {
+        WorkspaceIndex::build(&*self.state.fs, &self.state.root, &self.state.config, scope)
+    }
+
+    /// The index after files changed on disk; `None` before the first index.
+    pub fn update_index(&self, changed: &[PathBuf]) -> Option<IndexUpdate> {
+        Some(self.state.index.as_ref()?.update(&*self.state.fs, changed))
+    }
+
+    /// The open document at `path`.
+    pub fn document(&self, path: &Path) -> Option<&Document> {
+        self.state.open.get(path)
+    }
+
+    /// The parse of a runbook: the open document's, else the index's.
+    pub fn parse(&self, path: &Path) -> Option<Arc<Parse>> {
+        if let Some(document) = self.state.open.get(path) {
+            return Some(document.parse());
+        }
+        self.state.index.as_ref()?.runbooks.get(path)?.parse().cloned()
+    }
+
+    /// Every runbook of the workspace (open or indexed), with its parse.
+    pub fn runbooks(&self) -> impl Iterator<Item = (&Path, Arc<Parse>)> {
+        let open = self.state.open.iter().map(|(path, document)| (path.as_path(), document.parse()));
+        let indexed = self.state.index.iter().flat_map(|index| index.runbooks.iter());
+        let on_disk = indexed
+            .filter(|(path, _)| !self.state.open.contains_key(*path))
+            .filter_map(|(path, file)| Some((path.as_path(), file.parse()?.clone())));
+        open.chain(on_disk)
+    }
+
+    fn workspace(&self) -> Workspace<'_> {
+        Workspace {
+            root: &self.state.root,
+            config: &self.state.config,
+            catalog: self.catalog(),
+            fs: &*self.state.fs,
+            packs: self.state.index.as_ref().map(|index| &*index.packs),
+        }
+    }
+
+    /// Every finding of a runbook, suppressions and levels applied, sorted.
+    pub fn diagnostics(&self, path: &Path) -> Vec<Diagnostic> {
+        if !self.state.open.contains_key(path)
+            && let Some(DiskFile::Unreadable { valid_up_to }) =
+                self.state.index.as_ref().and_then(|index| index.runbooks.get(path))
+        {
+            let message = format!(
+                "this file is not UTF-8 text (the first invalid byte is at offset {valid_up_to}); save it as UTF-8 to check it"
+            );
+            let diagnostic =
+                Diagnostic::new(DiagnosticCode::UnreadableFile, runbook_syntax::TextRange::empty(0), message);
+            return self.state.config.configured(diagnostic).into_iter().collect();
+        }
+        let Some(parse) = self.parse(path) else { return Vec::new() };
+        diagnostics::diagnostics(&File { path, parse: &parse }, &self.workspace())
+    }
+
+    /// The findings about the workspace rather than a runbook: its
+    /// configuration file and its KEY manifests.
+    pub fn workspace_diagnostics(&self) -> Vec<FileDiagnostic> {
+        let config = &self.state.config;
+        let config_file = &self.state.config_file;
+        let mut found: Vec<FileDiagnostic> = config_file
+            .diagnostics()
+            .into_iter()
+            .filter_map(|(range, diagnostic)| {
+                let diagnostic = config.configured(diagnostic)?;
+                Some(FileDiagnostic { path: config_file.path.clone(), range, diagnostic })
+            })
+            .collect();
+        if let Some(catalog) = self.catalog() {
+            for problem in catalog.manifest_problems() {
+                let FileRange { path, range } = &problem.location;
+                let diagnostic =
+                    Diagnostic::new(DiagnosticCode::InvalidKeyManifest, range.range, problem.message.clone());
+                if let Some(diagnostic) = config.configured(diagnostic) {
+                    found.push(FileDiagnostic { path: path.clone(), range: *range, diagnostic });
+                }
+            }
+        }
+        found
+    }
+
+    /// What the text at `offset` of a runbook names.
+    pub fn classify(&self, path: &Path, offset: usize) -> Option<Classification> {
+        let parse = self.parse(path)?;
+        let offset = runbook_syntax::floor_char_boundary(parse.text(), offset);
+        classify(parse.runbook(), offset, self.catalog(), &self.state.config)
+    }
+
+    pub fn hover(&self, path: &Path, offset: usize) -> Option<HoverResult> {
+        crate::hover::hover(&*self.parse(path)?, offset, self.catalog(), &self.state.config)
+    }
+
+    pub fn completions(&self, path: &Path, offset: usize) -> CompletionList {
+        let Some(parse) = self.parse(path) else { return CompletionList::default() };
+        crate::completion::completions(&parse, offset, self.catalog(), &self.state.config)
+    }
+
+    /// The documentation a completion item left for later.
+    pub fn resolve_completion(&self, data: &ResolveData) -> Option<String> {
+        crate::completion::resolve_completion(data, self.catalog())
+    }
+
+    pub fn document_symbols(&self, path: &Path) -> Vec<Symbol> {
+        self.parse(path).map(|parse| crate::document_symbols(parse.runbook())).unwrap_or_default()
+    }
+}
