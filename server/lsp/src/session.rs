@@ -1,6 +1,6 @@
 //! The server's state: open documents and workspace folders. Document changes
-//! are applied synchronously, in the order the client sent them (see
-//! `ordered`); everything else reads snapshots.
+//! are applied synchronously, in version order (see `ordered`); everything
+//! else reads snapshots.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
