@@ -91,11 +91,15 @@ impl<C> ChangeQueues<C> {
     /// full-text change, so the versions before it no longer matter.
     pub fn arrive(&mut self, uri: &str, version: i32, change: C, replaces_text: bool) -> Arrival<C> {
         let Some(queue) = self.documents.get_mut(uri) else { return Arrival::NotOpen(change) };
-        if version <= queue.applied || queue.held.contains_key(&version) {
+        if queue.held.contains_key(&version) {
+            tracing::warn!("ignored a second change of {uri} to version {version}");
+            return Arrival::Rejected;
+        }
+        if version <= queue.applied {
             tracing::warn!(
-                "ignored a change of {uri} to version {version}: version {} is applied{}; the client sent it late or twice",
+                "ignored the change of {uri} to version {version}, which came after version {}: the server's copy \
+                 of the file may differ from the editor's until the file is reopened",
                 queue.applied,
-                if queue.held.contains_key(&version) { " and this one is already waiting" } else { "" },
             );
             return Arrival::Rejected;
         }
@@ -155,11 +159,11 @@ impl<C> ChangeQueues<C> {
         queue.hold = None;
         let held: Vec<(i32, C)> = std::mem::take(&mut queue.held).into_iter().collect();
         let versions: Vec<i32> = held.iter().map(|(version, _)| *version).collect();
-        // Info, not a warning: this is what every session of a client that
-        // skips numbers does once (Neovim logs a server's stderr as errors).
+        // Info, not a warning: every session of a client that skips numbers
+        // comes here once, and Neovim and Helix log a server's stderr as errors.
         tracing::info!(
-            "versions after {} of {uri} did not arrive within {} ms; applying {versions:?} without them, and \
-             applying later gaps at once (the client skips version numbers)",
+            "versions after {} of {uri} did not arrive within {} ms: applied {versions:?} without them, and \
+             will not wait for missing versions again (this client skips version numbers)",
             queue.applied,
             GAP_WAIT.as_millis(),
         );
