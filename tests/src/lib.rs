@@ -208,9 +208,21 @@ impl LspClient {
 
     /// Sends a request and waits for its answer: `Ok(result)` or `Err(error)`.
     pub fn request_raw(&mut self, method: &str, params: Value) -> Result<Value, Value> {
+        let id = self.send_request(method, params);
+        self.response(id)
+    }
+
+    /// Sends a request without waiting for its answer (so that more messages
+    /// can follow it); returns its id for `response`.
+    pub fn send_request(&mut self, method: &str, params: Value) -> i64 {
         let id = self.next_id;
         self.next_id += 1;
         self.send(&json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }));
+        id
+    }
+
+    /// Waits for the answer to the request `id`: `Ok(result)` or `Err(error)`.
+    pub fn response(&mut self, id: i64) -> Result<Value, Value> {
         let response =
             self.wait_for(TIMEOUT, |message| message.get("id") == Some(&json!(id)) && message.get("method").is_none());
         match response.get("error") {

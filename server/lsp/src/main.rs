@@ -1,6 +1,7 @@
 //! `runbook-ls`: with no arguments, a language server on stdio; `runbook-ls
 //! check` lints a tree of runbooks like CI does.
 
+mod change_queue;
 mod check;
 mod folders;
 mod framing;

@@ -38,7 +38,7 @@ pub async fn run_stdio() -> bool {
     });
     let (session, dirty) = session_slot.expect("LspService::new calls the constructor");
     tokio::spawn(publish_diagnostics(session.clone(), dirty));
-    let service = Ordered { inner: service, session: session.clone() };
+    let service = Ordered::new(service, session.clone());
     Server::new(input, tokio::io::stdout(), socket).serve(service).await;
     relay.abort();
     session.shutdown_requested()
@@ -58,6 +58,9 @@ async fn compute<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> R
 /// Publishes the diagnostics of documents as they change. Changes that queue
 /// up while a document is being checked are coalesced: the next check sees
 /// the latest version, and every publication carries the version it is for.
+/// Published versions never go back: this is the only publisher of versioned
+/// diagnostics, it publishes in the order it takes snapshots, and `ordered`
+/// only ever moves a document's version forward.
 async fn publish_diagnostics(session: Arc<Session>, mut dirty: mpsc::UnboundedReceiver<Uri>) {
     while let Some(first) = dirty.recv().await {
         let mut pending = vec![first];

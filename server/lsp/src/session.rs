@@ -1,7 +1,7 @@
 //! The server's state: one `AnalysisHost` per workspace folder (plus one per
 //! open document outside every folder), and which host holds each open
-//! document. Document changes are applied synchronously, in the order the
-//! client sent them (see `text_sync`); everything else reads snapshots.
+//! document. Document changes are applied synchronously, in version order
+//! (see `ordered` and `text_sync`); everything else reads snapshots.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

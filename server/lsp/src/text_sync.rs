@@ -1,7 +1,7 @@
 //! `textDocument/didOpen`, `didChange` and `didClose`: applied to the
-//! document's host synchronously and in the order the client sent them, then
-//! queued for diagnostics. `ordered` calls these for each message as it
-//! arrives, before any handler of a later message can run; the
+//! document's host synchronously, then queued for diagnostics. `ordered`
+//! calls these as messages arrive (changes in version order, see
+//! `change_queue`), before any handler of a later message can run; the
 //! `LanguageServer` handlers never see these notifications.
 
 use runbook_syntax::TextRange;
