@@ -188,6 +188,12 @@ impl Analysis {
         self.state.index.as_ref()?.runbooks.get(path)?.parse().cloned()
     }
 
+    /// A range of a runbook (open or indexed), positioned in every encoding.
+    pub fn source_range(&self, path: &Path, range: runbook_syntax::TextRange) -> Option<SourceRange> {
+        let parse = self.parse(path)?;
+        Some(parse.line_index().source_range(parse.text(), range))
+    }
+
     /// Every runbook of the workspace (open or indexed), with its parse.
     pub fn runbooks(&self) -> impl Iterator<Item = (&Path, Arc<Parse>)> {
         let open = self.state.open.iter().map(|(path, document)| (path.as_path(), document.parse()));

@@ -14,6 +14,7 @@ mod index;
 pub mod pack;
 mod rule_docs;
 pub mod settings;
+mod source_change;
 
 pub use action_view::ActionView;
 pub use completion::{
@@ -28,6 +29,7 @@ pub use host::{Analysis, AnalysisHost, FileDiagnostic};
 pub use hover::{HoverResult, hover};
 pub use index::{IndexScope, IndexUpdate, MARKDOWN_EXTENSIONS, WorkspaceIndex, is_markdown, is_pack};
 pub use rule_docs::{RuleDocs, rule_docs, rules_reference_markdown};
+pub use source_change::{FileSystemEdit, SourceChange, TextEdit};
 
 #[cfg(test)]
 mod test_utils;
