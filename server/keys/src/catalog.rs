@@ -279,11 +279,12 @@ impl KeyCatalog {
         similarity::closest_names(name, key.exports.iter().map(|export| export.name.as_str()), n)
     }
 
-    /// What an import specifier (`@/node-keys/x/src`) names.
-    pub fn resolve_import(&self, specifier: &str) -> ImportTarget<'_> {
+    /// Where the KEY folder is in an import specifier under a root's import
+    /// prefix: the root's index and the byte range of the folder name.
+    pub fn folder_in_specifier(&self, specifier: &str) -> Option<(usize, std::ops::Range<usize>)> {
         // The longest prefix wins, so nested roots (`@/keys/` and
         // `@/keys/next/`) each get their own KEYs.
-        let matched = self
+        let (root, prefix_len) = self
             .roots
             .iter()
             .enumerate()
@@ -293,11 +294,31 @@ impl KeyCatalog {
                 (specifier.starts_with(prefix) || specifier == bare)
                     .then_some((index, prefix.len().min(specifier.len())))
             })
-            .max_by_key(|&(_, prefix_len)| prefix_len);
-        let Some((root, prefix_len)) = matched else { return ImportTarget::NotAKeyImport };
+            .max_by_key(|&(_, prefix_len)| prefix_len)?;
         let rest = &specifier[prefix_len..];
         let folder_len = rest.find('/').unwrap_or(rest.len());
-        let folder = prefix_len..prefix_len + folder_len;
+        Some((root, prefix_len..prefix_len + folder_len))
+    }
+
+    /// Where the KEY folder is in a workspace-relative path
+    /// (`/node-keys/x/src/index.ts`): the root's index and the byte range of
+    /// the folder name, when the path lies in a root.
+    pub fn folder_in_path(&self, path: &str) -> Option<(usize, std::ops::Range<usize>)> {
+        let lead = path.len() - path.trim_start_matches('/').len();
+        self.roots.iter().enumerate().find_map(|(root_index, root)| {
+            let inside = path[lead..].strip_prefix(root.path.as_str())?.strip_prefix('/')?;
+            let start = path.len() - inside.len();
+            let folder_len = inside.find('/').unwrap_or(inside.len());
+            (folder_len > 0).then_some((root_index, start..start + folder_len))
+        })
+    }
+
+    /// What an import specifier (`@/node-keys/x/src`) names.
+    pub fn resolve_import(&self, specifier: &str) -> ImportTarget<'_> {
+        let Some((root, folder)) = self.folder_in_specifier(specifier) else { return ImportTarget::NotAKeyImport };
+        let prefix_len = folder.start;
+        let rest = &specifier[prefix_len..];
+        let folder_len = folder.len();
         let Some(&index) = self.folders[root].get(&rest[..folder_len]) else {
             return ImportTarget::UnknownFolder { root, folder };
         };
@@ -313,13 +334,9 @@ impl KeyCatalog {
 
     /// The KEY whose folder holds a workspace-relative path (`/node-keys/x/src/index.ts`).
     pub fn key_for_path(&self, path: &str) -> Option<&Key> {
-        let path = path.trim_start_matches('/');
-        self.roots.iter().enumerate().find_map(|(root_index, root)| {
-            let inside = path.strip_prefix(root.path.as_str())?.strip_prefix('/')?;
-            let folder = inside.split('/').next()?;
-            let &index = self.folders[root_index].get(folder)?;
-            Some(&*self.loaded[index].key)
-        })
+        let (root, folder) = self.folder_in_path(path)?;
+        let &index = self.folders[root].get(&path[folder])?;
+        Some(&*self.loaded[index].key)
     }
 
     /// The KEY whose folder holds an absolute path.

@@ -74,7 +74,11 @@ pub(crate) fn parse_manifest(path: &Path, text: &str) -> ParsedManifest {
                 if let Some(slug) = reader.string(name, value) {
                     if is_slug_name(&slug) {
                         manifest.slug = Some(slug);
-                        slug_range = Some(reader.source_range(range_of(value)));
+                        let quoted = range_of(value);
+                        let inside =
+                            TextRange::new(quoted.start + 1, quoted.end.saturating_sub(1).max(quoted.start + 1));
+                        manifest.slug_range = Some(reader.source_range(inside));
+                        slug_range = Some(reader.source_range(quoted));
                     } else {
                         reader.problem(
                             range_of(value),

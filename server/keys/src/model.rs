@@ -62,6 +62,8 @@ impl KeyRoot {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Manifest {
     pub slug: Option<String>,
+    /// Where `slug`'s text is, inside its quotes (a rename rewrites it).
+    pub slug_range: Option<SourceRange>,
     pub title: Option<String>,
     pub description: Option<String>,
     pub tool: Option<String>,

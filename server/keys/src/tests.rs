@@ -80,6 +80,7 @@ pub(crate) fn render(catalog: &KeyCatalog) -> String {
 fn render_manifest(out: &mut String, manifest: &Manifest) {
     let Manifest {
         slug,
+        slug_range,
         title,
         description,
         tool,
@@ -95,7 +96,13 @@ fn render_manifest(out: &mut String, manifest: &Manifest) {
         rollback,
     } = manifest;
     let fields: [(&str, Option<String>); 13] = [
-        ("slug", slug.clone()),
+        (
+            "slug",
+            slug.clone().map(|slug| match slug_range {
+                Some(range) => format!("{slug} at {}:{}", range.start.line + 1, range.start.utf16 + 1),
+                None => slug,
+            }),
+        ),
         ("title", title.clone()),
         ("description", description.clone()),
         ("tool", tool.clone()),
@@ -207,7 +214,7 @@ export interface CronJobConfig {
             node-safe-cron-execution
               family node, folder /node-keys/safe-cron-execution
               manifest /node-keys/safe-cron-execution/key.json
-                slug: safe-cron-execution
+                slug: safe-cron-execution at 2:12
                 title: Safe Cron Execution Key
                 description: Unlocks safe, idempotent cron job execution
                 tool: node
@@ -678,7 +685,7 @@ fn malformed_manifests() {
             node-renamed
               family node, folder /node-keys/wrong-types
               manifest /node-keys/wrong-types/key.json
-                slug: renamed
+                slug: renamed at 2:12
                 runtime: node
                 required_env: A, B
               no entry
@@ -775,7 +782,7 @@ export default function Panel<T,>(props: PanelProps<T>) {
             next-audit-log-capture
               family next, folder /next-keys/audit-log-capture
               manifest /next-keys/audit-log-capture/key.json
-                slug: audit-log-capture
+                slug: audit-log-capture at 1:12
                 tool: next
                 key_type: ui
               entry /next-keys/audit-log-capture/src/index.ts
@@ -820,7 +827,7 @@ export {};
             jupyter-eda-workflows
               family jupyter, folder /jupyter-keys/eda-workflows
               manifest /jupyter-keys/eda-workflows/key.json
-                slug: jupyter-eda-workflows
+                slug: jupyter-eda-workflows at 1:12
                 tool: jupyter
               no entry
               files key.json
@@ -833,7 +840,7 @@ export {};
             next-stripe-webhook-entitlement
               family next, folder /next-keys/stripe-webhook-entitlement
               manifest /next-keys/stripe-webhook-entitlement/key.json
-                slug: stripe-webhook-entitlement
+                slug: stripe-webhook-entitlement at 1:12
               no entry
               files key.json
 
@@ -845,7 +852,7 @@ export {};
             node-already-prefixed
               family node, folder /node-keys/already-prefixed
               manifest /node-keys/already-prefixed/key.json
-                slug: node-already-prefixed
+                slug: node-already-prefixed at 1:12
               no entry
               files key.json
 
@@ -857,7 +864,7 @@ export {};
             node-other-tool
               family node, folder /node-keys/other-tool
               manifest /node-keys/other-tool/key.json
-                slug: other-tool
+                slug: other-tool at 1:12
                 tool: python
               no entry
               files key.json
@@ -1155,7 +1162,7 @@ fn update_deletes_a_key_folder() {
             node-renamed
               family node, folder /node-keys/renamed
               manifest /node-keys/renamed/key.json
-                slug: renamed
+                slug: renamed at 1:12
                 safety: SAFE at 1:32
               declared safety SAFE
               no entry
@@ -1180,7 +1187,7 @@ fn update_adds_an_export() {
             node-doomed
               family node, folder /node-keys/doomed
               manifest /node-keys/doomed/key.json
-                slug: doomed
+                slug: doomed at 1:12
               no entry
               files key.json
 
@@ -1204,7 +1211,7 @@ fn update_adds_an_export() {
             node-renamed
               family node, folder /node-keys/renamed
               manifest /node-keys/renamed/key.json
-                slug: renamed
+                slug: renamed at 1:12
                 safety: SAFE at 1:32
               declared safety SAFE
               no entry
@@ -1231,7 +1238,7 @@ fn update_changes_a_manifest() {
             node-doomed
               family node, folder /node-keys/doomed
               manifest /node-keys/doomed/key.json
-                slug: doomed
+                slug: doomed at 1:12
               no entry
               files key.json
 
@@ -1252,7 +1259,7 @@ fn update_changes_a_manifest() {
             node-new-name
               family node, folder /node-keys/renamed
               manifest /node-keys/renamed/key.json
-                slug: new-name
+                slug: new-name at 1:12
                 safety: IRREVERSIBLE at 1:33
               declared safety IRREVERSIBLE
               no entry
@@ -1285,7 +1292,7 @@ fn update_creates_a_root() {
             node-doomed
               family node, folder /node-keys/doomed
               manifest /node-keys/doomed/key.json
-                slug: doomed
+                slug: doomed at 1:12
               no entry
               files key.json
 
@@ -1306,7 +1313,7 @@ fn update_creates_a_root() {
             node-renamed
               family node, folder /node-keys/renamed
               manifest /node-keys/renamed/key.json
-                slug: renamed
+                slug: renamed at 1:12
                 safety: SAFE at 1:32
               declared safety SAFE
               no entry

@@ -24,7 +24,7 @@ fn corpus_catalog() {
         next-audit-log-capture
           family next, folder /node-keys/audit-log-capture
           manifest /node-keys/audit-log-capture/key.json
-            slug: audit-log-capture
+            slug: audit-log-capture at 2:12
             title: Audit Log Capture Key
             description: Unlocks audit log dashboard widget for tracking user actions
             tool: next
@@ -45,7 +45,7 @@ fn corpus_catalog() {
         next-stripe-webhook-entitlement
           family next, folder /node-keys/stripe-webhook-entitlement
           manifest /node-keys/stripe-webhook-entitlement/key.json
-            slug: stripe-webhook-entitlement
+            slug: stripe-webhook-entitlement at 2:12
             title: Stripe Webhook Entitlement Key
             description: Unlocks Stripe webhook verification and entitlement checking for subscription-based features
             tool: next
@@ -78,7 +78,7 @@ fn corpus_catalog() {
         node-background-reconciliation
           family node, folder /node-keys/background-reconciliation
           manifest /node-keys/background-reconciliation/key.json
-            slug: background-reconciliation
+            slug: background-reconciliation at 2:12
             title: Background Reconciliation Job Key
             description: Unlocks automated background reconciliation of subscription data with Stripe
             tool: node
@@ -100,7 +100,7 @@ fn corpus_catalog() {
         node-safe-cron-execution
           family node, folder /node-keys/safe-cron-execution
           manifest /node-keys/safe-cron-execution/key.json
-            slug: safe-cron-execution
+            slug: safe-cron-execution at 2:12
             title: Safe Cron Execution Key
             description: Unlocks safe, idempotent cron job execution with locking and error handling
             tool: node
@@ -123,7 +123,7 @@ fn corpus_catalog() {
         node-supabase-rls-guard
           family node, folder /node-keys/supabase-rls-guard
           manifest /node-keys/supabase-rls-guard/key.json
-            slug: supabase-rls-guard
+            slug: supabase-rls-guard at 2:12
             title: Supabase RLS Guard Key
             description: Unlocks Row-Level Security (RLS) policies for tenant isolation in Supabase
             tool: node
