@@ -7,14 +7,20 @@ pub mod completion;
 mod config;
 mod diagnostic;
 pub mod diagnostics;
+mod document_links;
 mod document_symbols;
+mod fuzzy;
+mod goto_definition;
 mod host;
 pub mod hover;
 mod index;
+mod references;
+mod rename;
 pub mod pack;
 mod rule_docs;
 pub mod settings;
 mod source_change;
+mod workspace_symbols;
 
 pub use action_view::ActionView;
 pub use completion::{
@@ -24,12 +30,19 @@ pub use completion::{
 pub use config::{DEFAULT_RUNBOOK_GLOBS, IdeConfig, RuleLevel, build_globs};
 pub use diagnostic::{Diagnostic, DiagnosticCode, Related, RelatedLocation, Severity};
 pub use diagnostics::{File, Workspace, diagnostics};
+pub use document_links::DocumentLink;
 pub use document_symbols::{Symbol, SymbolKind, document_symbols};
+pub use goto_definition::NavigationTarget;
+pub use references::{Reference, ReferenceKind};
+pub use rename::RenameError;
+pub use workspace_symbols::{MAX_WORKSPACE_SYMBOLS, WorkspaceSymbol, WorkspaceSymbolKind};
 pub use host::{Analysis, AnalysisHost, FileDiagnostic};
 pub use hover::{HoverResult, hover};
 pub use index::{IndexScope, IndexUpdate, MARKDOWN_EXTENSIONS, WorkspaceIndex, is_markdown, is_pack};
 pub use rule_docs::{RuleDocs, rule_docs, rules_reference_markdown};
 pub use source_change::{FileSystemEdit, SourceChange, TextEdit};
 
+#[cfg(test)]
+mod navigation_tests;
 #[cfg(test)]
 mod test_utils;

@@ -53,3 +53,41 @@ pub fn quote(text: &str, range: TextRange) -> String {
     };
     format!("{}-{} {:?}", position(range.start), position(range.end), &text[range.as_range()])
 }
+
+/// A workspace from a fixture, as the server has it: the files on disk under
+/// `/ws`, indexed, and the file with the `$0` cursor (else the first markdown
+/// file) open in the editor with its fixture text. Returns the host, that
+/// file's path and the cursor's offset (0 without one).
+pub fn analysis_host(fixture: &Fixture) -> (crate::AnalysisHost, PathBuf, usize) {
+    let fs = std::sync::Arc::new(runbook_keys::fs::MemoryFs::from_fixture(fixture, Path::new(WORKSPACE_ROOT)));
+    let mut host = crate::AnalysisHost::new(PathBuf::from(WORKSPACE_ROOT), fs);
+    let config_file = host.analysis().read_config_file();
+    host.set_settings(config_file, Vec::new());
+    let index = host.analysis().build_index(&crate::IndexScope::Workspace);
+    host.set_index(index);
+    let main = fixture.main_file();
+    let path = fixture_path(fixture, main);
+    host.open_document(path.clone(), &fixture.files[main].text);
+    (host, path, fixture.cursor.map_or(0, |(_, offset)| offset))
+}
+
+/// `/runbooks/a.md:3:5-3:9 "text"`: a place in a file of the analysis (open
+/// documents as the editor has them), workspace-relative, 1-based, columns in
+/// characters.
+pub fn quote_file_range(analysis: &crate::Analysis, path: &Path, range: runbook_syntax::SourceRange) -> String {
+    let text = match analysis.document(path) {
+        Some(document) => document.parse().text().to_string(),
+        None => analysis.fs().read_to_string(path).unwrap_or_default(),
+    };
+    let relative = path.strip_prefix(WORKSPACE_ROOT).unwrap_or(path);
+    let quoted = text.get(range.range.as_range()).unwrap_or("<out of range>");
+    format!(
+        "/{}:{}:{}-{}:{} {:?}",
+        runbook_keys::fs::slash_path(relative),
+        range.start.line + 1,
+        range.start.utf32 + 1,
+        range.end.line + 1,
+        range.end.utf32 + 1,
+        quoted
+    )
+}

@@ -4,8 +4,7 @@
 //! of the Helix editor). Groups (callables before types, the Action's own KEY
 //! first) come before the score; the list is cut to the best `MAX_ITEMS`.
 
-use nucleo_matcher::pattern::{Atom, AtomKind, CaseMatching, Normalization};
-use nucleo_matcher::{Config, Matcher, Utf32Str};
+pub(crate) use crate::fuzzy::FuzzyPattern;
 
 use super::{CompletionItem, CompletionList};
 
@@ -35,27 +34,6 @@ impl Candidate {
     pub fn order(mut self, order: usize) -> Candidate {
         self.order = order;
         self
-    }
-}
-
-/// Scores strings against what was typed. An empty pattern matches everything equally.
-pub(crate) struct FuzzyPattern {
-    atom: Option<Atom>,
-    matcher: Matcher,
-    buffer: Vec<char>,
-}
-
-impl FuzzyPattern {
-    pub fn new(typed: &str) -> FuzzyPattern {
-        let atom = (!typed.is_empty())
-            .then(|| Atom::new(typed, CaseMatching::Ignore, Normalization::Never, AtomKind::Fuzzy, false));
-        FuzzyPattern { atom, matcher: Matcher::new(Config::DEFAULT), buffer: Vec::new() }
-    }
-
-    /// `None` when `candidate` does not contain what was typed as a subsequence.
-    pub fn score(&mut self, candidate: &str) -> Option<u32> {
-        let Some(atom) = &self.atom else { return Some(0) };
-        atom.score(Utf32Str::new(candidate, &mut self.buffer), &mut self.matcher).map(u32::from)
     }
 }
 
