@@ -22,7 +22,9 @@ impl Analysis {
         for location in &runbook.locations {
             let target = self.root().join(location.path.trim_start_matches('/'));
             let exists = match catalog.key_for_path(&location.path) {
-                Some(key) => target.strip_prefix(&key.dir).is_ok_and(|inside| key.has_file(&runbook_keys::fs::slash_path(inside))),
+                Some(key) => target
+                    .strip_prefix(&key.dir)
+                    .is_ok_and(|inside| key.has_file(&runbook_keys::fs::slash_path(inside))),
                 None => self.fs().is_file(&target),
             };
             if exists {

@@ -14,9 +14,9 @@ mod goto_definition;
 mod host;
 pub mod hover;
 mod index;
+pub mod pack;
 mod references;
 mod rename;
-pub mod pack;
 mod rule_docs;
 pub mod settings;
 mod source_change;
@@ -33,14 +33,14 @@ pub use diagnostics::{File, Workspace, diagnostics};
 pub use document_links::DocumentLink;
 pub use document_symbols::{Symbol, SymbolKind, document_symbols};
 pub use goto_definition::NavigationTarget;
-pub use references::{Reference, ReferenceKind};
-pub use rename::RenameError;
-pub use workspace_symbols::{MAX_WORKSPACE_SYMBOLS, WorkspaceSymbol, WorkspaceSymbolKind};
 pub use host::{Analysis, AnalysisHost, FileDiagnostic};
 pub use hover::{HoverResult, hover};
 pub use index::{IndexScope, IndexUpdate, MARKDOWN_EXTENSIONS, WorkspaceIndex, is_markdown, is_pack};
+pub use references::{Reference, ReferenceKind};
+pub use rename::RenameError;
 pub use rule_docs::{RuleDocs, rule_docs, rules_reference_markdown};
 pub use source_change::{FileSystemEdit, SourceChange, TextEdit};
+pub use workspace_symbols::{MAX_WORKSPACE_SYMBOLS, WorkspaceSymbol, WorkspaceSymbolKind};
 
 #[cfg(test)]
 mod navigation_tests;

@@ -131,10 +131,7 @@ fn definition_of_a_location_is_the_file_when_it_exists() {
             to /node-keys/stripe-webhook-replay/src/index.ts:1:1-1:1 ""
         "#]],
     );
-    check_definition(
-        "//- /runbooks/main.md\n**Location**: `/node-keys/nowhere/src/index$0.ts`\n",
-        expect![[r#""#]],
-    );
+    check_definition("//- /runbooks/main.md\n**Location**: `/node-keys/nowhere/src/index$0.ts`\n", expect![[r#""#]]);
 }
 
 #[track_caller]
@@ -207,11 +204,15 @@ fn references_read_open_documents_from_the_editor_text() {
     // The other runbook is open with unsaved changes: one reference more,
     // after a CRLF line and some non-ASCII text.
     let other = PathBuf::from(format!("{WORKSPACE_ROOT}/runbook-keys/stripe/README.md"));
-    host.open_document(other.clone(), "# Stripe ✨\r\n\r\nUse `node-stripe-webhook-replay` — twice: `node-stripe-webhook-replay`.\r\n");
+    host.open_document(
+        other.clone(),
+        "# Stripe ✨\r\n\r\nUse `node-stripe-webhook-replay` — twice: `node-stripe-webhook-replay`.\r\n",
+    );
     let analysis = host.analysis();
     let mut out = String::new();
     for reference in analysis.references(&path, offset, false).unwrap() {
-        writeln!(out, "{} {:?}", quote_file_range(&analysis, &reference.path, reference.range), reference.kind).unwrap();
+        writeln!(out, "{} {:?}", quote_file_range(&analysis, &reference.path, reference.range), reference.kind)
+            .unwrap();
     }
     expect![[r#"
         /runbook-keys/stripe/README.md:3:6-3:32 "node-stripe-webhook-replay" KeySlug
@@ -308,15 +309,24 @@ fn rename_a_key_without_folder_operations_keeps_paths() {
 fn rename_is_refused_with_a_reason() {
     let fixture = workspace(&action_at("`node-stripe", 0, 3), OTHER_RUNBOOK);
     for (new_name, expect) in [
-        ("node-webhook-monitoring", expect![[r#"
+        (
+            "node-webhook-monitoring",
+            expect![[r#"
             error: a KEY named `node-webhook-monitoring` already exists (/node-keys/webhook-monitoring); choose another name
-        "#]]),
-        ("next-stripe", expect![[r#"
+        "#]],
+        ),
+        (
+            "next-stripe",
+            expect![[r#"
             error: a KEY of the `node` family keeps its prefix: the new slug must start with `node-`
-        "#]]),
-        ("node-Stripe_Replay", expect![[r#"
+        "#]],
+        ),
+        (
+            "node-Stripe_Replay",
+            expect![[r#"
             error: `node-Stripe_Replay` is not a KEY slug: use lower-case words and digits joined by `-` (like `node-stripe-webhook-replay`)
-        "#]]),
+        "#]],
+        ),
     ] {
         check_rename(&fixture, new_name, true, expect);
     }
@@ -392,10 +402,8 @@ fn workspace_symbols_are_keys_exports_and_actions() {
 
 #[test]
 fn document_links_for_locations_and_specifiers() {
-    let fixture = Fixture::parse(&workspace(
-        &format!("{ACTION}\n**Location**: `/node-keys/nowhere/src/index.ts`\n"),
-        "",
-    ));
+    let fixture =
+        Fixture::parse(&workspace(&format!("{ACTION}\n**Location**: `/node-keys/nowhere/src/index.ts`\n"), ""));
     let (host, path, _) = analysis_host(&fixture);
     let text = &fixture.files[fixture.main_file()].text;
     let links: Vec<String> = host

@@ -84,9 +84,9 @@ pub(crate) fn key_uses(runbook: &Runbook, catalog: &KeyCatalog, key: &Key) -> Ve
         if !is_key(catalog.key_for_path(&location.path)) {
             continue;
         }
-        let folder = catalog.folder_in_path(&location.path).map(|(_, folder)| {
-            TextRange::new(location.range.start + folder.start, location.range.start + folder.end)
-        });
+        let folder = catalog
+            .folder_in_path(&location.path)
+            .map(|(_, folder)| TextRange::new(location.range.start + folder.start, location.range.start + folder.end));
         uses.push(KeyUse { range: location.range, kind: ReferenceKind::Location, folder });
     }
     uses.sort_by_key(|key_use| key_use.range.start);

@@ -70,7 +70,8 @@ impl Analysis {
         let key = catalog.key(&slug).ok_or("the KEY is gone")?;
         let new_slug = new_slug.trim();
         let new_name = validate(catalog, key, new_slug)?;
-        let manifest_slug = key.manifest.as_ref().and_then(|manifest| Some((manifest.slug.as_ref()?, manifest.slug_range?)));
+        let manifest_slug =
+            key.manifest.as_ref().and_then(|manifest| Some((manifest.slug.as_ref()?, manifest.slug_range?)));
         // The name part of the slug: what the folder is named after, by convention.
         let old_name = key.slug.strip_prefix(&format!("{}-", key.family)).unwrap_or(&key.slug);
         let folder_follows = key.folder == old_name || manifest_slug.is_some_and(|(slug, _)| *slug == key.folder);
@@ -108,7 +109,8 @@ impl Analysis {
                 // A KEY folder renamed in its root: the folder segment of
                 // specifiers and Locations follows, and so does the slug when
                 // the KEY takes it from its folder.
-                let (Some(new_folder), true) = (to.file_name().and_then(|name| name.to_str()), to.parent() == from.parent())
+                let (Some(new_folder), true) =
+                    (to.file_name().and_then(|name| name.to_str()), to.parent() == from.parent())
                 else {
                     continue;
                 };
@@ -142,14 +144,18 @@ impl Analysis {
                     }
                     _ => continue,
                 };
-                let edit = TextEdit { range: line_index.source_range(parse.text(), range), new_text: new_text.to_string() };
+                let edit =
+                    TextEdit { range: line_index.source_range(parse.text(), range), new_text: new_text.to_string() };
                 change.insert(path.to_path_buf(), edit);
             }
         }
         let (Some(slug), Some(index)) = (new_slug, self.index()) else { return };
         for (pack_path, pack) in index.packs.iter() {
             for range in pack_uses(pack, catalog, key) {
-                change.insert(pack_path.clone(), TextEdit { range: pack.source_range(range), new_text: slug.to_string() });
+                change.insert(
+                    pack_path.clone(),
+                    TextEdit { range: pack.source_range(range), new_text: slug.to_string() },
+                );
             }
         }
     }
@@ -163,7 +169,8 @@ impl Analysis {
             for location in &parse.runbook().locations {
                 let written = location.path.trim_start_matches('/');
                 let old = old.trim_start_matches('/');
-                let Some(rest) = written.strip_prefix(old).filter(|rest| rest.is_empty() || rest.starts_with('/')) else {
+                let Some(rest) = written.strip_prefix(old).filter(|rest| rest.is_empty() || rest.starts_with('/'))
+                else {
                     continue;
                 };
                 let lead = &location.path[..location.path.len() - written.len()];
@@ -179,7 +186,10 @@ impl Analysis {
 fn validate<'n>(catalog: &KeyCatalog, key: &Key, new_slug: &'n str) -> Result<&'n str, RenameError> {
     let family_prefix = format!("{}-", key.family);
     let Some(name) = new_slug.strip_prefix(&family_prefix).filter(|name| !name.is_empty()) else {
-        return Err(format!("a KEY of the `{}` family keeps its prefix: the new slug must start with `{family_prefix}`", key.family));
+        return Err(format!(
+            "a KEY of the `{}` family keeps its prefix: the new slug must start with `{family_prefix}`",
+            key.family
+        ));
     };
     if !is_slug(new_slug) {
         return Err(format!(
@@ -193,7 +203,9 @@ fn validate<'n>(catalog: &KeyCatalog, key: &Key, new_slug: &'n str) -> Result<&'
         let place = catalog.relative_path(&existing.dir).unwrap_or_default();
         return Err(format!("a KEY named `{new_slug}` already exists ({place}); choose another name"));
     }
-    if let Some(existing) = catalog.keys().find(|other| other.root == key.root && other.folder == name && other.dir != key.dir) {
+    if let Some(existing) =
+        catalog.keys().find(|other| other.root == key.root && other.folder == name && other.dir != key.dir)
+    {
         let place = catalog.relative_path(&existing.dir).unwrap_or_default();
         return Err(format!("the folder {place} already exists; choose another name"));
     }

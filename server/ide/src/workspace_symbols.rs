@@ -88,7 +88,8 @@ impl Analysis {
                 consider(symbol, &mut pattern);
             }
         }
-        scored.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.name.cmp(&b.1.name)).then_with(|| a.1.path.cmp(&b.1.path)));
+        scored
+            .sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.name.cmp(&b.1.name)).then_with(|| a.1.path.cmp(&b.1.path)));
         scored.truncate(MAX_WORKSPACE_SYMBOLS);
         scored.into_iter().map(|(_, symbol)| symbol).collect()
     }

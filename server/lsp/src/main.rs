@@ -5,6 +5,7 @@ mod change_queue;
 mod check;
 mod folders;
 mod framing;
+mod handlers;
 mod ordered;
 mod positions;
 mod server;

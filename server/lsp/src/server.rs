@@ -12,6 +12,7 @@ use tower_lsp_server::{LanguageServer, LspService, Server};
 
 use runbook_ide::settings::ConfigLayer;
 
+use crate::handlers::navigation;
 use crate::ordered::Ordered;
 use crate::positions::{self, Converter};
 use crate::session::{ClientSupport, Session, Snapshot, file_path};
@@ -46,7 +47,7 @@ pub async fn run_stdio() -> bool {
 
 /// Runs a computation on the blocking pool, so that a slow parse never stalls
 /// the message loop and a panic fails only its own request.
-async fn compute<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+pub(crate) async fn compute<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
     tokio::task::spawn_blocking(f).await.map_err(|error| {
         tracing::error!("a request failed: {error}");
         let mut rpc_error = Error::internal_error();
@@ -93,9 +94,17 @@ fn file_diagnostics(snapshot: &Snapshot) -> Vec<Diagnostic> {
         .unwrap_or_default()
 }
 
+/// The snapshot of a request's document, with the request's position.
+pub(crate) fn document_position(
+    session: &Session,
+    params: &TextDocumentPositionParams,
+) -> Option<(Snapshot, Position)> {
+    Some((session.snapshot(&params.text_document.uri)?, params.position))
+}
+
 impl Snapshot {
     /// Runs `f` with the position converter of the document's text.
-    fn with_converter<T>(&self, f: impl FnOnce(&Converter<'_>) -> T) -> Option<T> {
+    pub(crate) fn with_converter<T>(&self, f: impl FnOnce(&Converter<'_>) -> T) -> Option<T> {
         let document = self.analysis.document(&self.path)?;
         let parse = document.parse();
         Some(f(&Converter::for_document(&parse, document.rope(), self.encoding)))
@@ -122,6 +131,12 @@ impl LanguageServer for Backend {
             .unwrap_or(false);
         self.snippet_support.store(snippet_support, Ordering::Relaxed);
         let workspace = capabilities.workspace.as_ref();
+        let text_document = capabilities.text_document.as_ref();
+        let workspace_edit = workspace.and_then(|workspace| workspace.workspace_edit.as_ref());
+        let prepare_rename = text_document
+            .and_then(|text_document| text_document.rename.as_ref())
+            .and_then(|rename| rename.prepare_support)
+            .unwrap_or(false);
         let (init_layer, init_problems) =
             ConfigLayer::from_json(params.initialization_options.as_ref().unwrap_or(&serde_json::Value::Null));
         self.session.set_support(ClientSupport {
@@ -135,6 +150,14 @@ impl LanguageServer for Backend {
                 .as_ref()
                 .and_then(|window| window.work_done_progress)
                 .unwrap_or(false),
+            definition_links: text_document
+                .and_then(|text_document| text_document.definition.as_ref())
+                .and_then(|definition| definition.link_support)
+                .unwrap_or(false),
+            document_changes: workspace_edit.and_then(|edit| edit.document_changes).unwrap_or(false),
+            rename_resources: workspace_edit
+                .and_then(|edit| edit.resource_operations.as_ref())
+                .is_some_and(|operations| operations.contains(&ResourceOperationKind::Rename)),
             init_layer,
             init_problems,
         });
@@ -164,12 +187,31 @@ impl LanguageServer for Backend {
                     ..CompletionOptions::default()
                 }),
                 hover_provider: Some(HoverProviderCapability::Simple(true)),
+                definition_provider: Some(OneOf::Left(true)),
+                references_provider: Some(OneOf::Left(true)),
+                document_highlight_provider: Some(OneOf::Left(true)),
+                rename_provider: Some(if prepare_rename {
+                    OneOf::Right(RenameOptions {
+                        prepare_provider: Some(true),
+                        work_done_progress_options: Default::default(),
+                    })
+                } else {
+                    OneOf::Left(true)
+                }),
+                workspace_symbol_provider: Some(OneOf::Left(true)),
+                document_link_provider: Some(DocumentLinkOptions {
+                    resolve_provider: Some(false),
+                    work_done_progress_options: Default::default(),
+                }),
                 workspace: Some(WorkspaceServerCapabilities {
                     workspace_folders: Some(WorkspaceFoldersServerCapabilities {
                         supported: Some(true),
                         change_notifications: Some(OneOf::Left(true)),
                     }),
-                    file_operations: None,
+                    file_operations: Some(WorkspaceFileOperationsServerCapabilities {
+                        will_rename: Some(to_proto::rename_filters()),
+                        ..WorkspaceFileOperationsServerCapabilities::default()
+                    }),
                 }),
                 ..ServerCapabilities::default()
             },
@@ -287,5 +329,37 @@ impl LanguageServer for Backend {
                 .flatten()
         })
         .await
+    }
+
+    async fn goto_definition(&self, params: GotoDefinitionParams) -> Result<Option<GotoDefinitionResponse>> {
+        navigation::goto_definition(&self.session, params).await
+    }
+
+    async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
+        navigation::references(&self.session, params).await
+    }
+
+    async fn document_highlight(&self, params: DocumentHighlightParams) -> Result<Option<Vec<DocumentHighlight>>> {
+        navigation::document_highlight(&self.session, params).await
+    }
+
+    async fn prepare_rename(&self, params: TextDocumentPositionParams) -> Result<Option<PrepareRenameResponse>> {
+        navigation::prepare_rename(&self.session, params).await
+    }
+
+    async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
+        navigation::rename(&self.session, params).await
+    }
+
+    async fn will_rename_files(&self, params: RenameFilesParams) -> Result<Option<WorkspaceEdit>> {
+        navigation::will_rename_files(&self.session, params).await
+    }
+
+    async fn symbol(&self, params: WorkspaceSymbolParams) -> Result<Option<WorkspaceSymbolResponse>> {
+        navigation::workspace_symbols(&self.session, params).await
+    }
+
+    async fn document_link(&self, params: DocumentLinkParams) -> Result<Option<Vec<DocumentLink>>> {
+        navigation::document_links(&self.session, params).await
     }
 }

@@ -74,6 +74,12 @@ pub struct ClientSupport {
     pub configuration: bool,
     pub watch_files_dynamically: bool,
     pub work_done_progress: bool,
+    /// Answers go to definition with `LocationLink`s (`definition.linkSupport`).
+    pub definition_links: bool,
+    /// Takes workspace edits as `documentChanges` (`workspaceEdit.documentChanges`).
+    pub document_changes: bool,
+    /// Renames files and folders in workspace edits (`resourceOperations` has `rename`).
+    pub rename_resources: bool,
     /// `initializationOptions`, read as a configuration layer.
     pub init_layer: ConfigLayer,
     pub init_problems: Vec<ConfigProblem>,
@@ -302,6 +308,22 @@ impl Session {
             analysis,
             encoding: self.encoding(),
         })
+    }
+
+    /// The open documents' versions by path, for edits that name them.
+    pub fn open_versions(&self) -> HashMap<PathBuf, (Uri, i32)> {
+        let state = self.state.read().unwrap_or_else(PoisonError::into_inner);
+        state
+            .documents
+            .values()
+            .map(|document| (document.path.clone(), (document.uri.clone(), document.version)))
+            .collect()
+    }
+
+    /// Snapshots of every folder's workspace, for requests about all of them.
+    pub fn folder_analyses(&self) -> Vec<Analysis> {
+        let state = self.state.read().unwrap_or_else(PoisonError::into_inner);
+        state.folders.iter().map(|folder| folder.host.analysis()).collect()
     }
 
     pub fn schedule_diagnostics(&self, uri: Uri) {

@@ -1,10 +1,15 @@
 //! Conversions of ide results into LSP types (positions via `positions`).
 
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
 use runbook_ide::{
-    CompletionItem, CompletionKind, CompletionList, Diagnostic, HoverResult, RelatedLocation, ResolveData, Severity,
-    Symbol, SymbolKind, snippet_to_plain_text,
+    CompletionItem, CompletionKind, CompletionList, Diagnostic, DocumentLink, FileSystemEdit, HoverResult,
+    NavigationTarget, ReferenceKind, RelatedLocation, ResolveData, Severity, SourceChange, Symbol, SymbolKind,
+    WorkspaceSymbol, WorkspaceSymbolKind, snippet_to_plain_text,
 };
-use runbook_syntax::{Encoding, SourceRange};
+use runbook_keys::ExportKind;
+use runbook_syntax::{Encoding, SourceRange, TextRange};
 use serde_json::json;
 use tower_lsp_server::ls_types::{self as lsp, NumberOrString, Uri};
 
@@ -169,6 +174,127 @@ pub fn hover(converter: &Converter<'_>, result: &HoverResult) -> lsp::Hover {
     lsp::Hover {
         contents: lsp::HoverContents::Markup(markdown(result.markdown.clone())),
         range: Some(converter.range(result.range)),
+    }
+}
+
+pub fn location(path: &Path, range: &SourceRange, encoding: Encoding) -> Option<lsp::Location> {
+    Some(lsp::Location::new(Uri::from_file_path(path)?, source_range(range, encoding)))
+}
+
+pub fn location_link(origin: lsp::Range, target: &NavigationTarget, encoding: Encoding) -> Option<lsp::LocationLink> {
+    Some(lsp::LocationLink {
+        origin_selection_range: Some(origin),
+        target_uri: Uri::from_file_path(&target.path)?,
+        target_range: source_range(&target.full_range, encoding),
+        target_selection_range: source_range(&target.focus_range, encoding),
+    })
+}
+
+pub fn document_highlight(converter: &Converter<'_>, range: TextRange, kind: ReferenceKind) -> lsp::DocumentHighlight {
+    // An imported name binds the export in the code block; calls read it.
+    let kind = match kind {
+        ReferenceKind::ImportedName => lsp::DocumentHighlightKind::WRITE,
+        ReferenceKind::Call => lsp::DocumentHighlightKind::READ,
+        _ => lsp::DocumentHighlightKind::TEXT,
+    };
+    lsp::DocumentHighlight { range: converter.range(range), kind: Some(kind) }
+}
+
+/// A change as a workspace edit: `documentChanges` (versioned for open
+/// documents, file renames after every text edit) when the client takes
+/// them, else plain `changes`.
+pub fn workspace_edit(
+    change: &SourceChange,
+    encoding: Encoding,
+    versions: &HashMap<PathBuf, (Uri, i32)>,
+    document_changes: bool,
+) -> lsp::WorkspaceEdit {
+    let text_edits = |edits: &[runbook_ide::TextEdit]| -> Vec<lsp::TextEdit> {
+        edits
+            .iter()
+            .map(|edit| lsp::TextEdit { range: source_range(&edit.range, encoding), new_text: edit.new_text.clone() })
+            .collect()
+    };
+    let uri_of = |path: &Path| versions.get(path).map(|(uri, _)| uri.clone()).or_else(|| Uri::from_file_path(path));
+    if !document_changes {
+        let changes =
+            change.edits.iter().filter_map(|(path, edits)| Some((uri_of(path)?, text_edits(edits)))).collect();
+        return lsp::WorkspaceEdit { changes: Some(changes), ..lsp::WorkspaceEdit::default() };
+    }
+    let mut operations: Vec<lsp::DocumentChangeOperation> = change
+        .edits
+        .iter()
+        .filter_map(|(path, edits)| {
+            let uri = uri_of(path)?;
+            let version = versions.get(path).map(|(_, version)| *version);
+            Some(lsp::DocumentChangeOperation::Edit(lsp::TextDocumentEdit {
+                text_document: lsp::OptionalVersionedTextDocumentIdentifier { uri, version },
+                edits: text_edits(edits).into_iter().map(lsp::OneOf::Left).collect(),
+            }))
+        })
+        .collect();
+    for edit in &change.file_system_edits {
+        let FileSystemEdit::Rename { from, to } = edit;
+        let (Some(old_uri), Some(new_uri)) = (Uri::from_file_path(from), Uri::from_file_path(to)) else { continue };
+        operations.push(lsp::DocumentChangeOperation::Op(lsp::ResourceOp::Rename(lsp::RenameFile {
+            old_uri,
+            new_uri,
+            options: Some(lsp::RenameFileOptions { overwrite: Some(false), ignore_if_exists: Some(false) }),
+            annotation_id: None,
+        })));
+    }
+    lsp::WorkspaceEdit { document_changes: Some(lsp::DocumentChanges::Operations(operations)), ..Default::default() }
+}
+
+pub fn workspace_symbol(symbol: &WorkspaceSymbol, encoding: Encoding) -> Option<lsp::WorkspaceSymbol> {
+    let kind = match symbol.kind {
+        WorkspaceSymbolKind::Key => lsp::SymbolKind::MODULE,
+        WorkspaceSymbolKind::Action => lsp::SymbolKind::EVENT,
+        WorkspaceSymbolKind::Export(kind) => match kind {
+            ExportKind::Function | ExportKind::ArrowFunction => lsp::SymbolKind::FUNCTION,
+            ExportKind::Class => lsp::SymbolKind::CLASS,
+            ExportKind::Variable => lsp::SymbolKind::VARIABLE,
+            ExportKind::Type => lsp::SymbolKind::TYPE_PARAMETER,
+            ExportKind::Interface => lsp::SymbolKind::INTERFACE,
+            ExportKind::Enum => lsp::SymbolKind::ENUM,
+        },
+    };
+    Some(lsp::WorkspaceSymbol {
+        name: symbol.name.clone(),
+        kind,
+        tags: None,
+        container_name: symbol.container.clone(),
+        location: lsp::OneOf::Left(location(&symbol.path, &symbol.range, encoding)?),
+        data: None,
+    })
+}
+
+pub fn document_link(converter: &Converter<'_>, link: &DocumentLink) -> Option<lsp::DocumentLink> {
+    Some(lsp::DocumentLink {
+        range: converter.range(link.range),
+        target: Some(Uri::from_file_path(&link.target)?),
+        tooltip: Some(format!("Open {}", link.target.file_name()?.to_string_lossy())),
+        data: None,
+    })
+}
+
+/// The file renames the server wants to hear of before they happen: runbooks
+/// and KEY files, and folders (KEY folders; which ones is known only once a
+/// folder's configuration is read, so every folder is asked about).
+pub fn rename_filters() -> lsp::FileOperationRegistrationOptions {
+    let filter = |glob: String, matches| lsp::FileOperationFilter {
+        scheme: Some("file".to_string()),
+        pattern: lsp::FileOperationPattern { glob, matches: Some(matches), options: None },
+    };
+    let extensions: Vec<&str> = runbook_ide::MARKDOWN_EXTENSIONS
+        .into_iter()
+        .chain(runbook_keys::SCRIPT_EXTENSIONS.iter().map(|extension| extension.trim_start_matches('.')))
+        .collect();
+    lsp::FileOperationRegistrationOptions {
+        filters: vec![
+            filter(format!("**/*.{{{}}}", extensions.join(",")), lsp::FileOperationPatternKind::File),
+            filter("**".to_string(), lsp::FileOperationPatternKind::Folder),
+        ],
     }
 }
 
