@@ -157,7 +157,7 @@ fn key_slug_documentation_is_resolved_lazily() {
             ---- documentation:
             **Stripe Webhook Replay** · `node-stripe-webhook-replay`
 
-            Replays failed Stripe webhook events\.
+            Replays failed Stripe webhook events.
 
             **Family**: `node` · **Runtime**: `node`
 
@@ -166,7 +166,7 @@ fn key_slug_documentation_is_resolved_lazily() {
             **Side effects**:
             - Replays webhook events from Stripe
             - Updates the database with event data
-            - Writes replayed events to the \`webhook\_events\` table (`@sideEffect` of `replayFailedWebhooks`)
+            - Writes replayed events to the `webhook_events` table (`@sideEffect` of `replayFailedWebhooks`)
 
             **Required env**: `STRIPE_SECRET_KEY`
 
@@ -268,16 +268,16 @@ fn exported_name_documentation() {
             export async function replayFailedWebhooks(options: ReplayOptions): Promise<ReplayResult>
             ```
 
-            Replays every failed webhook event since \`startTime\`\.
+            Replays every failed webhook event since `startTime`.
 
             - *@param* `options` — Which events to replay
 
-            **Safety**: `replayFailedWebhooks` is REVERSIBLE \- events are idempotent; the KEY declares **REVERSIBLE** (key.json)
+            **Safety**: `replayFailedWebhooks` is REVERSIBLE - events are idempotent; the KEY declares **REVERSIBLE** (key.json)
 
             **Side effects** of `node-stripe-webhook-replay`:
             - Replays webhook events from Stripe
             - Updates the database with event data
-            - Writes replayed events to the \`webhook\_events\` table (`@sideEffect` of `replayFailedWebhooks`)
+            - Writes replayed events to the `webhook_events` table (`@sideEffect` of `replayFailedWebhooks`)
 
             From KEY `node-stripe-webhook-replay` (Stripe Webhook Replay) · defined in `/node-keys/stripe-webhook-replay/src/handlers/replay.ts:9`
         "#]],
