@@ -128,16 +128,18 @@ fn check_completion_and_hover(utf8: bool) {
     assert_eq!(hover["range"], range(&text, word_start, word_start + "REVERSIBLE".len(), utf8));
     assert!(hover["contents"]["value"].as_str().unwrap().contains("- Rollback procedure exists"));
 
-    // A whole Action section on a heading being typed, as a snippet (the client expands snippets).
-    let heading_start = text.find("### Act\n").unwrap();
-    let heading_end = heading_start + "### Act".len();
+    // A whole Action section on a heading being typed, as a snippet (the client expands snippets):
+    // it replaces the heading's text and keeps the `#`s.
+    let heading_start = text.find("### Act\n").unwrap() + "### ".len();
+    let heading_end = heading_start + "Act".len();
     let list = client.request("textDocument/completion", position_params(&uri, &text, heading_end, utf8));
     let items = list["items"].as_array().expect("a completion list");
-    let snippet = items.iter().find(|item| item["label"] == "Action 2: Stripe Webhook Replay").expect("{list:#}");
+    let snippet =
+        items.iter().find(|item| item["label"] == "Action 2: Stripe Webhook Replay (REVERSIBLE)").expect("{list:#}");
     assert_eq!(snippet["insertTextFormat"], 2);
     assert_eq!(snippet["textEdit"]["range"], range(&text, heading_start, heading_end, utf8));
     let new_text = snippet["textEdit"]["newText"].as_str().unwrap();
-    assert!(new_text.starts_with("### Action ${1:2}: ${2:Stripe Webhook Replay} (${3|REVERSIBLE,"), "{new_text}");
+    assert!(new_text.starts_with("Action ${1:2}: ${2:Stripe Webhook Replay} (${3:REVERSIBLE})\n"), "{new_text}");
     assert!(new_text.contains("await replayFailedWebhooks({ dryRun: true \\});"), "{new_text}");
 
     // Nothing in prose, and a position past the end of the text is harmless.
@@ -159,4 +161,73 @@ fn completion_and_hover_under_utf16() {
 #[test]
 fn completion_and_hover_under_utf8() {
     check_completion_and_hover(true);
+}
+
+/// The codes of `diagnostics`, less one of each code in `before`.
+fn codes_added(before: &[Value], after: &[Value]) -> Vec<String> {
+    let mut added: Vec<String> =
+        after.iter().map(|diagnostic| diagnostic["code"].as_str().unwrap().to_string()).collect();
+    for diagnostic in before {
+        if let Some(at) = added.iter().position(|code| diagnostic["code"] == code.as_str()) {
+            added.remove(at);
+        }
+    }
+    added
+}
+
+/// Issue 12, bug 5: the whole-Action item on `### Act` leaves a classified
+/// Action in the document, as a client without snippet support applies it
+/// and as a client that ignores `textEdit` does (it inserts the label over
+/// the word before the cursor, as Neovim's omnifunc does).
+#[test]
+fn action_section_item_inserts_a_classified_action_without_snippets() {
+    let workspace = TempWorkspace::copy_of(&demo_dir());
+    let relative = "runbooks/new.md";
+    let text = "# New\n\n## Action Steps\n\n### Act";
+    workspace.write(relative, text);
+    let uri = workspace.uri(relative);
+    let (mut client, _) = LspClient::start(ClientOptions {
+        root: Some(workspace.root.clone()),
+        snippet_support: false,
+        ..ClientOptions::default()
+    });
+    client.open(&uri, text);
+    let before = client.diagnostics(&uri, 1);
+    let cursor = text.len();
+    let heading_start = cursor - "Act".len();
+    // The index builds in the background: ask until the KEYs are there.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let item = loop {
+        let list = client.request("textDocument/completion", position_params(&uri, text, cursor, false));
+        let items = list["items"].as_array().cloned().unwrap_or_default();
+        if let Some(item) =
+            items.into_iter().find(|item| item["detail"] == "Action section running node-stripe-webhook-replay")
+        {
+            break item;
+        }
+        assert!(std::time::Instant::now() < deadline, "no Action section items: {list:#}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert_eq!(item["label"], "Action 1: Stripe Webhook Replay (REVERSIBLE)");
+    assert_eq!(item["insertTextFormat"], 1, "{item:#}");
+    assert!(item.get("filterText").is_none() && item.get("insertText").is_none(), "{item:#}");
+    assert_eq!(item["textEdit"]["range"], range(text, heading_start, cursor, false));
+    let new_text = item["textEdit"]["newText"].as_str().unwrap();
+    assert!(new_text.starts_with("Action 1: Stripe Webhook Replay (REVERSIBLE)\n\n**Preconditions**:"), "{new_text}");
+
+    let mut version = 1;
+    let mut apply = |client: &mut LspClient, inserted: &str| {
+        version += 1;
+        let changed = format!("{}{inserted}", &text[..heading_start]);
+        client.notify(
+            "textDocument/didChange",
+            json!({ "textDocument": { "uri": uri, "version": version }, "contentChanges": [{ "text": changed }] }),
+        );
+        codes_added(&before, &client.diagnostics(&uri, version))
+    };
+    // The plain text is a whole Action with nothing left to fix.
+    assert_eq!(apply(&mut client, new_text), Vec::<String>::new());
+    // The label alone is a classified heading; only the body is still to write.
+    assert_eq!(apply(&mut client, item["label"].as_str().unwrap()), ["missing-precondition", "missing-rollback"]);
+    assert!(client.shutdown().success());
 }

@@ -141,8 +141,8 @@ pub fn completions(parse: &Parse, offset: usize, catalog: Option<&KeyCatalog>, c
         Context::Location { range, wrap } => catalog.map(|c| locations(c, &at, range, wrap)).unwrap_or_default(),
         Context::SafetyClass { range } => safety_classes(&at, catalog, range),
         Context::FieldLabel { range, suffix } => field_labels(&at, range, suffix),
-        Context::ActionSection { range, level } => {
-            catalog.map(|c| action_sections(c, runbook, range, level)).unwrap_or_default()
+        Context::ActionSection { range, level, keeps_marker } => {
+            catalog.map(|c| action_sections(c, runbook, range, level, keeps_marker)).unwrap_or_default()
         }
         Context::ImportPrefix { range } => import_prefixes(catalog, config, range),
         Context::KeyFolder { import_prefix, range } => {
@@ -356,22 +356,35 @@ fn field_labels(at: &Cursor<'_>, range: TextRange, suffix: &str) -> Vec<Candidat
         .collect()
 }
 
-fn action_sections(catalog: &KeyCatalog, runbook: &Runbook, range: TextRange, level: Option<u8>) -> Vec<Candidate> {
+/// One item per KEY writing a whole Action section. The label is the
+/// heading line the item writes (`Action 2: Stripe Webhook Replay
+/// (REVERSIBLE)`), and there is no filter text: clients that cannot apply the
+/// snippet insert the label (Neovim's omnifunc, clients that ignore
+/// `textEdit`), and the label alone is a classified Action heading.
+fn action_sections(
+    catalog: &KeyCatalog,
+    runbook: &Runbook,
+    range: TextRange,
+    level: Option<u8>,
+    keeps_marker: bool,
+) -> Vec<Candidate> {
     // The line being typed says no more than `Action`, so it is no Action yet.
     let number = runbook.actions.iter().map(|action| action.number).max().map_or(1, |max| max + 1);
-    // Editors filter with the text from the start of the range, which holds
-    // the `#`s of a heading being typed.
-    let typed_hashes = level.map(|level| format!("{} ", "#".repeat(usize::from(level)))).unwrap_or_default();
     let level = level.or_else(|| Some(runbook.sections.get(runbook.actions.first()?.section)?.level)).unwrap_or(3);
     let place = SnippetPlace { number, level };
+    let marker = format!("{} ", "#".repeat(usize::from(level.clamp(1, 6))));
     catalog
         .keys()
         .map(|key| {
-            let label = format!("Action {number}: {}", key_detail(key));
+            let snippet = action_section(key, catalog, place);
+            let insert = match snippet.strip_prefix(&marker) {
+                Some(without_marker) if keeps_marker => without_marker.to_string(),
+                _ => snippet,
+            };
+            let label = snippet_to_plain_text(insert.lines().next().unwrap_or_default());
             let mut item = CompletionItem::new(label, CompletionKind::Snippet, range)
                 .detail(format!("Action section running {}", key.slug))
-                .filter(format!("{typed_hashes}Action {} {}", key.slug, key_detail(key)))
-                .insert(action_section(key, catalog, place));
+                .insert(insert);
             item.is_snippet = true;
             item.resolve_data = Some(ResolveData::ActionSection { slug: key.slug.clone(), number, level });
             Candidate::new(item)
