@@ -205,12 +205,27 @@ fn src_after_a_key_folder() {
     );
 }
 
+/// Issue 12, bug 6: Helix 25.01 asks once, after `'@/`, and then only
+/// filters what it got as the user types on: the KEYs' specifiers must be
+/// in that first list.
 #[test]
-fn root_prefixes_inside_an_import_specifier() {
+fn root_prefixes_and_entry_specifiers_inside_an_import_specifier() {
+    check(
+        &with_keys("```ts\nimport { x } from '@/$0';\n```\n"),
+        expect![[r#"
+            @/node-keys/ [keyfolder] detail="key root" edit=25..27 "@/"
+            @/node-keys/stripe-webhook-replay/src [module] detail="node-stripe-webhook-replay — Stripe Webhook Replay" edit=25..27 "@/" (docs on resolve)
+            @/node-keys/webhook-monitoring/src [module] detail="node-webhook-monitoring — Webhook Monitoring" edit=25..27 "@/" (docs on resolve)
+            @/node-keys/webhook-secret-update/src [module] detail="node-webhook-secret-update — Webhook Secret Update" edit=25..27 "@/" (docs on resolve)
+        "#]],
+    );
     check(
         &with_keys("```ts\nimport { x } from '@/n$0';\n```\n"),
         expect![[r#"
             @/node-keys/ [keyfolder] detail="key root" edit=25..28 "@/n"
+            @/node-keys/stripe-webhook-replay/src [module] detail="node-stripe-webhook-replay — Stripe Webhook Replay" edit=25..28 "@/n" (docs on resolve)
+            @/node-keys/webhook-monitoring/src [module] detail="node-webhook-monitoring — Webhook Monitoring" edit=25..28 "@/n" (docs on resolve)
+            @/node-keys/webhook-secret-update/src [module] detail="node-webhook-secret-update — Webhook Secret Update" edit=25..28 "@/n" (docs on resolve)
         "#]],
     );
 }
