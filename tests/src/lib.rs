@@ -95,6 +95,8 @@ pub struct ClientOptions {
     pub work_done_progress: bool,
     /// Whether the client answers `workspace/configuration` (Helix does not).
     pub workspace_configuration: bool,
+    /// `completionItem.snippetSupport`.
+    pub snippet_support: bool,
 }
 
 impl Default for ClientOptions {
@@ -106,6 +108,7 @@ impl Default for ClientOptions {
             watch_files: true,
             work_done_progress: true,
             workspace_configuration: true,
+            snippet_support: true,
         }
     }
 }
@@ -180,7 +183,7 @@ impl LspClient {
                     },
                     "textDocument": {
                         "publishDiagnostics": { "versionSupport": true, "relatedInformation": true },
-                        "completion": { "completionItem": { "snippetSupport": true } },
+                        "completion": { "completionItem": { "snippetSupport": options.snippet_support } },
                         "hover": { "contentFormat": ["markdown", "plaintext"] },
                         "documentSymbol": { "hierarchicalDocumentSymbolSupport": true },
                     },

@@ -7,6 +7,8 @@ mod context;
 mod ranking;
 mod snippet;
 
+use std::borrow::Cow;
+
 use runbook_keys::fs::slash_path;
 use runbook_keys::{Export, ExportKind, Key, KeyCatalog, KeyRoot};
 use runbook_syntax::{FieldLabel, Parse, Runbook, SafetyClass, TextRange, floor_char_boundary};
@@ -18,7 +20,7 @@ use crate::hover::markup::{code, code_block};
 use crate::hover::{ActionSafety, export_markdown, key_markdown, key_title, safety_class_markdown};
 use context::{Context, Wrap};
 use ranking::{Candidate, rank};
-use snippet::{SnippetPlace, action_section};
+use snippet::{SnippetPlace, action_section, entry_specifier};
 
 pub use ranking::MAX_ITEMS as MAX_COMPLETION_ITEMS;
 pub use snippet::snippet_to_plain_text;
@@ -141,10 +143,10 @@ pub fn completions(parse: &Parse, offset: usize, catalog: Option<&KeyCatalog>, c
         Context::Location { range, wrap } => catalog.map(|c| locations(c, &at, range, wrap)).unwrap_or_default(),
         Context::SafetyClass { range } => safety_classes(&at, catalog, range),
         Context::FieldLabel { range, suffix } => field_labels(&at, range, suffix),
-        Context::ActionSection { range, level } => {
-            catalog.map(|c| action_sections(c, runbook, range, level)).unwrap_or_default()
+        Context::ActionSection { range, level, keeps_marker } => {
+            catalog.map(|c| action_sections(c, runbook, range, level, keeps_marker)).unwrap_or_default()
         }
-        Context::ImportPrefix { range } => import_prefixes(catalog, config, range),
+        Context::ImportPrefix { range } => import_prefixes(catalog, config, typed, range),
         Context::KeyFolder { import_prefix, range } => {
             catalog.map(|c| key_folders(c, &import_prefix, range)).unwrap_or_default()
         }
@@ -211,28 +213,45 @@ fn key_detail(key: &Key) -> String {
     key_title(key).map_or_else(|| key.folder.clone(), str::to_string)
 }
 
-/// The KEYs whose slugs match what was typed, as items. With thousands of
-/// KEYs only the ones that can make the list become items (one more than
-/// fits, so that `rank` still knows the list is incomplete): building an item
-/// for every KEY cost more than matching them all.
-fn key_slugs(catalog: &KeyCatalog, typed: &str, range: TextRange, wrap: Wrap) -> Vec<Candidate> {
+/// The KEYs whose `text` (a slug, an import specifier) matches what was
+/// typed, with that text, best first. With thousands of KEYs only the ones
+/// that can make the list are kept (one more than fits, so that `rank` still
+/// knows the list is incomplete): building an item for every KEY cost more
+/// than matching them all.
+fn best_matching_keys<'c>(
+    catalog: &'c KeyCatalog,
+    typed: &str,
+    text: impl Fn(&'c Key) -> Option<Cow<'c, str>>,
+) -> Vec<(&'c Key, Cow<'c, str>)> {
     let mut pattern = ranking::FuzzyPattern::new(typed);
-    let mut matching: Vec<(u32, &Key)> =
-        catalog.keys().filter_map(|key| Some((pattern.score(&key.slug)?, key))).collect();
+    let mut matching: Vec<(u32, &Key, Cow<'c, str>)> = catalog
+        .keys()
+        .filter_map(|key| {
+            let text = text(key)?;
+            Some((pattern.score(&text)?, key, text))
+        })
+        .collect();
     // The order `rank` uses among candidates of one group: score, then label.
-    let best_first = |a: &(u32, &Key), b: &(u32, &Key)| b.0.cmp(&a.0).then_with(|| a.1.slug.cmp(&b.1.slug));
+    let best_first =
+        |a: &(u32, &Key, Cow<'c, str>), b: &(u32, &Key, Cow<'c, str>)| b.0.cmp(&a.0).then_with(|| a.2.cmp(&b.2));
     if matching.len() > ranking::MAX_ITEMS + 1 {
         matching.select_nth_unstable_by(ranking::MAX_ITEMS, best_first);
         matching.truncate(ranking::MAX_ITEMS + 1);
     }
-    matching
+    matching.into_iter().map(|(_, key, text)| (key, text)).collect()
+}
+
+/// The KEYs whose slugs match what was typed, as items.
+fn key_slugs(catalog: &KeyCatalog, typed: &str, range: TextRange, wrap: Wrap) -> Vec<Candidate> {
+    best_matching_keys(catalog, typed, |key| Some(Cow::Borrowed(key.slug.as_str())))
         .into_iter()
-        .map(|(_, key)| {
-            let mut item = CompletionItem::new(key.slug.clone(), CompletionKind::Key, range)
+        .map(|(key, slug)| {
+            let slug = slug.into_owned();
+            let mut item = CompletionItem::new(slug.clone(), CompletionKind::Key, range)
                 .detail(key_detail(key))
-                .insert(wrapped(&key.slug, wrap));
-            item.filter_text = (wrap == Wrap::Backticks).then(|| key.slug.clone());
-            item.resolve_data = Some(ResolveData::Key { slug: key.slug.clone() });
+                .insert(wrapped(&slug, wrap));
+            item.filter_text = (wrap == Wrap::Backticks).then(|| slug.clone());
+            item.resolve_data = Some(ResolveData::Key { slug });
             Candidate::new(item)
         })
         .collect()
@@ -349,22 +368,35 @@ fn field_labels(at: &Cursor<'_>, range: TextRange, suffix: &str) -> Vec<Candidat
         .collect()
 }
 
-fn action_sections(catalog: &KeyCatalog, runbook: &Runbook, range: TextRange, level: Option<u8>) -> Vec<Candidate> {
+/// One item per KEY writing a whole Action section. The label is the
+/// heading line the item writes (`Action 2: Stripe Webhook Replay
+/// (REVERSIBLE)`), and there is no filter text: clients that cannot apply the
+/// snippet insert the label (Neovim's omnifunc, clients that ignore
+/// `textEdit`), and the label alone is a classified Action heading.
+fn action_sections(
+    catalog: &KeyCatalog,
+    runbook: &Runbook,
+    range: TextRange,
+    level: Option<u8>,
+    keeps_marker: bool,
+) -> Vec<Candidate> {
     // The line being typed says no more than `Action`, so it is no Action yet.
     let number = runbook.actions.iter().map(|action| action.number).max().map_or(1, |max| max + 1);
-    // Editors filter with the text from the start of the range, which holds
-    // the `#`s of a heading being typed.
-    let typed_hashes = level.map(|level| format!("{} ", "#".repeat(usize::from(level)))).unwrap_or_default();
     let level = level.or_else(|| Some(runbook.sections.get(runbook.actions.first()?.section)?.level)).unwrap_or(3);
     let place = SnippetPlace { number, level };
+    let marker = format!("{} ", "#".repeat(usize::from(level.clamp(1, 6))));
     catalog
         .keys()
         .map(|key| {
-            let label = format!("Action {number}: {}", key_detail(key));
+            let snippet = action_section(key, catalog, place);
+            let insert = match snippet.strip_prefix(&marker) {
+                Some(without_marker) if keeps_marker => without_marker.to_string(),
+                _ => snippet,
+            };
+            let label = snippet_to_plain_text(insert.lines().next().unwrap_or_default());
             let mut item = CompletionItem::new(label, CompletionKind::Snippet, range)
                 .detail(format!("Action section running {}", key.slug))
-                .filter(format!("{typed_hashes}Action {} {}", key.slug, key_detail(key)))
-                .insert(action_section(key, catalog, place));
+                .insert(insert);
             item.is_snippet = true;
             item.resolve_data = Some(ResolveData::ActionSection { slug: key.slug.clone(), number, level });
             Candidate::new(item)
@@ -384,8 +416,14 @@ fn roots_with_imports(catalog: Option<&KeyCatalog>, config: &IdeConfig) -> Vec<(
     roots.iter().filter_map(|root| Some((root.clone(), root.import_prefix()?))).collect()
 }
 
-fn import_prefixes(catalog: Option<&KeyCatalog>, config: &IdeConfig, range: TextRange) -> Vec<Candidate> {
-    roots_with_imports(catalog, config)
+/// The key roots' import prefixes (`@/node-keys/`), then each KEY's whole
+/// entry specifier (`@/node-keys/stripe-webhook-replay/src`). Editors filter
+/// the list they have as the user types on and may not ask again until
+/// nothing matches (Helix 25.01 ignores `isIncomplete` and trigger
+/// characters while its menu is open), so the list for `'@/` already holds
+/// what `'@/node-keys/str` is looking for.
+fn import_prefixes(catalog: Option<&KeyCatalog>, config: &IdeConfig, typed: &str, range: TextRange) -> Vec<Candidate> {
+    let mut candidates: Vec<Candidate> = roots_with_imports(catalog, config)
         .into_iter()
         .map(|(root, prefix)| {
             let documentation = format!(
@@ -398,7 +436,18 @@ fn import_prefixes(catalog: Option<&KeyCatalog>, config: &IdeConfig, range: Text
                 .documentation(documentation);
             Candidate::new(item)
         })
-        .collect()
+        .collect();
+    let Some(catalog) = catalog else { return candidates };
+    for (key, specifier) in best_matching_keys(catalog, typed, |key| entry_specifier(key, catalog).map(Cow::Owned)) {
+        let mut item = CompletionItem::new(specifier.into_owned(), CompletionKind::Module, range).detail(format!(
+            "{} — {}",
+            key.slug,
+            key_detail(key)
+        ));
+        item.resolve_data = Some(ResolveData::Key { slug: key.slug.clone() });
+        candidates.push(Candidate::new(item).group(1));
+    }
+    candidates
 }
 
 fn key_folders(catalog: &KeyCatalog, import_prefix: &str, range: TextRange) -> Vec<Candidate> {

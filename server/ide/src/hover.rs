@@ -131,19 +131,57 @@ fn safety_line(key: &Key, action: ActionSafety, export: Option<&Export>) -> Opti
     (!parts.is_empty()).then(|| format!("**Safety**: {}", parts.join("; ")))
 }
 
-/// The manifest's side effects, then the `@sideEffect`s of `exports`.
+/// Whether two statements of a side effect or precondition say the same
+/// thing: compared ignoring case, surrounding and repeated blanks, and a
+/// trailing period (`Restarts the service.` in key.json, `restarts the
+/// service` in a `@sideEffect`).
+pub(crate) fn same_statement(a: &str, b: &str) -> bool {
+    fn words(text: &str) -> impl Iterator<Item = String> + '_ {
+        text.trim().trim_end_matches('.').split_whitespace().map(str::to_lowercase)
+    }
+    words(a).eq(words(b))
+}
+
+/// The manifest's side effects, then the `@sideEffect`s of `exports`. One
+/// that several sources state is listed once, in the words of the first,
+/// naming every source.
 fn side_effects_list<'k>(key: &'k Key, exports: impl Iterator<Item = &'k Export>) -> Vec<String> {
-    let mut lines: Vec<String> = Vec::new();
+    struct SideEffect<'k> {
+        text: &'k str,
+        in_manifest: bool,
+        exports: Vec<&'k String>,
+    }
+    let mut effects: Vec<SideEffect<'k>> = Vec::new();
     if let Some(manifest) = &key.manifest {
-        lines.extend(manifest.side_effects.iter().map(|effect| format!("- {}", escape(effect))));
+        for text in &manifest.side_effects {
+            if !effects.iter().any(|effect| same_statement(effect.text, text)) {
+                effects.push(SideEffect { text, in_manifest: true, exports: Vec::new() });
+            }
+        }
     }
     for export in exports {
         let Some(doc) = &export.doc else { continue };
-        for effect in &doc.side_effects {
-            lines.push(format!("- {} (`@sideEffect` of {})", escape(effect), code(&export.name)));
+        for text in &doc.side_effects {
+            match effects.iter_mut().find(|effect| same_statement(effect.text, text)) {
+                Some(effect) if !effect.exports.contains(&&export.name) => effect.exports.push(&export.name),
+                Some(_) => {}
+                None => effects.push(SideEffect { text, in_manifest: false, exports: vec![&export.name] }),
+            }
         }
     }
-    lines
+    effects
+        .iter()
+        .map(|effect| {
+            let text = escape(effect.text);
+            match (effect.in_manifest, effect.exports.is_empty()) {
+                (_, true) => format!("- {text}"),
+                (true, false) => {
+                    format!("- {text} (key.json and `@sideEffect` of {})", code_list(effect.exports.iter().copied()))
+                }
+                (false, false) => format!("- {text} (`@sideEffect` of {})", code_list(effect.exports.iter().copied())),
+            }
+        })
+        .collect()
 }
 
 fn code_list<'a>(items: impl IntoIterator<Item = &'a String>) -> String {

@@ -29,8 +29,11 @@ pub(crate) enum Context {
     /// After `**` at the start of a line. `suffix` is what closes the label.
     FieldLabel { range: TextRange, suffix: &'static str },
     /// A heading (`### Act`) or a line (`act`) that could become an Action
-    /// section; `level` is the number of `#` typed, if any.
-    ActionSection { range: TextRange, level: Option<u8> },
+    /// section; `level` is the number of `#` typed, if any. When they are
+    /// followed by a blank they stay (`keeps_marker`) and `range` is the
+    /// heading's text, so that the word an editor replaces on its own is
+    /// the one the item replaces.
+    ActionSection { range: TextRange, level: Option<u8>, keeps_marker: bool },
     /// An import specifier that is the start of a root's import prefix (`@/no`).
     ImportPrefix { range: TextRange },
     /// The folder segment of a specifier under a root (`@/node-keys/str`).
@@ -270,7 +273,7 @@ fn markdown_context(text: &str, offset: usize) -> Option<Context> {
         && after.trim().is_empty()
         && "action".starts_with(&typed.to_ascii_lowercase())
     {
-        return Some(Context::ActionSection { range: TextRange::new(start, end), level: None });
+        return Some(Context::ActionSection { range: TextRange::new(start, end), level: None, keeps_marker: false });
     }
     None
 }
@@ -311,8 +314,10 @@ fn heading_context(
     }
     let lower = heading.to_ascii_lowercase();
     if after.trim().is_empty() && "action".starts_with(lower.trim_end()) {
-        let line_start = line_start(text, offset);
-        return Some(Context::ActionSection { range: TextRange::new(line_start, line_end), level: Some(level as u8) });
+        let keeps_marker = !after_hashes.is_empty();
+        let start = if keeps_marker { offset - heading.len() } else { line_start(text, offset) };
+        let range = TextRange::new(start, line_end);
+        return Some(Context::ActionSection { range, level: Some(level as u8), keeps_marker });
     }
     None
 }

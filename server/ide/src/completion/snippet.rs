@@ -7,7 +7,7 @@
 use runbook_keys::{Export, Key, KeyCatalog};
 use runbook_syntax::SafetyClass;
 
-use crate::hover::key_title;
+use crate::hover::{key_title, same_statement};
 
 /// `text` as literal snippet text on one line: `$`, `}` and `\` escaped.
 pub(crate) fn escape_snippet(text: &str) -> String {
@@ -118,12 +118,6 @@ impl Placeholders {
         self.next += 1;
         format!("${{{n}:{}}}", escape_snippet(default))
     }
-
-    fn choice(&mut self, options: &[&str]) -> String {
-        let n = self.next;
-        self.next += 1;
-        format!("${{{n}|{}|}}", options.join(","))
-    }
 }
 
 /// The title a new Action gets from its KEY: the manifest's, else the folder
@@ -166,11 +160,11 @@ fn main_callable(key: &Key) -> Option<&Export> {
     })
 }
 
-/// The manifest's entries, then the JSDoc's that say something new (ignoring case).
+/// The manifest's entries, then the JSDoc's that say something new.
 fn merged(manifest: &[String], jsdoc: &[String]) -> Vec<String> {
     let mut merged = manifest.to_vec();
     for entry in jsdoc {
-        if !merged.iter().any(|known| known.eq_ignore_ascii_case(entry)) {
+        if !merged.iter().any(|known| same_statement(known, entry)) {
             merged.push(entry.clone());
         }
     }
@@ -182,19 +176,17 @@ pub(crate) fn action_section(key: &Key, catalog: &KeyCatalog, place: SnippetPlac
     let mut stops = Placeholders { next: 1 };
     let manifest = key.manifest.as_ref();
     let declared = key.declared_safety();
-    // The KEY's declared class first: it is what the snippet inserts by default.
-    let classes: Vec<&str> = declared
-        .into_iter()
-        .chain(SafetyClass::ALL.into_iter().rev().filter(|class| Some(*class) != declared))
-        .map(SafetyClass::as_str)
-        .collect();
+    // A plain placeholder, not a choice: Helix 25.01 renders a choice empty,
+    // and `()` is no class (issue 12). The KEY's own class is the likely one;
+    // without one, REVERSIBLE asks for a Rollback without claiming SAFE.
+    let class = declared.unwrap_or(SafetyClass::Reversible);
     let callable = main_callable(key);
 
     let mut lines: Vec<String> = Vec::new();
     let hashes = "#".repeat(usize::from(place.level.clamp(1, 6)));
     let number = stops.text(&place.number.to_string());
     let title = stops.text(&action_title(key));
-    let safety = stops.choice(&classes);
+    let safety = stops.text(class.as_str());
     lines.push(format!("{hashes} Action {number}: {title} ({safety})"));
     lines.push(String::new());
 
@@ -212,6 +204,11 @@ pub(crate) fn action_section(key: &Key, catalog: &KeyCatalog, place: SnippetPlac
         None => lines.push(format!("- {}", stops.text("What must be true before running"))),
     }
     lines.push(String::new());
+
+    if class == SafetyClass::Irreversible {
+        lines.push(format!("**Warning**: {}", stops.text("What cannot be undone")));
+        lines.push(String::new());
+    }
 
     lines.push("**Automated (Preferred)**:".to_string());
     lines.push(format!("- **KEY**: `{}`", key.slug));

@@ -157,7 +157,7 @@ fn key_slug_documentation_is_resolved_lazily() {
             ---- documentation:
             **Stripe Webhook Replay** · `node-stripe-webhook-replay`
 
-            Replays failed Stripe webhook events\.
+            Replays failed Stripe webhook events.
 
             **Family**: `node` · **Runtime**: `node`
 
@@ -166,7 +166,7 @@ fn key_slug_documentation_is_resolved_lazily() {
             **Side effects**:
             - Replays webhook events from Stripe
             - Updates the database with event data
-            - Writes replayed events to the \`webhook\_events\` table (`@sideEffect` of `replayFailedWebhooks`)
+            - Writes replayed events to the `webhook_events` table (`@sideEffect` of `replayFailedWebhooks`)
 
             **Required env**: `STRIPE_SECRET_KEY`
 
@@ -205,12 +205,27 @@ fn src_after_a_key_folder() {
     );
 }
 
+/// Issue 12, bug 6: Helix 25.01 asks once, after `'@/`, and then only
+/// filters what it got as the user types on: the KEYs' specifiers must be
+/// in that first list.
 #[test]
-fn root_prefixes_inside_an_import_specifier() {
+fn root_prefixes_and_entry_specifiers_inside_an_import_specifier() {
+    check(
+        &with_keys("```ts\nimport { x } from '@/$0';\n```\n"),
+        expect![[r#"
+            @/node-keys/ [keyfolder] detail="key root" edit=25..27 "@/"
+            @/node-keys/stripe-webhook-replay/src [module] detail="node-stripe-webhook-replay — Stripe Webhook Replay" edit=25..27 "@/" (docs on resolve)
+            @/node-keys/webhook-monitoring/src [module] detail="node-webhook-monitoring — Webhook Monitoring" edit=25..27 "@/" (docs on resolve)
+            @/node-keys/webhook-secret-update/src [module] detail="node-webhook-secret-update — Webhook Secret Update" edit=25..27 "@/" (docs on resolve)
+        "#]],
+    );
     check(
         &with_keys("```ts\nimport { x } from '@/n$0';\n```\n"),
         expect![[r#"
             @/node-keys/ [keyfolder] detail="key root" edit=25..28 "@/n"
+            @/node-keys/stripe-webhook-replay/src [module] detail="node-stripe-webhook-replay — Stripe Webhook Replay" edit=25..28 "@/n" (docs on resolve)
+            @/node-keys/webhook-monitoring/src [module] detail="node-webhook-monitoring — Webhook Monitoring" edit=25..28 "@/n" (docs on resolve)
+            @/node-keys/webhook-secret-update/src [module] detail="node-webhook-secret-update — Webhook Secret Update" edit=25..28 "@/n" (docs on resolve)
         "#]],
     );
 }
@@ -268,16 +283,16 @@ fn exported_name_documentation() {
             export async function replayFailedWebhooks(options: ReplayOptions): Promise<ReplayResult>
             ```
 
-            Replays every failed webhook event since \`startTime\`\.
+            Replays every failed webhook event since `startTime`.
 
             - *@param* `options` — Which events to replay
 
-            **Safety**: `replayFailedWebhooks` is REVERSIBLE \- events are idempotent; the KEY declares **REVERSIBLE** (key.json)
+            **Safety**: `replayFailedWebhooks` is REVERSIBLE - events are idempotent; the KEY declares **REVERSIBLE** (key.json)
 
             **Side effects** of `node-stripe-webhook-replay`:
             - Replays webhook events from Stripe
             - Updates the database with event data
-            - Writes replayed events to the \`webhook\_events\` table (`@sideEffect` of `replayFailedWebhooks`)
+            - Writes replayed events to the `webhook_events` table (`@sideEffect` of `replayFailedWebhooks`)
 
             From KEY `node-stripe-webhook-replay` (Stripe Webhook Replay) · defined in `/node-keys/stripe-webhook-replay/src/handlers/replay.ts:9`
         "#]],
@@ -467,11 +482,11 @@ fn without_the_index_only_what_needs_none() {
 fn action_section_snippets_on_a_heading() {
     check(
         &with_keys("## Action Steps\n\n### Action 1: Something (SAFE)\n\n#### Act$0\n"),
-        expect![[r#####"
-        Action 2: Stripe Webhook Replay [snippet] detail="Action section running node-stripe-webhook-replay" edit=49..57 "#### Act" snippet of 26 lines (docs on resolve)
-        Action 2: Webhook Monitoring [snippet] detail="Action section running node-webhook-monitoring" edit=49..57 "#### Act" snippet of 24 lines (docs on resolve)
-        Action 2: Webhook Secret Update [snippet] detail="Action section running node-webhook-secret-update" edit=49..57 "#### Act" snippet of 24 lines (docs on resolve)
-    "#####]],
+        expect![[r#"
+            Action 2: Stripe Webhook Replay (REVERSIBLE) [snippet] detail="Action section running node-stripe-webhook-replay" edit=54..57 "Act" snippet of 26 lines (docs on resolve)
+            Action 2: Webhook Monitoring (SAFE) [snippet] detail="Action section running node-webhook-monitoring" edit=54..57 "Act" snippet of 24 lines (docs on resolve)
+            Action 2: Webhook Secret Update (REVERSIBLE) [snippet] detail="Action section running node-webhook-secret-update" edit=54..57 "Act" snippet of 24 lines (docs on resolve)
+        "#]],
     );
 }
 
@@ -480,7 +495,7 @@ fn action_section_snippet_as_plain_text_with_its_preview() {
     check_first_item(
         &with_keys("### Action 1: Something (SAFE)\n\nacti$0\n"),
         expect![[r#"
-            Action 2: Stripe Webhook Replay
+            ### Action 2: Stripe Webhook Replay (REVERSIBLE)
             ---- inserts:
             ### Action 2: Stripe Webhook Replay (REVERSIBLE)
 
@@ -632,4 +647,178 @@ fn every_offset_of_real_runbooks_is_safe() {
             }
         }
     }
+}
+
+/// The text an Action section item leaves in the document, per client:
+/// what VS Code expands (placeholder defaults, a choice's first option),
+/// what Helix 25.01 expands (a choice renders empty: `render_tabstop` in
+/// helix-core/src/snippets/render.rs), what a client without snippets
+/// inserts (the plain text), and what Neovim 0.11's omnifunc inserts: one
+/// word, from `get_completion_word` in runtime/lua/vim/lsp/completion.lua
+/// (Neovim offers snippet support, and `ignorecase` is off by default).
+fn inserted_by_each_client(text: &str, cursor: usize, item: &crate::CompletionItem) -> Vec<(&'static str, String)> {
+    let range = item.edit_range.as_range();
+    let replace = |inserted: &str, end: usize| format!("{}{inserted}{}", &text[..range.start], &text[end..]);
+    let plain = snippet_to_plain_text(&item.insert_text);
+    let without_choices = {
+        let mut out = String::new();
+        let mut rest = item.insert_text.as_str();
+        while let Some(start) = rest.find("${") {
+            let digits = rest[start + 2..].chars().take_while(char::is_ascii_digit).count();
+            if rest[start + 2 + digits..].starts_with('|') {
+                out.push_str(&rest[..start]);
+                rest = &rest[start + rest[start..].find("|}").expect("a closed choice") + 2..];
+            } else {
+                out.push_str(&rest[..start + 2]);
+                rest = &rest[start + 2..];
+            }
+        }
+        out.push_str(rest);
+        out
+    };
+    let prefix = &text[range.start..cursor];
+    let omnifunc_word = if item.is_snippet {
+        let word = if plain.len() < item.label.len() {
+            plain.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect()
+        } else {
+            item.label.clone()
+        };
+        match &item.filter_text {
+            Some(filter) if !word.starts_with(prefix) => filter.clone(),
+            _ => word,
+        }
+    } else {
+        plain.split_whitespace().next().unwrap_or_default().to_string()
+    };
+    vec![
+        ("VS Code", replace(&plain, range.end)),
+        ("Helix 25.01", replace(&snippet_to_plain_text(&without_choices), range.end)),
+        ("without snippets", replace(&plain, range.end)),
+        ("Neovim omnifunc", replace(&omnifunc_word, cursor)),
+    ]
+}
+
+/// For each Action section item at the cursor: the findings each client's
+/// insertion adds to the document (compared by code with those before).
+fn render_findings_after_insertion(fixture: &str) -> String {
+    let parsed = Fixture::parse(fixture);
+    let (fs, catalog) = catalog(&parsed);
+    let main = parsed.main_file();
+    let path = crate::test_utils::fixture_path(&parsed, main);
+    let root = std::path::PathBuf::from(crate::test_utils::WORKSPACE_ROOT);
+    let config = IdeConfig::default();
+    let workspace = crate::Workspace { root: &root, config: &config, catalog: Some(&catalog), fs: &fs, packs: None };
+    let codes = |text: &str| -> Vec<String> {
+        let parse = Parse::new(text);
+        let found = crate::diagnostics(&crate::File { path: &path, parse: &parse }, &workspace);
+        found.iter().map(|diagnostic| diagnostic.code.to_string()).collect()
+    };
+    let text = &parsed.files[main].text;
+    let cursor = parsed.cursor_offset();
+    let before = codes(text);
+    let list = completions(&Parse::new(text), cursor, Some(&catalog), &config);
+    let mut out = String::new();
+    for item in list.items.iter().filter(|item| item.kind == crate::CompletionKind::Snippet) {
+        writeln!(out, "{}", item.label).unwrap();
+        for (client, inserted) in inserted_by_each_client(text, cursor, item) {
+            let mut added = codes(&inserted);
+            for code in &before {
+                if let Some(at) = added.iter().position(|added| added == code) {
+                    added.remove(at);
+                }
+            }
+            let line_start = inserted[..item.edit_range.start].rfind('\n').map_or(0, |at| at + 1);
+            let heading = inserted[line_start..].lines().next().unwrap_or_default();
+            let added = if added.is_empty() { "nothing".to_string() } else { added.join(", ") };
+            writeln!(out, "  {client}: {heading:?} adds {added}").unwrap();
+        }
+    }
+    out
+}
+
+/// `render_findings_after_insertion`, checked for what must never happen.
+#[track_caller]
+fn classified_everywhere(fixture: &str) -> String {
+    let rendered = render_findings_after_insertion(fixture);
+    assert!(!rendered.is_empty(), "no Action section items");
+    assert!(!rendered.contains("missing-safety") && !rendered.contains("()"), "{rendered}");
+    for line in rendered.lines().filter(|line| !line.contains("omnifunc") && line.starts_with("  ")) {
+        assert!(line.ends_with("adds nothing"), "{rendered}");
+    }
+    rendered
+}
+
+/// Issue 12, bug 5: whatever the client, the inserted Action has a safety
+/// class (the KEY's declared one, else REVERSIBLE) and nothing to fix. The
+/// omnifunc inserts one line, the label: a classified heading whose body
+/// (Preconditions, and Rollback or Warning as the class asks) is still to
+/// be written.
+#[test]
+fn action_section_items_insert_a_classified_action_in_every_client() {
+    let extra_keys = r#"
+//- /node-keys/event-purge/key.json
+{ "slug": "event-purge", "title": "Event Purge", "tool": "node", "safety": "IRREVERSIBLE", "side_effects": ["Deletes old events"] }
+//- /node-keys/event-purge/src/index.ts
+export async function purgeEvents(): Promise<void> {}
+//- /node-keys/undeclared/src/index.ts
+export async function runUndeclared(): Promise<void> {}
+"#;
+    let on_heading = format!("//- /runbooks/runbook.md\n## Action Steps\n\n### Act$0\n{KEYS}{extra_keys}");
+    expect![[r####"
+        Action 1: Event Purge (IRREVERSIBLE)
+          VS Code: "### Action 1: Event Purge (IRREVERSIBLE)" adds nothing
+          Helix 25.01: "### Action 1: Event Purge (IRREVERSIBLE)" adds nothing
+          without snippets: "### Action 1: Event Purge (IRREVERSIBLE)" adds nothing
+          Neovim omnifunc: "### Action 1: Event Purge (IRREVERSIBLE)" adds missing-precondition, irreversible-without-warning
+        Action 1: Stripe Webhook Replay (REVERSIBLE)
+          VS Code: "### Action 1: Stripe Webhook Replay (REVERSIBLE)" adds nothing
+          Helix 25.01: "### Action 1: Stripe Webhook Replay (REVERSIBLE)" adds nothing
+          without snippets: "### Action 1: Stripe Webhook Replay (REVERSIBLE)" adds nothing
+          Neovim omnifunc: "### Action 1: Stripe Webhook Replay (REVERSIBLE)" adds missing-precondition, missing-rollback
+        Action 1: Undeclared (REVERSIBLE)
+          VS Code: "### Action 1: Undeclared (REVERSIBLE)" adds nothing
+          Helix 25.01: "### Action 1: Undeclared (REVERSIBLE)" adds nothing
+          without snippets: "### Action 1: Undeclared (REVERSIBLE)" adds nothing
+          Neovim omnifunc: "### Action 1: Undeclared (REVERSIBLE)" adds missing-precondition, missing-rollback
+        Action 1: Webhook Monitoring (SAFE)
+          VS Code: "### Action 1: Webhook Monitoring (SAFE)" adds nothing
+          Helix 25.01: "### Action 1: Webhook Monitoring (SAFE)" adds nothing
+          without snippets: "### Action 1: Webhook Monitoring (SAFE)" adds nothing
+          Neovim omnifunc: "### Action 1: Webhook Monitoring (SAFE)" adds missing-precondition
+        Action 1: Webhook Secret Update (REVERSIBLE)
+          VS Code: "### Action 1: Webhook Secret Update (REVERSIBLE)" adds nothing
+          Helix 25.01: "### Action 1: Webhook Secret Update (REVERSIBLE)" adds nothing
+          without snippets: "### Action 1: Webhook Secret Update (REVERSIBLE)" adds nothing
+          Neovim omnifunc: "### Action 1: Webhook Secret Update (REVERSIBLE)" adds missing-precondition, missing-rollback
+    "####]]
+    .assert_eq(&classified_everywhere(&on_heading));
+    let on_a_bare_line = format!("//- /runbooks/runbook.md\n## Action Steps\n\nact$0\n{KEYS}{extra_keys}");
+    expect![[r####"
+        ### Action 1: Event Purge (IRREVERSIBLE)
+          VS Code: "### Action 1: Event Purge (IRREVERSIBLE)" adds nothing
+          Helix 25.01: "### Action 1: Event Purge (IRREVERSIBLE)" adds nothing
+          without snippets: "### Action 1: Event Purge (IRREVERSIBLE)" adds nothing
+          Neovim omnifunc: "### Action 1: Event Purge (IRREVERSIBLE)" adds missing-precondition, irreversible-without-warning
+        ### Action 1: Stripe Webhook Replay (REVERSIBLE)
+          VS Code: "### Action 1: Stripe Webhook Replay (REVERSIBLE)" adds nothing
+          Helix 25.01: "### Action 1: Stripe Webhook Replay (REVERSIBLE)" adds nothing
+          without snippets: "### Action 1: Stripe Webhook Replay (REVERSIBLE)" adds nothing
+          Neovim omnifunc: "### Action 1: Stripe Webhook Replay (REVERSIBLE)" adds missing-precondition, missing-rollback
+        ### Action 1: Undeclared (REVERSIBLE)
+          VS Code: "### Action 1: Undeclared (REVERSIBLE)" adds nothing
+          Helix 25.01: "### Action 1: Undeclared (REVERSIBLE)" adds nothing
+          without snippets: "### Action 1: Undeclared (REVERSIBLE)" adds nothing
+          Neovim omnifunc: "### Action 1: Undeclared (REVERSIBLE)" adds missing-precondition, missing-rollback
+        ### Action 1: Webhook Monitoring (SAFE)
+          VS Code: "### Action 1: Webhook Monitoring (SAFE)" adds nothing
+          Helix 25.01: "### Action 1: Webhook Monitoring (SAFE)" adds nothing
+          without snippets: "### Action 1: Webhook Monitoring (SAFE)" adds nothing
+          Neovim omnifunc: "### Action 1: Webhook Monitoring (SAFE)" adds missing-precondition
+        ### Action 1: Webhook Secret Update (REVERSIBLE)
+          VS Code: "### Action 1: Webhook Secret Update (REVERSIBLE)" adds nothing
+          Helix 25.01: "### Action 1: Webhook Secret Update (REVERSIBLE)" adds nothing
+          without snippets: "### Action 1: Webhook Secret Update (REVERSIBLE)" adds nothing
+          Neovim omnifunc: "### Action 1: Webhook Secret Update (REVERSIBLE)" adds missing-precondition, missing-rollback
+    "####]]
+    .assert_eq(&classified_everywhere(&on_a_bare_line));
 }

@@ -105,7 +105,7 @@ fn key_slug_with_side_effects_and_both_safety_classes() {
         113..139 "node-stripe-webhook-replay"
         **Stripe Webhook Replay** · `node-stripe-webhook-replay`
 
-        Replays failed Stripe webhook events\.
+        Replays failed Stripe webhook events.
 
         **Family**: `node` · **Runtime**: `node`
 
@@ -114,7 +114,7 @@ fn key_slug_with_side_effects_and_both_safety_classes() {
         **Side effects**:
         - Replays webhook events from Stripe
         - Updates the database with event data
-        - Writes replayed events to the \`webhook\_events\` table (`@sideEffect` of `replayFailedWebhooks`)
+        - Writes replayed events to the `webhook_events` table (`@sideEffect` of `replayFailedWebhooks`)
 
         **Required env**: `STRIPE_SECRET_KEY`
 
@@ -133,7 +133,7 @@ fn import_specifier() {
         293..330 "@/node-keys/stripe-webhook-replay/src"
         **Stripe Webhook Replay** · `node-stripe-webhook-replay`
 
-        Replays failed Stripe webhook events\.
+        Replays failed Stripe webhook events.
 
         **Family**: `node` · **Runtime**: `node`
 
@@ -142,7 +142,7 @@ fn import_specifier() {
         **Side effects**:
         - Replays webhook events from Stripe
         - Updates the database with event data
-        - Writes replayed events to the \`webhook\_events\` table (`@sideEffect` of `replayFailedWebhooks`)
+        - Writes replayed events to the `webhook_events` table (`@sideEffect` of `replayFailedWebhooks`)
 
         **Required env**: `STRIPE_SECRET_KEY`
 
@@ -161,7 +161,7 @@ fn location_path() {
         158..203 "/node-keys/stripe-webhook-replay/src/index.ts"
         **Stripe Webhook Replay** · `node-stripe-webhook-replay`
 
-        Replays failed Stripe webhook events\.
+        Replays failed Stripe webhook events.
 
         **Family**: `node` · **Runtime**: `node`
 
@@ -170,7 +170,7 @@ fn location_path() {
         **Side effects**:
         - Replays webhook events from Stripe
         - Updates the database with event data
-        - Writes replayed events to the \`webhook\_events\` table (`@sideEffect` of `replayFailedWebhooks`)
+        - Writes replayed events to the `webhook_events` table (`@sideEffect` of `replayFailedWebhooks`)
 
         **Required env**: `STRIPE_SECRET_KEY`
 
@@ -191,16 +191,16 @@ fn imported_name() {
         export async function replayFailedWebhooks(options: ReplayOptions): Promise<ReplayResult>
         ```
 
-        Replays every failed webhook event since \`startTime\`\.
+        Replays every failed webhook event since `startTime`.
 
         - *@param* `options` — Which events to replay
 
-        **Safety**: `replayFailedWebhooks` is REVERSIBLE \- events are idempotent; the KEY declares **REVERSIBLE** (key.json); Action 2 is **REVERSIBLE**
+        **Safety**: `replayFailedWebhooks` is REVERSIBLE - events are idempotent; the KEY declares **REVERSIBLE** (key.json); Action 2 is **REVERSIBLE**
 
         **Side effects** of `node-stripe-webhook-replay`:
         - Replays webhook events from Stripe
         - Updates the database with event data
-        - Writes replayed events to the \`webhook\_events\` table (`@sideEffect` of `replayFailedWebhooks`)
+        - Writes replayed events to the `webhook_events` table (`@sideEffect` of `replayFailedWebhooks`)
 
         From KEY `node-stripe-webhook-replay` (Stripe Webhook Replay) · defined in `/node-keys/stripe-webhook-replay/src/handlers/replay.ts:9`
     "#]],
@@ -235,16 +235,16 @@ fn call_of_an_imported_name() {
         export async function replayFailedWebhooks(options: ReplayOptions): Promise<ReplayResult>
         ```
 
-        Replays every failed webhook event since \`startTime\`\.
+        Replays every failed webhook event since `startTime`.
 
         - *@param* `options` — Which events to replay
 
-        **Safety**: `replayFailedWebhooks` is REVERSIBLE \- events are idempotent; the KEY declares **REVERSIBLE** (key.json); Action 2 is **REVERSIBLE**
+        **Safety**: `replayFailedWebhooks` is REVERSIBLE - events are idempotent; the KEY declares **REVERSIBLE** (key.json); Action 2 is **REVERSIBLE**
 
         **Side effects** of `node-stripe-webhook-replay`:
         - Replays webhook events from Stripe
         - Updates the database with event data
-        - Writes replayed events to the \`webhook\_events\` table (`@sideEffect` of `replayFailedWebhooks`)
+        - Writes replayed events to the `webhook_events` table (`@sideEffect` of `replayFailedWebhooks`)
 
         From KEY `node-stripe-webhook-replay` (Stripe Webhook Replay) · defined in `/node-keys/stripe-webhook-replay/src/handlers/replay.ts:9`
     "#]],
@@ -371,16 +371,16 @@ export function evil(a: string /* ``` */): void {}
         export function evil(a: string ): void
         ```
 
-        Run \[this\]\(command\:rm\) \<script\>alert\(1\)\</script\>
+        Run \[this](command:rm) \<script>alert(1)\</script>
 
-        **Safety**: `evil` is IRREVERSIBLE \- \<b\>really\</b\>; the KEY declares **IRREVERSIBLE** (`@safety` of `evil`)
+        **Safety**: `evil` is IRREVERSIBLE - \<b>really\</b>; the KEY declares **IRREVERSIBLE** (`@safety` of `evil`)
 
         **Side effects** of `node-evil`:
-        - \!\[x\]\(https\://evil\.example/p\.png\)
-        - \`code\` \| table \| \~\~strike\~\~
+        - !\[x](https\://evil.example/p.png)
+        - `code` | table | \~\~strike\~\~
         - \`\`\`\` fence breaker (`@sideEffect` of `evil`)
 
-        From KEY `node-evil` (\[Click me\]\(command\:workbench\.action\.terminal\.new\)) · defined in `/node-keys/evil/src/index.ts:6`
+        From KEY `node-evil` (\[Click me](command:workbench.action.terminal.new)) · defined in `/node-keys/evil/src/index.ts:6`
     "#]],
     );
     let key_hover = fixture.replace("evil$0()", "evil()").replace("`node-evil`", "`node-e$0vil`");
@@ -388,9 +388,9 @@ export function evil(a: string /* ``` */): void {}
         &key_hover,
         expect![[r#"
         74..83 "node-evil"
-        **\[Click me\]\(command\:workbench\.action\.terminal\.new\)** · `node-evil`
+        **\[Click me](command:workbench.action.terminal.new)** · `node-evil`
 
-        \<img src\=x onerror\=alert\(1\)\>
+        \<img src=x onerror=alert(1)>
         \# Heading
         \- list
 
@@ -399,8 +399,8 @@ export function evil(a: string /* ``` */): void {}
         **Safety**: the KEY declares **IRREVERSIBLE** (`@safety` of `evil`)
 
         **Side effects**:
-        - \!\[x\]\(https\://evil\.example/p\.png\)
-        - \`code\` \| table \| \~\~strike\~\~
+        - !\[x](https\://evil.example/p.png)
+        - `code` | table | \~\~strike\~\~
         - \`\`\`\` fence breaker (`@sideEffect` of `evil`)
 
         **Required env**: ``A`B``
@@ -409,5 +409,77 @@ export function evil(a: string /* ``` */): void {}
 
         **Defined in**: `/node-keys/evil/key.json`, entry `/node-keys/evil/src/index.ts`
     "#]],
+    );
+}
+
+/// The demo's secret rotation KEY: the manifest and the JSDoc both say the
+/// service restarts, in slightly different words.
+const SECRET_ROTATION: &str = r#"//- /runbooks/runbook.md
+Use `node-webhook-secret-update`.
+
+```ts
+import { updateWebhookSecret, verifySecret } from '@/node-keys/webhook-secret-update/src';
+await updateWebhookSecret({ newSecret: 'x' });
+```
+//- /node-keys/webhook-secret-update/key.json
+{ "slug": "webhook-secret-update", "title": "Webhook Secret Update", "description": "Rotates the Stripe webhook signing secret and restarts the service.", "tool": "node", "safety": "REVERSIBLE", "side_effects": ["Updates the STRIPE_WEBHOOK_SECRET environment variable", "Restarts the application service"] }
+//- /node-keys/webhook-secret-update/src/index.ts
+/**
+ * Replaces the webhook signing secret.
+ * @sideEffect Restarts the application service.
+ * @sideEffect Writes to the `webhook_events` table
+ */
+export async function updateWebhookSecret(params: { newSecret: string }): Promise<void> {}
+/**
+ * Checks the secret against Stripe.
+ * @sideEffect  restarts the application   SERVICE
+ * @sideEffect Writes to the `webhook_events` table.
+ */
+export async function verifySecret(): Promise<void> {}
+"#;
+
+#[test]
+fn side_effects_stated_twice_are_listed_once_naming_both_sources() {
+    check(
+        &SECRET_ROTATION.replace("`node-webhook", "`node-$0webhook"),
+        expect![[r#"
+            5..31 "node-webhook-secret-update"
+            **Webhook Secret Update** · `node-webhook-secret-update`
+
+            Rotates the Stripe webhook signing secret and restarts the service.
+
+            **Family**: `node`
+
+            **Safety**: the KEY declares **REVERSIBLE** (key.json)
+
+            **Side effects**:
+            - Updates the STRIPE_WEBHOOK_SECRET environment variable
+            - Restarts the application service (key.json and `@sideEffect` of `updateWebhookSecret`, `verifySecret`)
+            - Writes to the `webhook_events` table (`@sideEffect` of `updateWebhookSecret`, `verifySecret`)
+
+            **Exports**: `updateWebhookSecret`, `verifySecret`
+
+            **Defined in**: `/node-keys/webhook-secret-update/key.json`, entry `/node-keys/webhook-secret-update/src/index.ts`
+        "#]],
+    );
+    check(
+        &SECRET_ROTATION.replace("await updateWebhookSecret", "await $0updateWebhookSecret"),
+        expect![[r#"
+            138..157 "updateWebhookSecret"
+            ```typescript
+            export async function updateWebhookSecret(params: { newSecret: string }): Promise<void>
+            ```
+
+            Replaces the webhook signing secret.
+
+            **Safety**: the KEY declares **REVERSIBLE** (key.json)
+
+            **Side effects** of `node-webhook-secret-update`:
+            - Updates the STRIPE_WEBHOOK_SECRET environment variable
+            - Restarts the application service (key.json and `@sideEffect` of `updateWebhookSecret`)
+            - Writes to the `webhook_events` table (`@sideEffect` of `updateWebhookSecret`)
+
+            From KEY `node-webhook-secret-update` (Webhook Secret Update) · defined in `/node-keys/webhook-secret-update/src/index.ts:6`
+        "#]],
     );
 }
