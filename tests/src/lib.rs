@@ -97,6 +97,9 @@ pub struct ClientOptions {
     pub workspace_configuration: bool,
     /// `completionItem.snippetSupport`.
     pub snippet_support: bool,
+    /// More client capabilities, merged over the ones above (objects merge
+    /// key by key), e.g. `{"textDocument": {"definition": {"linkSupport": true}}}`.
+    pub extra_capabilities: Value,
 }
 
 impl Default for ClientOptions {
@@ -109,7 +112,21 @@ impl Default for ClientOptions {
             work_done_progress: true,
             workspace_configuration: true,
             snippet_support: true,
+            extra_capabilities: Value::Null,
         }
+    }
+}
+
+/// `patch` merged into `base`: objects key by key, anything else replaced.
+pub fn merge_json(base: &mut Value, patch: &Value) {
+    match (base, patch) {
+        (Value::Object(base), Value::Object(patch)) => {
+            for (key, value) in patch {
+                merge_json(base.entry(key.clone()).or_insert(Value::Null), value);
+            }
+        }
+        (_, Value::Null) => {}
+        (base, patch) => *base = patch.clone(),
     }
 }
 
@@ -167,6 +184,21 @@ impl LspClient {
         let folders = options.root.as_deref().map(|root| {
             json!([{ "uri": file_uri(root), "name": root.file_name().map(|name| name.to_string_lossy().into_owned()) }])
         });
+        let mut capabilities = json!({
+            "general": { "positionEncodings": options.position_encodings },
+            "window": { "workDoneProgress": options.work_done_progress },
+            "workspace": {
+                "configuration": options.workspace_configuration,
+                "didChangeWatchedFiles": { "dynamicRegistration": options.watch_files },
+            },
+            "textDocument": {
+                "publishDiagnostics": { "versionSupport": true, "relatedInformation": true },
+                "completion": { "completionItem": { "snippetSupport": options.snippet_support } },
+                "hover": { "contentFormat": ["markdown", "plaintext"] },
+                "documentSymbol": { "hierarchicalDocumentSymbolSupport": true },
+            },
+        });
+        merge_json(&mut capabilities, &options.extra_capabilities);
         let result = client.request(
             "initialize",
             json!({
@@ -174,20 +206,7 @@ impl LspClient {
                 "rootUri": root_uri,
                 "workspaceFolders": folders,
                 "initializationOptions": options.initialization_options,
-                "capabilities": {
-                    "general": { "positionEncodings": options.position_encodings },
-                    "window": { "workDoneProgress": options.work_done_progress },
-                    "workspace": {
-                        "configuration": options.workspace_configuration,
-                        "didChangeWatchedFiles": { "dynamicRegistration": options.watch_files },
-                    },
-                    "textDocument": {
-                        "publishDiagnostics": { "versionSupport": true, "relatedInformation": true },
-                        "completion": { "completionItem": { "snippetSupport": options.snippet_support } },
-                        "hover": { "contentFormat": ["markdown", "plaintext"] },
-                        "documentSymbol": { "hierarchicalDocumentSymbolSupport": true },
-                    },
-                },
+                "capabilities": capabilities,
             }),
         );
         client.initialized_at = Instant::now();

@@ -32,6 +32,45 @@ pub fn position(text: &str, offset: usize, utf8: bool) -> Value {
     json!({ "line": line, "character": character })
 }
 
+/// The byte offset of an LSP position (UTF-16 or UTF-8 columns).
+pub fn offset(text: &str, position: &Value, utf8: bool) -> usize {
+    let starts = line_starts(text);
+    let line = position["line"].as_u64().expect("a line") as usize;
+    let character = position["character"].as_u64().expect("a character") as usize;
+    let start = starts[line];
+    let mut units = 0;
+    for (index, c) in text[start..].char_indices() {
+        if units >= character || c == '\n' || c == '\r' {
+            return start + index;
+        }
+        units += if utf8 { c.len_utf8() } else { c.len_utf16() };
+    }
+    text.len()
+}
+
+/// Applies LSP text edits (in any order, not overlapping) to `text`.
+pub fn apply_edits(text: &str, edits: &[Value], utf8: bool) -> String {
+    let mut edits: Vec<(usize, usize, &str)> = edits
+        .iter()
+        .map(|edit| {
+            let start = offset(text, &edit["range"]["start"], utf8);
+            let end = offset(text, &edit["range"]["end"], utf8);
+            (start, end, edit["newText"].as_str().expect("a newText"))
+        })
+        .collect();
+    edits.sort_by_key(|&(start, end, _)| (start, end));
+    let mut out = String::new();
+    let mut last = 0;
+    for (start, end, new_text) in edits {
+        assert!(start >= last, "overlapping edits");
+        out.push_str(&text[last..start]);
+        out.push_str(new_text);
+        last = end;
+    }
+    out.push_str(&text[last..]);
+    out
+}
+
 pub fn range(text: &str, start: usize, end: usize, utf8: bool) -> Value {
     json!({ "start": position(text, start, utf8), "end": position(text, end, utf8) })
 }
