@@ -62,7 +62,9 @@ if not decoded then
   fail('config', config_path .. ' is not valid JSON: ' .. tostring(config))
 end
 local timeout = tonumber(vim.env.RUNBOOK_LS_TEST_TIMEOUT_MS) or config.timeout_ms or 20000
-local workspace = absolute(config.workspace, repo_root)
+-- run-neovim.sh runs in a scratch copy of the workspace, since some steps
+-- change files (a rename moves a KEY folder on disk).
+local workspace = vim.env.RUNBOOK_LS_TEST_WORKSPACE or absolute(config.workspace, repo_root)
 local file = absolute(config.file, workspace)
 
 -- A watchdog for the whole run, on top of the per-step timeouts.
@@ -359,6 +361,75 @@ if config.edit then
   local disappear = resolve_expected(spec.expect_absent, 'edit')
   local after = wait_for_diagnostics('edit', appear, disappear)
   ok('edit', string.format('deleted line %d %q; now %s', target, deleted, describe(after)))
+end
+
+-- Step: go to definition -----------------------------------------------------------------
+
+--- The workspace-relative path of a location's or link's file.
+local function relative_file(location)
+  local uri = location.targetUri or location.uri
+  local path = vim.uri_to_fname(uri)
+  local root = real(workspace)
+  path = real(path)
+  return path:sub(1, #root) == root and path:sub(#root + 1) or path
+end
+
+if config.definition then
+  local line, column = resolve_position(config.definition.at, 'definition')
+  local result = request('definition', 'textDocument/definition', position_params(line, column))
+  local targets = result and (result.uri and { result } or result) or {}
+  local files = vim.tbl_map(relative_file, targets)
+  if not vim.list_contains(files, config.definition.expect_file) then
+    fail('definition', string.format('at %d:%d expected %s, got %s', line, column, config.definition.expect_file, vim.inspect(files)))
+  end
+  ok('definition', string.format('at %d:%d goes to %s', line, column, config.definition.expect_file))
+end
+
+-- Step: find references -----------------------------------------------------------------
+
+if config.references then
+  local line, column = resolve_position(config.references.at, 'references')
+  local params = position_params(line, column)
+  params.context = { includeDeclaration = true }
+  local result = request('references', 'textDocument/references', params) or {}
+  local files = {}
+  for _, location in ipairs(result) do
+    files[relative_file(location)] = (files[relative_file(location)] or 0) + 1
+  end
+  for file, count in pairs(config.references.expect_files or {}) do
+    if files[file] ~= count then
+      fail('references', string.format('expected %d in %s, got %s', count, file, vim.inspect(files)))
+    end
+  end
+  ok('references', string.format('at %d:%d %d references in %d files', line, column, #result, vim.tbl_count(files)))
+end
+
+-- Step: rename, applied as Neovim applies it --------------------------------------------
+
+if config.rename then
+  local spec = config.rename
+  local line, column = resolve_position(spec.at, 'rename')
+  local params = position_params(line, column)
+  local prepared = request('rename', 'textDocument/prepareRename', params)
+  if not prepared then
+    fail('rename', string.format('prepareRename at %d:%d found nothing to rename', line, column))
+  end
+  params.newName = spec.new_name
+  local edit = request('rename', 'textDocument/rename', params)
+  if not edit then
+    fail('rename', 'rename returned no edit')
+  end
+  vim.lsp.util.apply_workspace_edit(edit, client.offset_encoding)
+  local text = table.concat(lines(), '\n')
+  if not text:find(spec.new_name, 1, true) then
+    fail('rename', 'the buffer does not contain ' .. spec.new_name .. ' after applying the edit')
+  end
+  for _, folder in ipairs(spec.expect_folders or {}) do
+    if vim.fn.isdirectory(workspace .. '/' .. folder) ~= 1 then
+      fail('rename', 'the folder ' .. folder .. ' does not exist after applying the edit ' .. vim.inspect(edit):sub(1, 3000))
+    end
+  end
+  ok('rename', string.format('%s applied, folders %s', spec.new_name, table.concat(spec.expect_folders or {}, ', ')))
 end
 
 finish(0)

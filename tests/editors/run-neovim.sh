@@ -42,7 +42,6 @@ echo "run-neovim: $("$nvim" --version | head -n 1) at $nvim"
 
 if [ -n "$fake" ]; then
     fakedir=$(mktemp -d)
-    trap 'rm -rf "$fakedir"' EXIT
     printf '#!/bin/sh\nexec python3 %s "$@"\n' "$here/fake_runbook_ls.py" > "$fakedir/runbook-ls"
     chmod +x "$fakedir/runbook-ls"
     export RUNBOOK_LS_BIN="$fakedir/runbook-ls" FAKE_RUNBOOK_LS_MODE="$fake"
@@ -56,6 +55,17 @@ elif [ -z "${RUNBOOK_LS_BIN:-}" ]; then
     done
 fi
 echo "run-neovim: server ${RUNBOOK_LS_BIN:-(runbook-ls from PATH)}, config $config"
+
+# The steps run in a scratch copy of the workspace: a rename moves files.
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch" ${fakedir:+"$fakedir"}' EXIT
+workspace=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["workspace"])' "$config")
+case "$workspace" in /*) ;; *) workspace="$repo/$workspace" ;; esac
+# A missing workspace is left for the test to report, with its own message.
+if [ -d "$workspace" ]; then
+    cp -R "$workspace/." "$scratch/"
+    export RUNBOOK_LS_TEST_WORKSPACE="$scratch"
+fi
 
 # The Lua script bounds every wait; `timeout` is the backstop if Neovim itself hangs.
 cd "$repo"

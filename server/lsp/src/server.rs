@@ -154,7 +154,13 @@ impl LanguageServer for Backend {
                 .and_then(|text_document| text_document.definition.as_ref())
                 .and_then(|definition| definition.link_support)
                 .unwrap_or(false),
-            document_changes: workspace_edit.and_then(|edit| edit.document_changes).unwrap_or(false),
+            // Resource operations exist only in `documentChanges`, so a client
+            // that offers them takes those (Neovim 0.11 offers them without
+            // saying `documentChanges`).
+            document_changes: workspace_edit.is_some_and(|edit| {
+                edit.document_changes == Some(true)
+                    || edit.resource_operations.as_ref().is_some_and(|operations| !operations.is_empty())
+            }),
             rename_resources: workspace_edit
                 .and_then(|edit| edit.resource_operations.as_ref())
                 .is_some_and(|operations| operations.contains(&ResourceOperationKind::Rename)),
