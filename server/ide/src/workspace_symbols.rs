@@ -2,14 +2,14 @@
 //! exports and the Actions of every runbook (title and safety class), matched
 //! fuzzily against the query as editors filter, best first, bounded.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use runbook_keys::ExportKind;
-use runbook_syntax::SourceRange;
+use runbook_keys::{Export, ExportKind, Key};
+use runbook_syntax::{Parse, SourceRange};
 
 use crate::Analysis;
 use crate::action_view::ActionView;
-use crate::fuzzy::FuzzyPattern;
+use crate::fuzzy::GreedyPattern;
 use crate::references::key_declaration;
 
 /// At most this many symbols are answered: a query of one letter matches
@@ -33,64 +33,94 @@ pub struct WorkspaceSymbol {
     pub range: SourceRange,
 }
 
-impl Analysis {
-    pub fn workspace_symbols(&self, query: &str) -> Vec<WorkspaceSymbol> {
-        let mut pattern = FuzzyPattern::new(query);
-        let mut scored: Vec<(u32, WorkspaceSymbol)> = Vec::new();
-        let mut consider = |symbol: WorkspaceSymbol, pattern: &mut FuzzyPattern| {
-            if let Some(score) = pattern.score(&symbol.name) {
-                scored.push((score, symbol));
-            }
-        };
-        if let Some(catalog) = self.catalog() {
-            for key in catalog.keys() {
-                if let Some(declaration) = key_declaration(key) {
-                    let title = key.manifest.as_ref().and_then(|manifest| manifest.title.clone());
-                    let symbol = WorkspaceSymbol {
-                        name: key.slug.clone(),
-                        kind: WorkspaceSymbolKind::Key,
-                        container: title,
-                        path: declaration.path,
-                        range: declaration.range,
-                    };
-                    consider(symbol, &mut pattern);
-                }
-                for export in &key.exports {
-                    let symbol = WorkspaceSymbol {
-                        name: export.name.clone(),
-                        kind: WorkspaceSymbolKind::Export(export.kind),
-                        container: Some(key.slug.clone()),
-                        path: export.definition.path.clone(),
-                        range: export.definition.range,
-                    };
-                    consider(symbol, &mut pattern);
-                }
+/// A symbol before it is built: only the best-scoring ones become symbols.
+enum Candidate<'a> {
+    Key(&'a Key),
+    Export(&'a Key, &'a Export),
+    /// An Action, by its index in the runbook at the path.
+    Action(&'a Path, &'a Parse, usize),
+}
+
+impl Candidate<'_> {
+    /// What the query is matched against: the slug, the export's name, or
+    /// the Action's heading text (which holds its number, title and class).
+    fn name(&self) -> &str {
+        match self {
+            Candidate::Key(key) => &key.slug,
+            Candidate::Export(_, export) => &export.name,
+            Candidate::Action(_, parse, index) => {
+                let runbook = parse.runbook();
+                &runbook.headings[runbook.sections[runbook.actions[*index].section].heading].text
             }
         }
-        for (path, parse) in self.runbooks() {
-            let runbook = parse.runbook();
-            let relative = path.strip_prefix(self.root()).unwrap_or(path);
-            for index in 0..runbook.actions.len() {
+    }
+}
+
+impl Analysis {
+    pub fn workspace_symbols(&self, query: &str) -> Vec<WorkspaceSymbol> {
+        let runbooks: Vec<(&Path, std::sync::Arc<Parse>)> = self.runbooks().collect();
+        let mut candidates: Vec<Candidate<'_>> = Vec::new();
+        if let Some(catalog) = self.catalog() {
+            for key in catalog.keys() {
+                candidates.push(Candidate::Key(key));
+                candidates.extend(key.exports.iter().map(|export| Candidate::Export(key, export)));
+            }
+        }
+        for (path, parse) in &runbooks {
+            candidates.extend((0..parse.runbook().actions.len()).map(|index| Candidate::Action(path, parse, index)));
+        }
+        if query.trim().is_empty() {
+            // Everything matches equally: the first ones, in the catalog's order.
+            candidates.truncate(MAX_WORKSPACE_SYMBOLS);
+            return candidates.into_iter().filter_map(|candidate| self.symbol(candidate)).collect();
+        }
+        let mut pattern = GreedyPattern::new(query);
+        let mut scored: Vec<(u32, Candidate<'_>)> = candidates
+            .into_iter()
+            .filter_map(|candidate| Some((pattern.score(candidate.name())?, candidate)))
+            .collect();
+        let best_first =
+            |a: &(u32, Candidate<'_>), b: &(u32, Candidate<'_>)| b.0.cmp(&a.0).then_with(|| a.1.name().cmp(b.1.name()));
+        if scored.len() > MAX_WORKSPACE_SYMBOLS {
+            scored.select_nth_unstable_by(MAX_WORKSPACE_SYMBOLS, best_first);
+            scored.truncate(MAX_WORKSPACE_SYMBOLS);
+        }
+        scored.sort_by(best_first);
+        scored.into_iter().filter_map(|(_, candidate)| self.symbol(candidate)).collect()
+    }
+
+    fn symbol(&self, candidate: Candidate<'_>) -> Option<WorkspaceSymbol> {
+        Some(match candidate {
+            Candidate::Key(key) => {
+                let declaration = key_declaration(key)?;
+                WorkspaceSymbol {
+                    name: key.slug.clone(),
+                    kind: WorkspaceSymbolKind::Key,
+                    container: key.manifest.as_ref().and_then(|manifest| manifest.title.clone()),
+                    path: declaration.path,
+                    range: declaration.range,
+                }
+            }
+            Candidate::Export(key, export) => WorkspaceSymbol {
+                name: export.name.clone(),
+                kind: WorkspaceSymbolKind::Export(export.kind),
+                container: Some(key.slug.clone()),
+                path: export.definition.path.clone(),
+                range: export.definition.range,
+            },
+            Candidate::Action(path, parse, index) => {
+                let runbook = parse.runbook();
                 let view = ActionView::new(runbook, index);
                 let class = view.effective_class().map_or("no safety class".to_string(), |class| class.to_string());
-                let name = format!("Action {}: {} ({class})", view.action.number, view.action.title);
-                if pattern.score(&name).is_none() {
-                    continue;
-                }
-                let range = parse.line_index().source_range(parse.text(), view.action.heading_range);
-                let symbol = WorkspaceSymbol {
-                    name,
+                let relative = path.strip_prefix(self.root()).unwrap_or(path);
+                WorkspaceSymbol {
+                    name: format!("Action {}: {} ({class})", view.action.number, view.action.title),
                     kind: WorkspaceSymbolKind::Action,
                     container: Some(runbook_keys::fs::slash_path(relative)),
                     path: path.to_path_buf(),
-                    range,
-                };
-                consider(symbol, &mut pattern);
+                    range: parse.line_index().source_range(parse.text(), view.action.heading_range),
+                }
             }
-        }
-        scored
-            .sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.name.cmp(&b.1.name)).then_with(|| a.1.path.cmp(&b.1.path)));
-        scored.truncate(MAX_WORKSPACE_SYMBOLS);
-        scored.into_iter().map(|(_, symbol)| symbol).collect()
+        })
     }
 }

@@ -1,7 +1,7 @@
 //! The benchmark harness: generates a deterministic workspace, drives the
 //! built `runbook-ls` over stdio as an editor does (W1 typing, W2 completion,
-//! W3 hover, W4 cold start), runs `runbook-ls check` on it (W5), and measures
-//! the floors those are compared with. `src/bin/bench.rs` is its command line.
+//! W3 hover, W4 cold start, W6 navigation), runs `runbook-ls check` on it
+//! (W5), and measures the floors those are compared with. `src/bin/bench.rs` is its command line.
 
 pub mod check;
 pub mod cold_start;
@@ -10,6 +10,7 @@ pub mod document;
 pub mod floors;
 pub mod generate;
 pub mod hover;
+pub mod navigation;
 pub mod report;
 pub mod stats;
 pub mod typing;
@@ -34,10 +35,11 @@ pub enum Workload {
     W3,
     W4,
     W5,
+    W6,
 }
 
 impl Workload {
-    pub const ALL: [Workload; 5] = [Workload::W1, Workload::W2, Workload::W3, Workload::W4, Workload::W5];
+    pub const ALL: [Workload; 6] = [Workload::W1, Workload::W2, Workload::W3, Workload::W4, Workload::W5, Workload::W6];
 }
 
 impl std::str::FromStr for Workload {
@@ -50,7 +52,8 @@ impl std::str::FromStr for Workload {
             "W3" => Ok(Workload::W3),
             "W4" => Ok(Workload::W4),
             "W5" => Ok(Workload::W5),
-            _ => Err(format!("unknown workload `{text}`: expected W1, W2, W3, W4 or W5")),
+            "W6" => Ok(Workload::W6),
+            _ => Err(format!("unknown workload `{text}`: expected W1, W2, W3, W4, W5 or W6")),
         }
     }
 }
@@ -254,7 +257,7 @@ pub fn run(options: &Options) -> Report {
         rows.push(typing::run(&mut client, uri, typing_text.clone(), sizes.typing_edits, options.seed, floor_p50));
     }
 
-    if options.runs(Workload::W2) || options.runs(Workload::W3) {
+    if options.runs(Workload::W2) || options.runs(Workload::W3) || options.runs(Workload::W6) {
         let relative = &workspace.runbooks[0];
         let text = std::fs::read_to_string(root.join(relative)).expect("the generated runbook exists");
         let mut document = OpenDocument::open(&mut client, crate::file_uri(&root.join(relative)), text);
@@ -296,6 +299,10 @@ pub fn run(options: &Options) -> Report {
                 &mut rng,
                 "hover: imported name",
             ));
+        }
+        if options.runs(Workload::W6) {
+            progress(&format!("W6: navigation, {} samples each", sizes.request_samples));
+            rows.extend(navigation::measure(&mut client, &document, sizes.request_samples, &mut rng));
         }
     }
 

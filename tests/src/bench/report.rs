@@ -68,7 +68,7 @@ impl Target {
 
 #[derive(Debug, Clone)]
 pub struct Row {
-    /// `W1` … `W5`, or `floor`.
+    /// `W1` … `W6`, or `floor`.
     pub id: &'static str,
     pub name: String,
     /// `ms`, `MB` or `files/s`.

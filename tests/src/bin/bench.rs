@@ -12,7 +12,7 @@ use runbook_ls_tests::bench::{self, Options, Workload};
 #[derive(Parser)]
 #[command(
     name = "bench",
-    about = "Benchmarks runbook-ls over stdio on generated workspaces (W1 typing, W2 completion, W3 hover, W4 cold start, W5 check)."
+    about = "Benchmarks runbook-ls over stdio on generated workspaces (W1 typing, W2 completion, W3 hover, W4 cold start, W5 check, W6 navigation)."
 )]
 struct Cli {
     /// Small sizes (1,000-line runbook, 100 edits, 500 KEYs, 50 runbooks), for CI.
