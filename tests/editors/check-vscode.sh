@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
-# Builds the VS Code extension from a clean install and checks the .vsix holds exactly the
-# files VS Code needs: a broken bundle or a leaky .vscodeignore fails here, not in a user's editor.
+# Builds the VS Code extension from a clean install and checks its packages: the
+# platform-neutral .vsix holds exactly the files VS Code needs, and the linux-x64 .vsix also
+# holds the release server (RUNBOOK_LS_BIN, default target/release/runbook-ls), executable, where
+# the extension looks for it. Then runs that .vsix end to end in a real VS Code
+# (run-vscode-e2e.sh). A broken bundle or a leaky .vscodeignore fails here, not in a user's editor.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-ext="$here/../../editors/vscode"
+repo=$(cd "$here/../.." && pwd)
+ext="$repo/editors/vscode"
+bin=${RUNBOOK_LS_BIN:-$repo/target/release/runbook-ls}
 cd "$ext"
 
 fail() { echo "check-vscode: FAIL: $*" >&2; exit 1; }
 step() { echo "check-vscode: $*"; }
+
+[ -x "$bin" ] || fail "no server binary at $bin: run cargo build --release first (or set RUNBOOK_LS_BIN)"
 
 step "npm ci"
 npm ci --no-audit --no-fund || fail "npm ci"
@@ -16,53 +23,79 @@ step "npm run typecheck"
 npm run typecheck || fail "typecheck"
 step "npm test"
 npm test || fail "unit tests"
-step "npm run package"
+
+version=$(node -p 'require("./package.json").version')
 rm -f ./*.vsix
-npm run package || fail "vsce package"
+rm -rf server
 
-shopt -s nullglob
-vsix=(./*.vsix)
-[ ${#vsix[@]} -eq 1 ] || fail "expected one .vsix in editors/vscode, found ${#vsix[@]}"
-vsix=${vsix[0]}
-
-listing=$(python3 - "$vsix" <<'PY'
+listing() {
+    python3 - "$1" <<'PY'
 import sys, zipfile
 for name in sorted(zipfile.ZipFile(sys.argv[1]).namelist()):
     print(name)
 PY
-)
-echo "$listing" | sed 's/^/  /'
+}
 
-for required in extension/package.json extension/dist/extension.js extension/readme.md extension/LICENSE.txt extension.vsixmanifest; do
-    grep -qx "$required" <<<"$listing" || fail "$vsix lacks $required"
+step "npm run package (platform-neutral)"
+npm run package || fail "vsce package"
+neutral="runbook-ls-$version.vsix"
+[ -f "$neutral" ] || fail "npm run package did not write $neutral"
+neutral_listing=$(listing "$neutral")
+echo "$neutral_listing" | sed 's/^/  /'
+for required in extension/package.json extension/dist/extension.js extension/readme.md extension/LICENSE.txt extension.vsixmanifest \
+    extension/schemas/key.schema.json extension/schemas/pack.schema.json extension/schemas/runbook-ls.schema.json; do
+    grep -qx "$required" <<<"$neutral_listing" || fail "$neutral lacks $required"
 done
-unexpected=$(grep '^extension/' <<<"$listing" | grep -Ev '^extension/(package\.json|readme\.md|LICENSE\.txt|dist/extension\.js|server/runbook-ls(\.exe)?)$' || true)
-[ -z "$unexpected" ] || fail "$vsix holds files outside the allow-list: $unexpected"
+unexpected=$(grep '^extension/' <<<"$neutral_listing" | grep -Ev '^extension/(package\.json|readme\.md|LICENSE\.txt|dist/extension\.js|schemas/(key|pack|runbook-ls)\.schema\.json)$' || true)
+[ -z "$unexpected" ] || fail "$neutral holds files outside the allow-list: $unexpected"
 
-python3 - "$vsix" <<'PY' || fail "package.json inside the .vsix"
-import json, sys, zipfile
-pkg = json.loads(zipfile.ZipFile(sys.argv[1]).read("extension/package.json"))
+python3 - "$neutral" "$repo/editors/schemas" <<'PY' || fail "package.json or the schemas inside the .vsix"
+import json, pathlib, sys, zipfile
+vsix = zipfile.ZipFile(sys.argv[1])
+pkg = json.loads(vsix.read("extension/package.json"))
 assert pkg["main"] == "./dist/extension.js", pkg["main"]
 keys = sorted(pkg["contributes"]["configuration"]["properties"])
 expected = sorted(["runbook-ls.runbooks", "runbook-ls.key-roots", "runbook-ls.rules", "runbook-ls.server.path", "runbook-ls.trace.server"])
 assert keys == expected, keys
 print("check-vscode: contributes.configuration:", ", ".join(keys))
+for validation in pkg["contributes"]["jsonValidation"]:
+    packaged = vsix.read("extension/" + validation["url"].removeprefix("./"))
+    source = (pathlib.Path(sys.argv[2]) / pathlib.Path(validation["url"]).name).read_bytes()
+    assert packaged == source, f"{validation['url']} differs from editors/schemas"
+    print("check-vscode: jsonValidation:", validation["fileMatch"], "->", validation["url"])
 PY
 
-# The bundled-binary path: a file in server/ must travel in the .vsix, executable bit included.
-if [ ! -e server ]; then
-    step "package with a placeholder server/runbook-ls"
-    trap 'rm -rf "$ext/server" "$ext/.check-bundled.vsix"' EXIT
-    mkdir server
-    printf '#!/bin/sh\nexit 0\n' > server/runbook-ls
-    chmod +x server/runbook-ls
-    npx vsce package --no-dependencies -o .check-bundled.vsix >/dev/null || fail "vsce package with server/"
-    python3 - .check-bundled.vsix <<'PY' || fail "server/runbook-ls is not packaged as an executable"
-import sys, zipfile
-info = zipfile.ZipFile(sys.argv[1]).getinfo("extension/server/runbook-ls")
-mode = info.external_attr >> 16
-print(f"check-vscode: bundled binary packaged, mode {oct(mode)}")
-PY
+step "a binary for another platform is refused"
+if refusal=$(npm run --silent package -- --target darwin-arm64 --server "$bin" 2>&1); then
+    fail "npm run package accepted $bin for darwin-arm64"
 fi
+grep -q "cannot run on darwin-arm64" <<<"$refusal" || fail "unexpected refusal: $refusal"
+echo "  $refusal"
 
-echo "check-vscode: OK ($vsix, $(wc -l <<<"$listing") entries)"
+step "npm run package -- --target linux-x64 --server $bin"
+npm run package -- --target linux-x64 --server "$bin" || fail "vsce package --target linux-x64"
+linux="runbook-ls-linux-x64-$version.vsix"
+[ -f "$linux" ] || fail "npm run package did not write $linux"
+[ ! -e server ] || fail "the packaging left server/ behind"
+linux_listing=$(listing "$linux")
+[ "$linux_listing" = "$(printf '%s\nextension/server/runbook-ls' "$neutral_listing" | LC_ALL=C sort)" ] ||
+    fail "$linux must hold the platform-neutral files plus extension/server/runbook-ls; it holds:
+$linux_listing"
+python3 - "$linux" "$bin" <<'PY' || fail "the server inside $linux"
+import hashlib, sys, zipfile
+vsix = zipfile.ZipFile(sys.argv[1])
+info = vsix.getinfo("extension/server/runbook-ls")
+mode = info.external_attr >> 16
+assert mode & 0o111 == 0o111, f"server/runbook-ls has mode {oct(mode)}, not executable"
+packaged = hashlib.sha256(vsix.read(info)).hexdigest()
+built = hashlib.sha256(open(sys.argv[2], "rb").read()).hexdigest()
+assert packaged == built, "server/runbook-ls is not the release binary"
+manifest = vsix.read("extension.vsixmanifest").decode()
+assert 'TargetPlatform="linux-x64"' in manifest, "extension.vsixmanifest has no TargetPlatform=linux-x64"
+print(f"check-vscode: server/runbook-ls is {sys.argv[2]} (sha256 {built[:12]}…, mode {oct(mode)}), TargetPlatform linux-x64")
+PY
+
+step "end to end in code-server"
+"$here/run-vscode-e2e.sh" "$ext/$linux" || fail "the end-to-end test in code-server"
+
+echo "check-vscode: OK ($neutral: $(wc -l <<<"$neutral_listing") entries; $linux: $(wc -l <<<"$linux_listing") entries)"

@@ -7,6 +7,12 @@ import * as path from 'node:path';
 /** Name of the setting that points at the server binary. */
 export const SERVER_PATH_SETTING = 'runbook-ls.server.path';
 
+/** A workspace folder on disk: its name (for `${workspaceFolder:name}`) and path. */
+export interface WorkspaceFolderPath {
+    name: string;
+    path: string;
+}
+
 export type FileKind = 'missing' | 'directory' | 'file' | 'executable';
 
 /** The only file-system question the resolution asks, so tests can answer it. */
@@ -23,8 +29,13 @@ export interface ResolveInput {
     platform: string;
     /** Environment to read `PATH` / `PATHEXT` from (keys compared case-insensitively on Windows). */
     env: Record<string, string | undefined>;
-    /** First workspace folder, to resolve a relative setting; undefined without a workspace. */
-    workspaceFolder?: string;
+    /** The workspace folders on disk, in order: a relative setting or `${workspaceFolder}` is tried in each. */
+    workspaceFolders?: readonly WorkspaceFolderPath[];
+    /**
+     * The folder whose own settings (`.vscode/settings.json`) set the value, if they did: then a
+     * relative path and `${workspaceFolder}` mean that folder only.
+     */
+    settingFolder?: WorkspaceFolderPath;
     /** Home directory, to expand `~` in the setting. */
     homeDir?: string;
     fileProbe?: FileProbe;
@@ -46,34 +57,42 @@ export function resolveServerPath(input: ResolveInput): Resolution {
     // An explicit setting is the user's decision: if it is wrong we say so instead of
     // silently running some other binary they did not ask for.
     if (setting !== '') {
-        const expanded = expandSetting(setting, input, p);
-        const candidates = isWindows && p.extname(expanded) === ''
-            ? [expanded, ...windowsExtensions(input.env).map((ext) => expanded + ext)]
-            : [expanded];
-        for (const candidate of candidates) {
-            const kind = probe.kind(candidate);
-            if (kind === 'executable') {
-                return { ok: true, path: candidate, source: 'setting' };
-            }
-            if (kind === 'file') {
-                return {
-                    ok: false,
-                    tried: [candidate],
-                    message: `${SERVER_PATH_SETTING} points at "${candidate}", which is not executable: run \`chmod +x ${candidate}\` or point the setting at the runbook-ls binary.`,
-                };
-            }
-            if (kind === 'directory') {
-                return {
-                    ok: false,
-                    tried: [candidate],
-                    message: `${SERVER_PATH_SETTING} points at the folder "${candidate}": set it to the runbook-ls executable itself, e.g. "${p.join(candidate, executableName(isWindows))}".`,
-                };
-            }
+        const expansion = expandSetting(setting, input, p);
+        if (!expansion.ok) {
+            return { ok: false, tried: [], message: expansion.message };
         }
+        const candidates = expansion.paths.flatMap((expanded) =>
+            isWindows && p.extname(expanded) === ''
+                ? [expanded, ...windowsExtensions(input.env).map((ext) => expanded + ext)]
+                : [expanded],
+        );
+        // Each candidate in order (one per workspace folder for a relative path): the first
+        // executable wins; failing that, the first one that exists says what is wrong with it.
+        const kinds = candidates.map((candidate) => ({ candidate, kind: probe.kind(candidate) }));
+        const executable = kinds.find(({ kind }) => kind === 'executable');
+        if (executable !== undefined) {
+            return { ok: true, path: executable.candidate, source: 'setting' };
+        }
+        const existing = kinds.find(({ kind }) => kind !== 'missing');
+        if (existing?.kind === 'file') {
+            return {
+                ok: false,
+                tried: candidates,
+                message: `${SERVER_PATH_SETTING} points at "${existing.candidate}", which is not executable: run \`chmod +x ${existing.candidate}\` or point the setting at the runbook-ls binary.`,
+            };
+        }
+        if (existing?.kind === 'directory') {
+            return {
+                ok: false,
+                tried: candidates,
+                message: `${SERVER_PATH_SETTING} points at the folder "${existing.candidate}": set it to the runbook-ls executable itself, e.g. "${p.join(existing.candidate, executableName(isWindows))}".`,
+            };
+        }
+        const where = expansion.paths.map((candidate) => `"${candidate}"`).join(' or ');
         return {
             ok: false,
             tried: candidates,
-            message: `${SERVER_PATH_SETTING} is set to "${setting}", but no file exists at "${expanded}": fix the path, or clear the setting to use the bundled binary or the one on PATH.`,
+            message: `${SERVER_PATH_SETTING} is set to "${setting}", but no file exists at ${where}: fix the path, or clear the setting to use the bundled binary or the one on PATH.`,
         };
     }
 
@@ -149,10 +168,31 @@ function envValue(env: Record<string, string | undefined>, name: string, isWindo
     return key === undefined ? undefined : env[key];
 }
 
-function expandSetting(setting: string, input: ResolveInput, p: path.PlatformPath): string {
+type Expansion = { ok: true; paths: string[] } | { ok: false; message: string };
+
+/**
+ * The paths a setting can mean. `~`, `${userHome}` and `${workspaceFolder:name}` name one place;
+ * `${workspaceFolder}` and a relative path mean the folder whose settings set the value, else
+ * each workspace folder in order (in a multi-root workspace the binary may live in any of them).
+ */
+function expandSetting(setting: string, input: ResolveInput, p: path.PlatformPath): Expansion {
+    const folders = input.workspaceFolders ?? [];
     let expanded = setting;
-    if (input.workspaceFolder !== undefined) {
-        expanded = expanded.replace(/\$\{workspaceFolder\}/g, input.workspaceFolder);
+    let unknownFolder: string | undefined;
+    expanded = expanded.replace(/\$\{workspaceFolder:([^}]*)\}/g, (whole, name: string) => {
+        const folder = folders.find((candidate) => candidate.name === name);
+        if (folder === undefined) {
+            unknownFolder ??= name;
+            return whole;
+        }
+        return folder.path;
+    });
+    if (unknownFolder !== undefined) {
+        const names = folders.map((folder) => `"${folder.name}"`).join(', ');
+        return {
+            ok: false,
+            message: `${SERVER_PATH_SETTING} is set to "${setting}", but no workspace folder is named "${unknownFolder}"${names === '' ? '' : ` (the folders are ${names})`}: fix the name in \${workspaceFolder:…}.`,
+        };
     }
     if (input.homeDir !== undefined) {
         expanded = expanded.replace(/\$\{userHome\}/g, input.homeDir);
@@ -160,10 +200,22 @@ function expandSetting(setting: string, input: ResolveInput, p: path.PlatformPat
             expanded = input.homeDir + expanded.slice(1);
         }
     }
-    if (!p.isAbsolute(expanded) && input.workspaceFolder !== undefined) {
-        expanded = p.join(input.workspaceFolder, expanded);
+    const needsFolder = expanded.includes('${workspaceFolder}') || !p.isAbsolute(expanded);
+    if (!needsFolder) {
+        return { ok: true, paths: [p.normalize(expanded)] };
     }
-    return p.normalize(expanded);
+    const bases = input.settingFolder !== undefined ? [input.settingFolder] : folders;
+    if (bases.length === 0) {
+        return {
+            ok: false,
+            message: `${SERVER_PATH_SETTING} is set to "${setting}", which is relative to a workspace folder, but no folder is open: use an absolute path.`,
+        };
+    }
+    const paths = bases.map((folder) => {
+        const inFolder = expanded.replace(/\$\{workspaceFolder\}/g, folder.path);
+        return p.normalize(p.isAbsolute(inFolder) ? inFolder : p.join(folder.path, inFolder));
+    });
+    return { ok: true, paths: [...new Set(paths)] };
 }
 
 /** The real file system. On Windows any regular file may be run; elsewhere it needs an x bit. */
@@ -193,4 +245,32 @@ export function nodeFileProbe(isWindows: boolean): FileProbe {
             }
         },
     };
+}
+
+/** What VS Code reports for `runbook-ls.server.path` in one workspace folder. */
+export interface FolderSetting {
+    folder: WorkspaceFolderPath;
+    /** The value in effect for the folder (`get`, which honours workspace trust). */
+    effective: string | null | undefined;
+    /** The value written in the folder's own settings (`inspect().workspaceFolderValue`). */
+    folderValue: string | null | undefined;
+}
+
+/**
+ * One server serves the whole window, so one value of the setting is used: the first folder whose
+ * own settings set it (relative to that folder), else the user or workspace value (a relative path
+ * then tried in each folder in order). A folder value that workspace trust withholds is not in
+ * effect, so it is never chosen.
+ */
+export function chooseServerPathSetting(
+    windowValue: string | null | undefined,
+    folders: readonly FolderSetting[],
+): { setting: string | undefined; settingFolder?: WorkspaceFolderPath } {
+    for (const { folder, effective, folderValue } of folders) {
+        const value = (effective ?? '').trim();
+        if (value !== '' && effective === folderValue) {
+            return { setting: effective ?? undefined, settingFolder: folder };
+        }
+    }
+    return { setting: windowValue ?? undefined };
 }

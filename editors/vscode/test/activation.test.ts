@@ -1,6 +1,7 @@
 // Loads the bundled dist/extension.js against a stub `vscode` module and checks the one thing
 // that needs no running VS Code: with no server binary anywhere, activation shows exactly one
-// error that says what was tried and how to fix it, and starts no client.
+// error that says what was tried and how to fix it, turns the status bar item red with the same
+// words (a click shows the output), and starts no client.
 
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
@@ -13,6 +14,7 @@ interface Recorded {
     errors: string[];
     commands: string[];
     logged: string[];
+    statusItems: Record<string, unknown>[];
 }
 
 /**
@@ -36,6 +38,11 @@ function stubVscode(settings: Record<string, unknown>, recorded: Recorded): unkn
                 show() {},
                 dispose() {},
             }),
+            createStatusBarItem: (id: string) => {
+                const item: Record<string, unknown> = { id, show() { item.shown = true; }, dispose() {} };
+                recorded.statusItems.push(item);
+                return item;
+            },
             showErrorMessage: async (message: string) => {
                 recorded.errors.push(message);
                 return undefined;
@@ -51,19 +58,24 @@ function stubVscode(settings: Record<string, unknown>, recorded: Recorded): unkn
         workspace: {
             workspaceFolders: undefined,
             onDidChangeConfiguration: () => disposable,
+            onDidChangeWorkspaceFolders: () => disposable,
             getConfiguration: () => ({
                 get: (key: string) => settings[key],
                 inspect: () => ({}),
             }),
         },
         Uri: { parse: (value: string) => ({ toString: () => value }) },
+        StatusBarAlignment: { Left: 1, Right: 2 },
+        ThemeColor: class {
+            constructor(readonly id: string) {}
+        },
     });
 }
 
 it('activation without any server binary shows one actionable error', async () => {
     const bundle = path.join(__dirname, '..', '..', 'dist', 'extension.js');
     assert.ok(fs.existsSync(bundle), `${bundle} is missing: run \`npm run build\` first`);
-    const recorded: Recorded = { errors: [], commands: [], logged: [] };
+    const recorded: Recorded = { errors: [], commands: [], logged: [], statusItems: [] };
     const vscode = stubVscode({ 'server.path': '' }, recorded);
 
     const moduleWithLoad = Module as unknown as { _load: (request: string, ...rest: unknown[]) => unknown };
@@ -84,4 +96,13 @@ it('activation without any server binary shows one actionable error', async () =
     assert.equal(recorded.errors.length, 1, `expected one error, got ${JSON.stringify(recorded.errors)}`);
     assert.match(recorded.errors[0] ?? '', /^runbook-ls server not found: tried the bundled binary ".*server\/runbook-ls" and "runbook-ls" on PATH \(1 folder\)\. .*set "runbook-ls\.server\.path"/);
     assert.ok(recorded.logged.some((line) => line.startsWith('Tried:')), 'the output channel lists every path tried');
+
+    assert.equal(recorded.statusItems.length, 1);
+    const item = recorded.statusItems[0] ?? {};
+    assert.equal(item.id, 'status');
+    assert.equal(item.shown, true);
+    assert.equal(item.text, '$(error) runbook-ls');
+    assert.equal(item.command, 'runbook-ls.showOutput');
+    assert.equal(item.tooltip, `${recorded.errors[0]}\n\nClick to show the output.`);
+    assert.equal((item.backgroundColor as { id?: string } | undefined)?.id, 'statusBarItem.errorBackground');
 });

@@ -2,7 +2,7 @@
 
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { type FileKind, type FileProbe, resolveServerPath, type ResolveInput } from '../src/serverPath';
+import { chooseServerPathSetting, type FileKind, type FileProbe, resolveServerPath, type ResolveInput } from '../src/serverPath';
 
 /** A file system holding exactly `files` (path -> kind); everything else is missing. */
 function fakeFiles(files: Record<string, FileKind>): FileProbe & { asked: string[] } {
@@ -22,7 +22,7 @@ function posix(overrides: Partial<ResolveInput>): ResolveInput {
         extensionPath: '/ext/runbook-ls',
         platform: 'linux',
         env: { PATH: '/usr/local/bin:/usr/bin' },
-        workspaceFolder: '/work/repo',
+        workspaceFolders: [{ name: 'repo', path: '/work/repo' }],
         homeDir: '/home/me',
         ...overrides,
     };
@@ -34,7 +34,7 @@ function windows(overrides: Partial<ResolveInput>): ResolveInput {
         extensionPath: 'C:\\Users\\me\\.vscode\\extensions\\runbook-ls',
         platform: 'win32',
         env: { Path: 'C:\\Windows\\system32;C:\\tools', PATHEXT: '.COM;.EXE;.BAT;.CMD' },
-        workspaceFolder: 'D:\\repo',
+        workspaceFolders: [{ name: 'repo', path: 'D:\\repo' }],
         homeDir: 'C:\\Users\\me',
         ...overrides,
     };
@@ -104,6 +104,82 @@ describe('the runbook-ls.server.path setting', () => {
         const fileProbe = fakeFiles({ '/usr/bin/runbook-ls': 'executable' });
         const result = resolveServerPath(posix({ setting: '   ', fileProbe }));
         assert.deepEqual(result, { ok: true, path: '/usr/bin/runbook-ls', source: 'path' });
+    });
+});
+
+describe('the setting in a multi-root workspace', () => {
+    const folders = [
+        { name: 'runbooks', path: '/work/runbooks' },
+        { name: 'runbook-ls', path: '/src/runbook-ls' },
+    ];
+
+    it('tries a relative path in each folder in order and takes the first binary found', () => {
+        const fileProbe = fakeFiles({ '/src/runbook-ls/target/release/runbook-ls': 'executable' });
+        const result = resolveServerPath(posix({ setting: 'target/release/runbook-ls', workspaceFolders: folders, fileProbe }));
+        assert.deepEqual(result, { ok: true, path: '/src/runbook-ls/target/release/runbook-ls', source: 'setting' });
+        assert.deepEqual(fileProbe.asked, ['/work/runbooks/target/release/runbook-ls', '/src/runbook-ls/target/release/runbook-ls']);
+    });
+
+    it('expands ${workspaceFolder} in each folder, and ${workspaceFolder:name} in the named one', () => {
+        const fileProbe = fakeFiles({ '/src/runbook-ls/bin/runbook-ls': 'executable', '/work/runbooks/bin/runbook-ls': 'executable' });
+        assert.deepEqual(resolveServerPath(posix({ setting: '${workspaceFolder}/bin/runbook-ls', workspaceFolders: folders, fileProbe })), {
+            ok: true, path: '/work/runbooks/bin/runbook-ls', source: 'setting',
+        });
+        assert.deepEqual(resolveServerPath(posix({ setting: '${workspaceFolder:runbook-ls}/bin/runbook-ls', workspaceFolders: folders, fileProbe })), {
+            ok: true, path: '/src/runbook-ls/bin/runbook-ls', source: 'setting',
+        });
+    });
+
+    it('resolves a value from a folder\'s own settings in that folder only', () => {
+        const fileProbe = fakeFiles({ '/work/runbooks/bin/runbook-ls': 'executable', '/src/runbook-ls/bin/runbook-ls': 'executable' });
+        const result = resolveServerPath(posix({ setting: 'bin/runbook-ls', workspaceFolders: folders, settingFolder: folders[1], fileProbe }));
+        assert.deepEqual(result, { ok: true, path: '/src/runbook-ls/bin/runbook-ls', source: 'setting' });
+    });
+
+    it('names every place it looked when no folder has the binary', () => {
+        const result = resolveServerPath(posix({ setting: 'bin/runbook-ls', workspaceFolders: folders, fileProbe: fakeFiles({}) }));
+        assert.equal(result.ok, false);
+        if (!result.ok) {
+            assert.match(result.message, /no file exists at "\/work\/runbooks\/bin\/runbook-ls" or "\/src\/runbook-ls\/bin\/runbook-ls"/);
+            assert.deepEqual(result.tried, ['/work/runbooks/bin/runbook-ls', '/src/runbook-ls/bin/runbook-ls']);
+        }
+    });
+
+    it('reports an unknown folder name in ${workspaceFolder:name} with the names there are', () => {
+        const result = resolveServerPath(posix({ setting: '${workspaceFolder:tools}/runbook-ls', workspaceFolders: folders, fileProbe: fakeFiles({}) }));
+        assert.match(!result.ok ? result.message : '', /no workspace folder is named "tools" \(the folders are "runbooks", "runbook-ls"\)/);
+    });
+
+    it('asks for an absolute path when a relative one has no folder to be relative to', () => {
+        const result = resolveServerPath(posix({ setting: 'bin/runbook-ls', workspaceFolders: [], fileProbe: fakeFiles({}) }));
+        assert.match(!result.ok ? result.message : '', /no folder is open: use an absolute path/);
+    });
+});
+
+describe('chooseServerPathSetting', () => {
+    const runbooks = { name: 'runbooks', path: '/work/runbooks' };
+    const tools = { name: 'tools', path: '/work/tools' };
+
+    it('takes the first folder whose own settings set the path, relative to that folder', () => {
+        const choice = chooseServerPathSetting('/usr/local/bin/runbook-ls', [
+            { folder: runbooks, effective: '/usr/local/bin/runbook-ls', folderValue: undefined },
+            { folder: tools, effective: 'bin/runbook-ls', folderValue: 'bin/runbook-ls' },
+        ]);
+        assert.deepEqual(choice, { setting: 'bin/runbook-ls', settingFolder: tools });
+    });
+
+    it('falls back to the user or workspace value, for every folder', () => {
+        const choice = chooseServerPathSetting('bin/runbook-ls', [
+            { folder: runbooks, effective: 'bin/runbook-ls', folderValue: undefined },
+            { folder: tools, effective: 'bin/runbook-ls', folderValue: '' },
+        ]);
+        assert.deepEqual(choice, { setting: 'bin/runbook-ls' });
+    });
+
+    it('ignores a folder value that workspace trust keeps out of effect', () => {
+        // In a restricted workspace `get` returns the user value although the folder file sets another.
+        const choice = chooseServerPathSetting('', [{ folder: runbooks, effective: '', folderValue: './evil' }]);
+        assert.deepEqual(choice, { setting: '' });
     });
 });
 

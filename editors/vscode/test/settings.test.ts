@@ -85,8 +85,27 @@ describe('package.json contributes.configuration', () => {
         assert.deepEqual(properties['runbook-ls.trace.server'].enum, ['off', 'messages', 'verbose']);
     });
 
-    it('activates on markdown and names the commands', () => {
-        assert.ok(pkg.activationEvents.includes('onLanguage:markdown'));
+    it('activates only in workspaces with a key root or runbook-ls.toml, and on its commands', () => {
+        // Not `onLanguage:markdown`: that would start a server for every markdown file anywhere.
+        assert.deepEqual(pkg.activationEvents, [
+            'workspaceContains:runbook-ls.toml',
+            'workspaceContains:node-keys',
+            'workspaceContains:next-keys',
+            'workspaceContains:jupyter-keys',
+        ]);
+        // Since VS Code 1.74 a contributed command activates the extension by itself.
+        assert.ok(Number(/^\^1\.(\d+)\./.exec(pkg.engines.vscode)?.[1]) >= 74, pkg.engines.vscode);
         assert.deepEqual(pkg.contributes.commands.map((c: { command: string }) => c.command), ['runbook-ls.restartServer', 'runbook-ls.showOutput']);
+    });
+
+    it('validates key.json and pack.json with the schemas the build copies from editors/schemas', () => {
+        const validations = pkg.contributes.jsonValidation as { fileMatch: string | string[]; url: string }[];
+        assert.deepEqual(validations.map((v) => v.url), ['./schemas/key.schema.json', './schemas/pack.schema.json']);
+        assert.deepEqual(validations[0]?.fileMatch, ['**/node-keys/*/key.json', '**/next-keys/*/key.json', '**/jupyter-keys/*/key.json']);
+        for (const { url } of validations) {
+            const copy = readFileSync(path.join(__dirname, '..', '..', url), 'utf8');
+            const source = readFileSync(path.join(__dirname, '..', '..', '..', 'schemas', path.basename(url)), 'utf8');
+            assert.equal(copy, source, `${url} is not a fresh copy: run \`npm run build\``);
+        }
     });
 });

@@ -449,6 +449,7 @@ unknown-key = 3
 /// Code extension contributes and the keys the README documents must agree.
 #[cfg(test)]
 mod single_source {
+    use std::collections::BTreeMap;
     use std::path::PathBuf;
 
     use serde_json::Value;
@@ -517,6 +518,50 @@ mod single_source {
             .collect();
         root_fields.sort();
         assert_eq!(root_fields, ["import", "path", "prefix"]);
+    }
+
+    /// `editors/schemas/runbook-ls.schema.json` is what TOML servers (taplo,
+    /// tombi) validate `runbook-ls.toml` with: it must know exactly our keys
+    /// and rules, with the same words as the README and the rule docs.
+    #[test]
+    fn toml_schema_matches_the_config_keys() {
+        let schema: Value = serde_json::from_str(&read("editors/schemas/runbook-ls.schema.json")).unwrap();
+        assert_eq!(schema["additionalProperties"], false, "an unknown key is an invalid-config problem");
+        let properties = schema["properties"].as_object().unwrap();
+        let described: BTreeMap<&str, &str> = properties
+            .iter()
+            .map(|(key, property)| (key.as_str(), property["description"].as_str().unwrap()))
+            .collect();
+        let known: BTreeMap<&str, &str> = SETTINGS.iter().copied().collect();
+        assert_eq!(described, known, "the schema's properties and settings::SETTINGS disagree");
+
+        let rules = &properties["rules"];
+        assert_eq!(rules["additionalProperties"], false, "an unknown rule is an invalid-config problem");
+        let described: BTreeMap<&str, &str> = rules["properties"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(code, rule)| {
+                assert_eq!(rule["enum"], serde_json::json!(["error", "warning", "info", "hint", "off"]), "{code}");
+                (code.as_str(), rule["description"].as_str().unwrap())
+            })
+            .collect();
+        let expected: BTreeMap<&str, String> = DiagnosticCode::ALL
+            .iter()
+            .map(|code| (code.as_str(), format!("{} Default: `{}`.", code.summary(), code.default_severity())))
+            .collect();
+        let expected: BTreeMap<&str, &str> = expected.iter().map(|(code, text)| (*code, text.as_str())).collect();
+        assert_eq!(described, expected, "the schema's rules and DiagnosticCode::ALL disagree");
+
+        let defaults: Vec<&str> =
+            properties["runbooks"]["default"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+        assert_eq!(defaults, DEFAULT_RUNBOOK_GLOBS);
+        let root = &properties["key-roots"]["items"];
+        let mut fields: Vec<&str> = root["properties"].as_object().unwrap().keys().map(String::as_str).collect();
+        fields.sort();
+        assert_eq!(fields, ["import", "path", "prefix"]);
+        assert_eq!(root["required"], serde_json::json!(["path", "prefix"]));
+        assert_eq!(root["additionalProperties"], false);
     }
 
     #[test]
