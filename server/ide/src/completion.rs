@@ -5,7 +5,7 @@
 
 mod context;
 mod ranking;
-mod snippet;
+pub(crate) mod snippet;
 
 use runbook_keys::fs::slash_path;
 use runbook_keys::{Export, ExportKind, Key, KeyCatalog, KeyRoot};

@@ -2,12 +2,14 @@
 //! and labels out. Knows nothing of LSP.
 
 mod action_view;
+mod assists;
 pub mod classify;
 pub mod completion;
 mod config;
 mod diagnostic;
 pub mod diagnostics;
 mod document_symbols;
+mod fixes;
 mod host;
 pub mod hover;
 mod index;
@@ -17,6 +19,7 @@ pub mod settings;
 mod source_change;
 
 pub use action_view::ActionView;
+pub use assists::{Assist, AssistId, AssistKind, AssistQuery, FixAll};
 pub use completion::{
     COMPLETION_TRIGGER_CHARACTERS, CompletionItem, CompletionKind, CompletionList, ResolveData, completions,
     resolve_completion, snippet_to_plain_text,
@@ -25,6 +28,7 @@ pub use config::{DEFAULT_RUNBOOK_GLOBS, IdeConfig, RuleLevel, build_globs};
 pub use diagnostic::{Diagnostic, DiagnosticCode, Related, RelatedLocation, Severity};
 pub use diagnostics::{File, Workspace, diagnostics};
 pub use document_symbols::{Symbol, SymbolKind, document_symbols};
+pub use fixes::Fix;
 pub use host::{Analysis, AnalysisHost, FileDiagnostic};
 pub use hover::{HoverResult, hover};
 pub use index::{IndexScope, IndexUpdate, MARKDOWN_EXTENSIONS, WorkspaceIndex, is_markdown, is_pack};

@@ -167,7 +167,7 @@ fn main_callable(key: &Key) -> Option<&Export> {
 }
 
 /// The manifest's entries, then the JSDoc's that say something new (ignoring case).
-fn merged(manifest: &[String], jsdoc: &[String]) -> Vec<String> {
+pub(crate) fn merged(manifest: &[String], jsdoc: &[String]) -> Vec<String> {
     let mut merged = manifest.to_vec();
     for entry in jsdoc {
         if !merged.iter().any(|known| known.eq_ignore_ascii_case(entry)) {
