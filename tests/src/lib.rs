@@ -95,6 +95,8 @@ pub struct ClientOptions {
     pub work_done_progress: bool,
     /// Whether the client answers `workspace/configuration` (Helix does not).
     pub workspace_configuration: bool,
+    /// More client capabilities, merged over the ones above (objects key by key).
+    pub capabilities: Value,
 }
 
 impl Default for ClientOptions {
@@ -106,6 +108,7 @@ impl Default for ClientOptions {
             watch_files: true,
             work_done_progress: true,
             workspace_configuration: true,
+            capabilities: Value::Null,
         }
     }
 }
@@ -171,7 +174,7 @@ impl LspClient {
                 "rootUri": root_uri,
                 "workspaceFolders": folders,
                 "initializationOptions": options.initialization_options,
-                "capabilities": {
+                "capabilities": merged(json!({
                     "general": { "positionEncodings": options.position_encodings },
                     "window": { "workDoneProgress": options.work_done_progress },
                     "workspace": {
@@ -184,7 +187,7 @@ impl LspClient {
                         "hover": { "contentFormat": ["markdown", "plaintext"] },
                         "documentSymbol": { "hierarchicalDocumentSymbolSupport": true },
                     },
-                },
+                }), &options.capabilities),
             }),
         );
         client.initialized_at = Instant::now();
@@ -369,6 +372,21 @@ impl Drop for LspClient {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// `extra` over `base`: objects merged key by key, anything else replaced.
+fn merged(mut base: Value, extra: &Value) -> Value {
+    match (&mut base, extra) {
+        (_, Value::Null) => {}
+        (Value::Object(base_map), Value::Object(extra_map)) => {
+            for (key, value) in extra_map {
+                let slot = base_map.entry(key.clone()).or_insert(Value::Null);
+                *slot = merged(slot.take(), value);
+            }
+        }
+        (base, extra) => *base = extra.clone(),
+    }
+    base
 }
 
 fn read_message(reader: &mut impl BufRead) -> Option<Value> {

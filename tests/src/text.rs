@@ -36,6 +36,40 @@ pub fn range(text: &str, start: usize, end: usize, utf8: bool) -> Value {
     json!({ "start": position(text, start, utf8), "end": position(text, end, utf8) })
 }
 
+/// The byte offset of an LSP position with UTF-16 or UTF-8 columns.
+pub fn offset(text: &str, position: &Value, utf8: bool) -> usize {
+    let starts = line_starts(text);
+    let line = position["line"].as_u64().expect("a line") as usize;
+    let Some(&start) = starts.get(line) else { return text.len() };
+    let mut units = position["character"].as_u64().expect("a character") as usize;
+    for (index, c) in text[start..].char_indices() {
+        let width = if utf8 { c.len_utf8() } else { c.len_utf16() };
+        if units == 0 || c == '\n' || c == '\r' {
+            return start + index;
+        }
+        units = units.saturating_sub(width);
+    }
+    text.len()
+}
+
+/// `text` after LSP text edits (`[{range, newText}]`, not overlapping), as a client applies them.
+pub fn apply_edits(text: &str, edits: &[Value], utf8: bool) -> String {
+    let mut edits: Vec<(usize, usize, &str)> = edits
+        .iter()
+        .map(|edit| {
+            let start = offset(text, &edit["range"]["start"], utf8);
+            let end = offset(text, &edit["range"]["end"], utf8);
+            (start, end, edit["newText"].as_str().expect("newText"))
+        })
+        .collect();
+    edits.sort_by_key(|(start, end, _)| (*start, *end));
+    let mut out = text.to_string();
+    for (start, end, new_text) in edits.into_iter().rev() {
+        out.replace_range(start..end, new_text);
+    }
+    out
+}
+
 /// A small deterministic random generator (xorshift), so failures reproduce.
 pub struct Rng(u64);
 

@@ -3,6 +3,7 @@
 
 mod change_queue;
 mod check;
+mod code_action;
 mod folders;
 mod framing;
 mod ordered;

@@ -12,6 +12,7 @@ use tower_lsp_server::{LanguageServer, LspService, Server};
 
 use runbook_ide::settings::ConfigLayer;
 
+use crate::code_action::{self, CodeActionSupport};
 use crate::ordered::Ordered;
 use crate::positions::{self, Converter};
 use crate::session::{ClientSupport, Session, Snapshot, file_path};
@@ -22,6 +23,7 @@ pub struct Backend {
     /// Whether the client expands snippets (`completionItem.snippetSupport`);
     /// completion sends plain text to those that do not.
     snippet_support: AtomicBool,
+    code_action_support: std::sync::OnceLock<CodeActionSupport>,
 }
 
 /// Serves LSP on stdin/stdout until the client exits. Returns whether the
@@ -34,7 +36,7 @@ pub async fn run_stdio() -> bool {
     let (service, socket) = LspService::new(|client| {
         let (session, dirty) = Session::new(client);
         session_slot = Some((session.clone(), dirty));
-        Backend { session, snippet_support: AtomicBool::new(false) }
+        Backend { session, snippet_support: AtomicBool::new(false), code_action_support: Default::default() }
     });
     let (session, dirty) = session_slot.expect("LspService::new calls the constructor");
     tokio::spawn(publish_diagnostics(session.clone(), dirty));
@@ -95,7 +97,7 @@ fn file_diagnostics(snapshot: &Snapshot) -> Vec<Diagnostic> {
 
 impl Snapshot {
     /// Runs `f` with the position converter of the document's text.
-    fn with_converter<T>(&self, f: impl FnOnce(&Converter<'_>) -> T) -> Option<T> {
+    pub(crate) fn with_converter<T>(&self, f: impl FnOnce(&Converter<'_>) -> T) -> Option<T> {
         let document = self.analysis.document(&self.path)?;
         let parse = document.parse();
         Some(f(&Converter::for_document(&parse, document.rope(), self.encoding)))
@@ -121,6 +123,7 @@ impl LanguageServer for Backend {
             .and_then(|item| item.snippet_support)
             .unwrap_or(false);
         self.snippet_support.store(snippet_support, Ordering::Relaxed);
+        let _ = self.code_action_support.set(CodeActionSupport::from_capabilities(capabilities));
         let workspace = capabilities.workspace.as_ref();
         let (init_layer, init_problems) =
             ConfigLayer::from_json(params.initialization_options.as_ref().unwrap_or(&serde_json::Value::Null));
@@ -164,6 +167,7 @@ impl LanguageServer for Backend {
                     ..CompletionOptions::default()
                 }),
                 hover_provider: Some(HoverProviderCapability::Simple(true)),
+                code_action_provider: Some(code_action::server_capability()),
                 workspace: Some(WorkspaceServerCapabilities {
                     workspace_folders: Some(WorkspaceFoldersServerCapabilities {
                         supported: Some(true),
@@ -287,5 +291,20 @@ impl LanguageServer for Backend {
                 .flatten()
         })
         .await
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        let Some(snapshot) = self.snapshot(&params.text_document.uri) else { return Ok(None) };
+        let support = self.code_action_support.get().copied().unwrap_or_default();
+        compute(move || {
+            snapshot.with_converter(|converter| code_action::code_actions(&snapshot, converter, &params, support))
+        })
+        .await
+    }
+
+    async fn code_action_resolve(&self, action: CodeAction) -> Result<CodeAction> {
+        let session = self.session.clone();
+        let support = self.code_action_support.get().copied().unwrap_or_default();
+        compute(move || code_action::resolve(&session, action, support)).await?
     }
 }

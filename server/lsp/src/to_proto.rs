@@ -2,7 +2,7 @@
 
 use runbook_ide::{
     CompletionItem, CompletionKind, CompletionList, Diagnostic, HoverResult, RelatedLocation, ResolveData, Severity,
-    Symbol, SymbolKind, snippet_to_plain_text,
+    SourceChange, Symbol, SymbolKind, snippet_to_plain_text,
 };
 use runbook_syntax::{Encoding, SourceRange};
 use serde_json::json;
@@ -171,6 +171,42 @@ pub fn hover(converter: &Converter<'_>, result: &HoverResult) -> lsp::Hover {
     lsp::Hover {
         contents: lsp::HoverContents::Markup(markdown(result.markdown.clone())),
         range: Some(converter.range(result.range)),
+    }
+}
+
+/// The text edits of a source change as a workspace edit: versioned
+/// `documentChanges` when the client applies them (`version` gives the
+/// version of the files open at one, so that an edit never lands on a text
+/// that changed since), else `changes` by URI. File system edits are not
+/// converted: no code action makes them.
+pub fn workspace_edit(
+    change: &SourceChange,
+    encoding: Encoding,
+    version: impl Fn(&std::path::Path) -> Option<i32>,
+    document_changes: bool,
+) -> lsp::WorkspaceEdit {
+    let files = change.edits.iter().filter_map(|(path, edits)| {
+        let uri = Uri::from_file_path(path)?;
+        let edits: Vec<lsp::TextEdit> = edits
+            .iter()
+            .map(|edit| lsp::TextEdit { range: source_range(&edit.range, encoding), new_text: edit.new_text.clone() })
+            .collect();
+        Some((path, uri, edits))
+    });
+    if document_changes {
+        let edits = files
+            .map(|(path, uri, edits)| lsp::TextDocumentEdit {
+                text_document: lsp::OptionalVersionedTextDocumentIdentifier { uri, version: version(path) },
+                edits: edits.into_iter().map(lsp::OneOf::Left).collect(),
+            })
+            .collect();
+        lsp::WorkspaceEdit {
+            document_changes: Some(lsp::DocumentChanges::Edits(edits)),
+            ..lsp::WorkspaceEdit::default()
+        }
+    } else {
+        let changes = files.map(|(_, uri, edits)| (uri, edits)).collect();
+        lsp::WorkspaceEdit { changes: Some(changes), ..lsp::WorkspaceEdit::default() }
     }
 }
 
