@@ -84,17 +84,24 @@ fn check_import(
             let root_path = &catalog.roots()[root].path;
             let prefix = &import.specifier[..folder.start];
             let root_prefix = &catalog.roots()[root].prefix;
-            let candidates: Vec<String> = catalog
+            let keys: Vec<&Key> = catalog
                 .closest_slugs(&format!("{root_prefix}-{folder_name}"), N_CANDIDATES)
                 .into_iter()
                 .filter_map(|slug| catalog.key(slug))
                 .filter(|key| key.root == root)
-                .map(|key| format!("{prefix}{}/src", key.folder))
                 .collect();
-            let hint = match candidates.first() {
-                Some(best) => format!(": did you mean `{best}`?"),
+            let specifier = |key: &Key| format!("{prefix}{}/src", key.folder);
+            let hint = match keys.first() {
+                Some(best) => format!(": did you mean `{}`?", specifier(best)),
                 None => String::new(),
             };
+            // A folder whose KEY lacks an imported name would trade this
+            // error for an unknown export: not a fix.
+            let candidates: Vec<String> = keys
+                .iter()
+                .filter(|key| import.names.iter().all(|name| key.export(&name.name).is_some()))
+                .map(|key| specifier(key))
+                .collect();
             found.push(
                 Diagnostic::new(
                     DiagnosticCode::UnresolvedImport,

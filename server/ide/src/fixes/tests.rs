@@ -13,6 +13,8 @@ use runbook_keys::fs::MemoryFs;
 use runbook_syntax::fixture::Fixture;
 
 use crate::test_utils::{WORKSPACE_ROOT, fixture_path};
+
+mod differential;
 use crate::{Analysis, AnalysisHost, AssistKind, AssistQuery, DiagnosticCode, IndexScope, SourceChange};
 
 const KEYS: &str = r#"
@@ -278,6 +280,22 @@ import { checkWebhookHealth } from '@/node-keys/webhook-monitoring/src/main';
             import { checkWebhookHealth } from '@/node-keys/webhook-monitoring/src';
             ```
 
+        "#]],
+    );
+}
+
+#[test]
+fn unresolved_import_is_not_fixed_into_an_unknown_export() {
+    // `webhook-monitoring` is the folder meant, but it does not export
+    // `replay`: changing the folder would only trade one error for another.
+    check_offered(
+        r#"
+```ts
+import { replay } from '@/node-keys/webhook-monitor/src';
+```
+"#,
+        expect![[r#"
+            unresolved-import
         "#]],
     );
 }
@@ -1013,7 +1031,7 @@ fn fix_all_applies_fixes_until_nothing_changes() {
 
 ```ts
 import { replayFailedWebhooks, countFailedWebhook } from '@/node-keys/stripe-webhook-replay/src';
-import { replay } from '@/node-keys/webhook-monitor/src';
+import { checkWebhookHealth } from '@/node-keys/webhook-monitor/src';
 ```
 "#,
         AssistKind::FixAll,
@@ -1030,7 +1048,7 @@ import { replay } from '@/node-keys/webhook-monitor/src';
 
             ```ts
             import { replayFailedWebhooks, countFailedWebhook } from '@/node-keys/stripe-webhook-replay/src';
-            import { replay } from '@/node-keys/webhook-monitoring/src';
+            import { checkWebhookHealth } from '@/node-keys/webhook-monitoring/src';
             ```
 
         "#]],
