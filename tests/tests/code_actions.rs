@@ -256,3 +256,21 @@ fn a_fix_that_edits_pack_json() {
     );
     assert!(client.shutdown().success());
 }
+
+/// A buffer that is not a file yet (VS Code's `untitled:`) is edited by its URI.
+#[test]
+fn untitled_buffers_are_fixed_by_their_uri() {
+    let workspace = TempWorkspace::copy_of(&demo_dir());
+    let mut client = start(&workspace, false, true);
+    let uri = "untitled:Untitled-1";
+    let text = "### Action 1: Restart (REVERSABLE)\n\n**Precondition**: it hangs\n**Rollback**: start it\n";
+    client.open(uri, text);
+    let diagnostics = client.diagnostics(uri, 1);
+    let safety = find(&diagnostics, "unknown-safety-class").clone();
+    let actions = code_actions(&mut client, uri, &safety["range"], &[], Some(&["quickfix"]));
+    let resolved = client.request("codeAction/resolve", actions[0].clone());
+    assert_eq!(resolved["edit"]["documentChanges"][0]["textDocument"], json!({ "uri": uri, "version": 1 }));
+    let fixed = apply_edits(text, &edits_of(&resolved["edit"], uri), false);
+    assert!(fixed.starts_with("### Action 1: Restart (REVERSIBLE)\n"), "{fixed}");
+    assert!(client.shutdown().success());
+}

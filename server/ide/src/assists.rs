@@ -4,7 +4,7 @@
 //! each found again by its `AssistId` and given its edits only when asked
 //! (rust-analyzer's `Assist` and `AssistResolveStrategy`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use runbook_syntax::{FieldLabel, LineIndex, TextRange};
@@ -176,12 +176,11 @@ pub(crate) fn assists(analysis: &Analysis, path: &Path, query: &AssistQuery) -> 
 
 /// Each diagnostic with its rank among those of the same code and range.
 fn with_nth(diagnostics: &[Diagnostic]) -> impl Iterator<Item = (&Diagnostic, usize)> {
-    diagnostics.iter().enumerate().map(|(index, diagnostic)| {
-        let nth = diagnostics[..index]
-            .iter()
-            .filter(|other| other.code == diagnostic.code && other.range == diagnostic.range)
-            .count();
-        (diagnostic, nth)
+    let mut seen: HashMap<(DiagnosticCode, TextRange), usize> = HashMap::new();
+    diagnostics.iter().map(move |diagnostic| {
+        let count = seen.entry((diagnostic.code, diagnostic.range)).or_default();
+        *count += 1;
+        (diagnostic, *count - 1)
     })
 }
 

@@ -159,9 +159,10 @@ fn workspace_edit(
     change: &runbook_ide::SourceChange,
     support: CodeActionSupport,
 ) -> lsp::WorkspaceEdit {
-    // Only the document asked about is known to be open at a version.
-    let version = |path: &std::path::Path| (path == snapshot.path).then_some(snapshot.version);
-    to_proto::workspace_edit(change, snapshot.encoding, version, support.document_changes)
+    // The document asked about is open at the snapshot's version; other
+    // files (pack.json) are edited as the file system has them.
+    let open = |path: &std::path::Path| (path == snapshot.path).then(|| (snapshot.uri.clone(), snapshot.version));
+    to_proto::workspace_edit(change, snapshot.encoding, open, support.document_changes)
 }
 
 /// The answer to `codeAction/resolve`: the action with its edit.

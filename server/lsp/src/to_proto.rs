@@ -175,28 +175,33 @@ pub fn hover(converter: &Converter<'_>, result: &HoverResult) -> lsp::Hover {
 }
 
 /// The text edits of a source change as a workspace edit: versioned
-/// `documentChanges` when the client applies them (`version` gives the
-/// version of the files open at one, so that an edit never lands on a text
-/// that changed since), else `changes` by URI. File system edits are not
-/// converted: no code action makes them.
+/// `documentChanges` when the client applies them, else `changes` by URI.
+/// `open` gives the URI and version of a path open in the editor (an
+/// untitled buffer has no file URI; the version keeps an edit from landing
+/// on a text that changed since); other files are named by their file URI,
+/// without a version. File system edits are not converted: no code action
+/// makes them.
 pub fn workspace_edit(
     change: &SourceChange,
     encoding: Encoding,
-    version: impl Fn(&std::path::Path) -> Option<i32>,
+    open: impl Fn(&std::path::Path) -> Option<(Uri, i32)>,
     document_changes: bool,
 ) -> lsp::WorkspaceEdit {
     let files = change.edits.iter().filter_map(|(path, edits)| {
-        let uri = Uri::from_file_path(path)?;
+        let (uri, version) = match open(path) {
+            Some((uri, version)) => (uri, Some(version)),
+            None => (Uri::from_file_path(path)?, None),
+        };
         let edits: Vec<lsp::TextEdit> = edits
             .iter()
             .map(|edit| lsp::TextEdit { range: source_range(&edit.range, encoding), new_text: edit.new_text.clone() })
             .collect();
-        Some((path, uri, edits))
+        Some((uri, version, edits))
     });
     if document_changes {
         let edits = files
-            .map(|(path, uri, edits)| lsp::TextDocumentEdit {
-                text_document: lsp::OptionalVersionedTextDocumentIdentifier { uri, version: version(path) },
+            .map(|(uri, version, edits)| lsp::TextDocumentEdit {
+                text_document: lsp::OptionalVersionedTextDocumentIdentifier { uri, version },
                 edits: edits.into_iter().map(lsp::OneOf::Left).collect(),
             })
             .collect();
@@ -205,7 +210,7 @@ pub fn workspace_edit(
             ..lsp::WorkspaceEdit::default()
         }
     } else {
-        let changes = files.map(|(_, uri, edits)| (uri, edits)).collect();
+        let changes = files.map(|(uri, _, edits)| (uri, edits)).collect();
         lsp::WorkspaceEdit { changes: Some(changes), ..lsp::WorkspaceEdit::default() }
     }
 }
