@@ -1,5 +1,6 @@
 -- End-to-end test of editors/neovim/lsp/runbook_ls.lua as shipped, against a built
--- runbook-ls binary: attach, diagnostics, hover, completion, and diagnostics after an edit.
+-- runbook-ls binary: attach, diagnostics, hover, completion, diagnostics after an edit, and
+-- a quick fix applied through vim.lsp.buf.code_action.
 --
 --   RUNBOOK_LS_BIN=target/debug/runbook-ls \
 --     nvim --clean --headless -l tests/editors/neovim_e2e.lua tests/editors/neovim-e2e.json
@@ -430,6 +431,38 @@ if config.rename then
     end
   end
   ok('rename', string.format('%s applied, folders %s', spec.new_name, table.concat(spec.expect_folders or {}, ', ')))
+end
+
+-- Step: a quick fix, applied as a user would --------------------------------------------
+
+if config.code_action then
+  local spec = config.code_action
+  local line, column = resolve_position(spec.at, 'code_action')
+  vim.api.nvim_win_set_cursor(0, { line + 1, column })
+  local offered = {}
+  local applied = false
+  -- The real client path: codeAction, then codeAction/resolve for the edit, then applying it.
+  vim.lsp.buf.code_action({
+    filter = function(action)
+      table.insert(offered, action.title)
+      return action.title == spec.title
+    end,
+    apply = true,
+  })
+  local expected = spec.expect_line
+  local target = resolve_line(expected, 'code_action')
+  local done = vim.wait(timeout, function()
+    applied = (lines()[target + 1] or ''):find(expected.contains, 1, true) ~= nil
+    return applied
+  end, 50)
+  if not done then
+    fail('code_action', string.format('at %d:%d %q was not applied within %d ms: line %d is %q; offered %s', line, column,
+      spec.title, timeout, target, lines()[target + 1] or '', #offered == 0 and '(nothing)' or table.concat(offered, ' | ')))
+  end
+  local gone = resolve_expected(spec.expect_absent, 'code_action')
+  local after = wait_for_diagnostics('code_action', {}, gone)
+  ok('code_action', string.format('applied %q at %d:%d; line %d now %q; %s', spec.title, line, column, target,
+    lines()[target + 1], describe(after)))
 end
 
 finish(0)

@@ -32,47 +32,43 @@ pub fn position(text: &str, offset: usize, utf8: bool) -> Value {
     json!({ "line": line, "character": character })
 }
 
-/// The byte offset of an LSP position (UTF-16 or UTF-8 columns).
+pub fn range(text: &str, start: usize, end: usize, utf8: bool) -> Value {
+    json!({ "start": position(text, start, utf8), "end": position(text, end, utf8) })
+}
+
+/// The byte offset of an LSP position with UTF-16 or UTF-8 columns.
 pub fn offset(text: &str, position: &Value, utf8: bool) -> usize {
     let starts = line_starts(text);
     let line = position["line"].as_u64().expect("a line") as usize;
-    let character = position["character"].as_u64().expect("a character") as usize;
-    let start = starts[line];
-    let mut units = 0;
+    let Some(&start) = starts.get(line) else { return text.len() };
+    let mut units = position["character"].as_u64().expect("a character") as usize;
     for (index, c) in text[start..].char_indices() {
-        if units >= character || c == '\n' || c == '\r' {
+        let width = if utf8 { c.len_utf8() } else { c.len_utf16() };
+        if units == 0 || c == '\n' || c == '\r' {
             return start + index;
         }
-        units += if utf8 { c.len_utf8() } else { c.len_utf16() };
+        units = units.saturating_sub(width);
     }
     text.len()
 }
 
-/// Applies LSP text edits (in any order, not overlapping) to `text`.
+/// `text` after LSP text edits (`[{range, newText}]`, not overlapping), as a client applies them.
 pub fn apply_edits(text: &str, edits: &[Value], utf8: bool) -> String {
     let mut edits: Vec<(usize, usize, &str)> = edits
         .iter()
         .map(|edit| {
             let start = offset(text, &edit["range"]["start"], utf8);
             let end = offset(text, &edit["range"]["end"], utf8);
-            (start, end, edit["newText"].as_str().expect("a newText"))
+            (start, end, edit["newText"].as_str().expect("newText"))
         })
         .collect();
-    edits.sort_by_key(|&(start, end, _)| (start, end));
-    let mut out = String::new();
-    let mut last = 0;
-    for (start, end, new_text) in edits {
-        assert!(start >= last, "overlapping edits");
-        out.push_str(&text[last..start]);
-        out.push_str(new_text);
-        last = end;
+    edits.sort_by_key(|(start, end, _)| (*start, *end));
+    assert!(edits.windows(2).all(|pair| pair[0].1 <= pair[1].0), "overlapping edits: {edits:?}");
+    let mut out = text.to_string();
+    for (start, end, new_text) in edits.into_iter().rev() {
+        out.replace_range(start..end, new_text);
     }
-    out.push_str(&text[last..]);
     out
-}
-
-pub fn range(text: &str, start: usize, end: usize, utf8: bool) -> Value {
-    json!({ "start": position(text, start, utf8), "end": position(text, end, utf8) })
 }
 
 /// A small deterministic random generator (xorshift), so failures reproduce.

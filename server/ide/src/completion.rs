@@ -5,7 +5,7 @@
 
 mod context;
 mod ranking;
-mod snippet;
+pub(crate) mod snippet;
 
 use std::borrow::Cow;
 

@@ -6,6 +6,8 @@ use std::path::PathBuf;
 
 use runbook_syntax::{SourceRange, TextRange};
 
+use crate::fixes::Fix;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
     Error,
@@ -120,8 +122,9 @@ pub struct Diagnostic {
     pub range: TextRange,
     pub message: String,
     pub related: Vec<Related>,
-    /// Machine-readable details for quick fixes (e.g. `{"candidates": [...]}`).
-    pub data: Option<serde_json::Value>,
+    /// What would fix it, best first (see `fixes`); edits are built only
+    /// when a fix is asked for.
+    pub fixes: Vec<Fix>,
 }
 
 impl Diagnostic {
@@ -132,7 +135,7 @@ impl Diagnostic {
             range,
             message: message.into(),
             related: Vec::new(),
-            data: None,
+            fixes: Vec::new(),
         }
     }
 
@@ -141,8 +144,13 @@ impl Diagnostic {
         self
     }
 
-    pub fn with_data(mut self, data: serde_json::Value) -> Diagnostic {
-        self.data = Some(data);
+    pub fn with_fix(mut self, fix: Fix) -> Diagnostic {
+        self.fixes.push(fix);
+        self
+    }
+
+    pub fn with_fixes(mut self, fixes: impl IntoIterator<Item = Fix>) -> Diagnostic {
+        self.fixes.extend(fixes);
         self
     }
 }

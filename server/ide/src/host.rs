@@ -15,6 +15,7 @@ use runbook_keys::fs::FileSystem;
 use runbook_keys::{FileRange, KeyCatalog};
 use runbook_syntax::{Document, Parse, SourceRange};
 
+use crate::assists::{Assist, AssistId, AssistQuery, FixAll};
 use crate::classify::{Classification, classify};
 use crate::completion::{CompletionList, ResolveData};
 use crate::diagnostics::{self, File, Workspace};
@@ -204,7 +205,7 @@ impl Analysis {
         open.chain(on_disk)
     }
 
-    fn workspace(&self) -> Workspace<'_> {
+    pub(crate) fn workspace(&self) -> Workspace<'_> {
         Workspace {
             root: &self.state.root,
             config: &self.state.config,
@@ -280,5 +281,50 @@ impl Analysis {
 
     pub fn document_symbols(&self, path: &Path) -> Vec<Symbol> {
         self.parse(path).map(|parse| crate::document_symbols(parse.runbook())).unwrap_or_default()
+    }
+
+    /// The code actions for `query` in the runbook at `path`.
+    pub fn assists(&self, path: &Path, query: &AssistQuery) -> Vec<Assist> {
+        crate::assists::assists(self, path, query)
+    }
+
+    /// The assist `id` names, with its edits (`codeAction/resolve`); `None`
+    /// when the runbook no longer has it.
+    pub fn resolve_assist(&self, path: &Path, id: &AssistId) -> Option<Assist> {
+        crate::assists::resolve(self, path, id)
+    }
+
+    /// Every unattended fix of the runbook at `path` (and of the files its
+    /// fixes edit, like its pack.json), applied until nothing changes.
+    pub fn fix_all(&self, path: &Path) -> FixAll {
+        crate::assists::fix_all(self, path)
+    }
+
+    /// The text of a workspace file as the features see it: an open or
+    /// indexed runbook's, an indexed pack's, else the file system's.
+    pub fn file_text(&self, path: &Path) -> Option<String> {
+        if let Some(parse) = self.parse(path) {
+            return Some(parse.text().to_string());
+        }
+        if let Some(pack) = self.state.index.as_ref().and_then(|index| index.packs.get(path)) {
+            return Some(pack.text.to_string());
+        }
+        self.state.fs.read_to_string(path).ok()
+    }
+
+    /// This workspace with other texts for some files (runbooks and packs),
+    /// as if they were open: what fix-all checks its result in.
+    pub(crate) fn with_file_texts(&self, texts: Vec<(PathBuf, String)>) -> Analysis {
+        let mut state = self.state.clone();
+        for (path, text) in texts {
+            if crate::is_pack(&path)
+                && let Some(index) = state.index.as_mut()
+            {
+                Arc::make_mut(&mut index.packs).insert(path, Arc::new(crate::pack::Pack::parse(&text)));
+            } else {
+                Arc::make_mut(&mut state.open).insert(path, Document::new(&text));
+            }
+        }
+        Analysis { state }
     }
 }

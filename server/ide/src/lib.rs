@@ -2,6 +2,7 @@
 //! and labels out. Knows nothing of LSP.
 
 mod action_view;
+mod assists;
 pub mod classify;
 pub mod completion;
 mod config;
@@ -9,6 +10,7 @@ mod diagnostic;
 pub mod diagnostics;
 mod document_links;
 mod document_symbols;
+mod fixes;
 mod fuzzy;
 mod goto_definition;
 mod host;
@@ -23,6 +25,7 @@ mod source_change;
 mod workspace_symbols;
 
 pub use action_view::ActionView;
+pub use assists::{Assist, AssistId, AssistKind, AssistQuery, FixAll};
 pub use completion::{
     COMPLETION_TRIGGER_CHARACTERS, CompletionItem, CompletionKind, CompletionList, ResolveData, completions,
     resolve_completion, snippet_to_plain_text,
@@ -32,6 +35,7 @@ pub use diagnostic::{Diagnostic, DiagnosticCode, Related, RelatedLocation, Sever
 pub use diagnostics::{File, Workspace, diagnostics};
 pub use document_links::DocumentLink;
 pub use document_symbols::{Symbol, SymbolKind, document_symbols};
+pub use fixes::Fix;
 pub use goto_definition::NavigationTarget;
 pub use host::{Analysis, AnalysisHost, FileDiagnostic};
 pub use hover::{HoverResult, hover};

@@ -12,6 +12,7 @@ use tower_lsp_server::{LanguageServer, LspService, Server};
 
 use runbook_ide::settings::ConfigLayer;
 
+use crate::handlers::code_action::{self, CodeActionSupport};
 use crate::handlers::navigation;
 use crate::ordered::Ordered;
 use crate::positions::{self, Converter};
@@ -23,6 +24,7 @@ pub struct Backend {
     /// Whether the client expands snippets (`completionItem.snippetSupport`);
     /// completion sends plain text to those that do not.
     snippet_support: AtomicBool,
+    code_action_support: std::sync::OnceLock<CodeActionSupport>,
 }
 
 /// Serves LSP on stdin/stdout until the client exits. Returns whether the
@@ -35,7 +37,7 @@ pub async fn run_stdio() -> bool {
     let (service, socket) = LspService::new(|client| {
         let (session, dirty) = Session::new(client);
         session_slot = Some((session.clone(), dirty));
-        Backend { session, snippet_support: AtomicBool::new(false) }
+        Backend { session, snippet_support: AtomicBool::new(false), code_action_support: Default::default() }
     });
     let (session, dirty) = session_slot.expect("LspService::new calls the constructor");
     tokio::spawn(publish_diagnostics(session.clone(), dirty));
@@ -130,6 +132,7 @@ impl LanguageServer for Backend {
             .and_then(|item| item.snippet_support)
             .unwrap_or(false);
         self.snippet_support.store(snippet_support, Ordering::Relaxed);
+        let _ = self.code_action_support.set(CodeActionSupport::from_capabilities(capabilities));
         let workspace = capabilities.workspace.as_ref();
         let text_document = capabilities.text_document.as_ref();
         let workspace_edit = workspace.and_then(|workspace| workspace.workspace_edit.as_ref());
@@ -209,6 +212,7 @@ impl LanguageServer for Backend {
                     resolve_provider: Some(false),
                     work_done_progress_options: Default::default(),
                 }),
+                code_action_provider: Some(code_action::server_capability()),
                 workspace: Some(WorkspaceServerCapabilities {
                     workspace_folders: Some(WorkspaceFoldersServerCapabilities {
                         supported: Some(true),
@@ -367,5 +371,20 @@ impl LanguageServer for Backend {
 
     async fn document_link(&self, params: DocumentLinkParams) -> Result<Option<Vec<DocumentLink>>> {
         navigation::document_links(&self.session, params).await
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        let Some(snapshot) = self.snapshot(&params.text_document.uri) else { return Ok(None) };
+        let support = self.code_action_support.get().copied().unwrap_or_default();
+        compute(move || {
+            snapshot.with_converter(|converter| code_action::code_actions(&snapshot, converter, &params, support))
+        })
+        .await
+    }
+
+    async fn code_action_resolve(&self, action: CodeAction) -> Result<CodeAction> {
+        let session = self.session.clone();
+        let support = self.code_action_support.get().copied().unwrap_or_default();
+        compute(move || code_action::resolve(&session, action, support)).await?
     }
 }

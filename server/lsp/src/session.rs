@@ -212,16 +212,22 @@ impl Session {
         self.state.write().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Adds workspace folders (with the default configuration, not yet
-    /// indexed) and moves the open documents they hold into them.
+    /// Adds workspace folders, configured from their `runbook-ls.toml` and
+    /// the initialization options but not yet indexed, and moves the open
+    /// documents they hold into them. The file is read now, not when the
+    /// client is first asked for its settings, so that a document opened
+    /// right away is never checked with the defaults.
     pub fn add_folders(&self, roots: Vec<PathBuf>) {
+        let init_layer = self.support().init_layer;
         let mut state = self.state();
         for root in roots {
             let root = lexically_normal(&root);
             if state.folders.iter().any(|folder| folder.root() == root) {
                 continue;
             }
-            let host = AnalysisHost::new(root.clone(), Arc::new(RealFs::new([root])));
+            let mut host = AnalysisHost::new(root.clone(), Arc::new(RealFs::new([root])));
+            let config_file = host.analysis().read_config_file();
+            host.set_settings(config_file, vec![init_layer.clone()]);
             state.folders.push(Folder {
                 host,
                 client_layer: ConfigLayer::default(),

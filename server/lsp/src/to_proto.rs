@@ -63,7 +63,9 @@ fn lsp_diagnostic(
         message: diagnostic.message.clone(),
         related_information: (!related.is_empty()).then_some(related),
         tags: None,
-        data: diagnostic.data.clone(),
+        // Fixes are found again from the code and range (see `code_action`):
+        // no rule-specific data for clients to depend on.
+        data: None,
     }
 }
 

@@ -160,8 +160,8 @@ fn main_callable(key: &Key) -> Option<&Export> {
     })
 }
 
-/// The manifest's entries, then the JSDoc's that say something new.
-fn merged(manifest: &[String], jsdoc: &[String]) -> Vec<String> {
+/// The manifest's entries, then the JSDoc's that say something new (ignoring case).
+pub(crate) fn merged(manifest: &[String], jsdoc: &[String]) -> Vec<String> {
     let mut merged = manifest.to_vec();
     for entry in jsdoc {
         if !merged.iter().any(|known| same_statement(known, entry)) {

@@ -4,11 +4,12 @@
 //! Action that runs them.
 
 use runbook_keys::{ImportTarget, Key, KeyCatalog};
-use runbook_syntax::{Import, KeyRef, LocationRef, SafetyClass, SourceRange, TextRange, Word};
-use serde_json::json;
+use runbook_syntax::{Import, KeyRef, LocationRef, Runbook, SafetyClass, SourceRange, TextRange, Word};
 
 use crate::action_view::{ActionView, NamedBy, is_root_name};
+use crate::completion::snippet::entry_specifier as key_entry_specifier;
 use crate::diagnostics::{File, Workspace};
+use crate::fixes::{Fix, candidate_fixes};
 use crate::{Diagnostic, DiagnosticCode, RelatedLocation};
 
 const N_CANDIDATES: usize = 3;
@@ -21,8 +22,8 @@ pub(super) fn check(file: &File<'_>, workspace: &Workspace<'_>, catalog: &KeyCat
     // Each import resolved once; several rules ask.
     let targets: Vec<ImportTarget<'_>> =
         runbook.imports.iter().map(|import| catalog.resolve_import(&import.specifier)).collect();
-    for (import, target) in runbook.imports.iter().zip(&targets) {
-        check_import(import, target, catalog, found);
+    for (index, (import, target)) in runbook.imports.iter().zip(&targets).enumerate() {
+        check_import(runbook, index, import, target, catalog, found);
     }
     let mut checked_locations = Vec::new();
     for view in ActionView::all(runbook) {
@@ -32,7 +33,7 @@ pub(super) fn check(file: &File<'_>, workspace: &Workspace<'_>, catalog: &KeyCat
             checked_locations.push(location.range);
         }
         let view_targets = &targets[view.first_import..view.first_import + view.imports.len()];
-        key_import_mismatch(&view, view_targets, action_key, found);
+        key_import_mismatch(&view, view_targets, action_key, catalog, found);
         declared_safety(&view, view_targets, action_key, found);
     }
     // Locations outside Actions only need to exist.
@@ -55,13 +56,27 @@ fn unknown_key(key_ref: &KeyRef, catalog: &KeyCatalog, found: &mut Vec<Diagnosti
         [one] => format!(": did you mean `{one}`?"),
         many => format!(": did you mean one of {}?", quoted_list(many)),
     };
+    let fixes = candidate_fixes(candidates.iter().copied(), |slug| {
+        Fix::replace(format!("Change to `{slug}`"), key_ref.range, slug)
+    });
     found.push(
         Diagnostic::new(DiagnosticCode::UnknownKey, key_ref.range, format!("no KEY is named `{}`{hint}", key_ref.slug))
-            .with_data(json!({ "candidates": candidates })),
+            .with_fixes(fixes),
     );
 }
 
-fn check_import(import: &Import, target: &ImportTarget<'_>, catalog: &KeyCatalog, found: &mut Vec<Diagnostic>) {
+fn change_specifier(import: &Import, specifier: &str) -> Fix {
+    Fix::replace(format!("Change to `{specifier}`"), import.specifier_range, specifier)
+}
+
+fn check_import(
+    runbook: &Runbook,
+    import_index: usize,
+    import: &Import,
+    target: &ImportTarget<'_>,
+    catalog: &KeyCatalog,
+    found: &mut Vec<Diagnostic>,
+) {
     match *target {
         ImportTarget::NotAKeyImport | ImportTarget::File { .. } => {}
         ImportTarget::UnknownFolder { root, ref folder } => {
@@ -69,24 +84,33 @@ fn check_import(import: &Import, target: &ImportTarget<'_>, catalog: &KeyCatalog
             let root_path = &catalog.roots()[root].path;
             let prefix = &import.specifier[..folder.start];
             let root_prefix = &catalog.roots()[root].prefix;
-            let candidates: Vec<String> = catalog
+            let keys: Vec<&Key> = catalog
                 .closest_slugs(&format!("{root_prefix}-{folder_name}"), N_CANDIDATES)
                 .into_iter()
                 .filter_map(|slug| catalog.key(slug))
                 .filter(|key| key.root == root)
-                .map(|key| format!("{prefix}{}/src", key.folder))
                 .collect();
-            let hint = match candidates.first() {
-                Some(best) => format!(": did you mean `{best}`?"),
+            let specifier = |key: &Key| format!("{prefix}{}/src", key.folder);
+            let hint = match keys.first() {
+                Some(best) => format!(": did you mean `{}`?", specifier(best)),
                 None => String::new(),
             };
+            // A folder whose KEY lacks an imported name would trade this
+            // error for an unknown export: not a fix.
+            let candidates: Vec<String> = keys
+                .iter()
+                .filter(|key| import.names.iter().all(|name| key.export(&name.name).is_some()))
+                .map(|key| specifier(key))
+                .collect();
             found.push(
                 Diagnostic::new(
                     DiagnosticCode::UnresolvedImport,
                     import.specifier_range,
                     format!("no KEY folder `{folder_name}` in {root_path}/{hint}"),
                 )
-                .with_data(json!({ "candidates": candidates })),
+                .with_fixes(candidate_fixes(candidates.iter().map(String::as_str), |specifier| {
+                    change_specifier(import, specifier)
+                })),
             );
         }
         ImportTarget::Missing { key } => {
@@ -97,13 +121,16 @@ fn check_import(import: &Import, target: &ImportTarget<'_>, catalog: &KeyCatalog
                 }
                 None => format!("KEY `{}` has no entry (src/index.ts): nothing can be imported from it", key.slug),
             };
+            let fixes = match &key.entry {
+                Some(_) => candidate_fixes([entry.as_str()], |specifier| change_specifier(import, specifier)),
+                None => Vec::new(),
+            };
             found.push(
-                Diagnostic::new(DiagnosticCode::UnresolvedImport, import.specifier_range, message)
-                    .with_data(json!({ "candidates": [entry] })),
+                Diagnostic::new(DiagnosticCode::UnresolvedImport, import.specifier_range, message).with_fixes(fixes),
             );
         }
         ImportTarget::Entry(key) => {
-            for name in &import.names {
+            for (name_index, name) in import.names.iter().enumerate() {
                 if key.export(&name.name).is_some() {
                     continue;
                 }
@@ -118,7 +145,12 @@ fn check_import(import: &Import, target: &ImportTarget<'_>, catalog: &KeyCatalog
                     name.name_range,
                     format!("KEY `{}` does not export `{}`{hint}", key.slug, name.name),
                 )
-                .with_data(json!({ "candidates": candidates }));
+                .with_fixes(candidate_fixes(candidates.iter().copied(), |export| {
+                    Fix::replace_all(
+                        format!("Change to `{export}`"),
+                        rename_import(runbook, import_index, name_index, export),
+                    )
+                }));
                 if let Some(entry) = &key.entry {
                     diagnostic = diagnostic.with_related(
                         RelatedLocation::File { path: entry.clone(), range: SourceRange::default() },
@@ -129,6 +161,23 @@ fn check_import(import: &Import, target: &ImportTarget<'_>, catalog: &KeyCatalog
             }
         }
     }
+}
+
+/// The edits that make an import name another export: the name, and its
+/// calls when the name is also the local one (`b as c` keeps `c`).
+fn rename_import(runbook: &Runbook, import_index: usize, name_index: usize, export: &str) -> Vec<(TextRange, String)> {
+    let name = &runbook.imports[import_index].names[name_index];
+    let mut edits = vec![(name.name_range, export.to_string())];
+    if name.local == name.name {
+        edits.extend(
+            runbook
+                .calls
+                .iter()
+                .filter(|call| call.import == import_index && call.name == name_index)
+                .map(|call| (call.range, export.to_string())),
+        );
+    }
+    edits
 }
 
 fn export_list(key: &Key) -> String {
@@ -175,6 +224,13 @@ fn check_location(
         None => workspace.fs.is_file(&absolute),
     };
     let expected = action_key.and_then(|(key, _)| Some((key, entry_location(key, catalog)?)));
+    // The KEY's entry, written as the Location writes paths (with or without the leading `/`).
+    let set_to_entry = |key: &Key, entry: &str| {
+        let entry = if location.path.starts_with('/') { entry } else { entry.trim_start_matches('/') };
+        Fix::replace(format!("Change to `{entry}` (the entry of `{}`)", key.slug), location.range, entry)
+            .preferred(true)
+            .unattended(true)
+    };
     if !exists {
         let hint = match &expected {
             Some((_, entry)) => format!(": the entry of the Action's KEY is `{entry}`"),
@@ -186,7 +242,7 @@ fn check_location(
                 location.range,
                 format!("`{}` does not exist in the workspace{hint}", location.path),
             )
-            .with_data(json!({ "expected": expected.as_ref().map(|(_, entry)| entry) })),
+            .with_fixes(expected.as_ref().map(|(key, entry)| set_to_entry(key, entry))),
         );
         return;
     }
@@ -200,7 +256,7 @@ fn check_location(
                 format!("`{}` is not the entry of the Action's KEY `{}`, which is `{entry}`", location.path, key.slug),
             )
             .with_related(RelatedLocation::Here(key_range), format!("the Action's KEY is `{}`", key.slug))
-            .with_data(json!({ "expected": entry })),
+            .with_fix(set_to_entry(key, &entry)),
         );
     }
 }
@@ -209,6 +265,7 @@ fn key_import_mismatch(
     view: &ActionView<'_>,
     targets: &[ImportTarget<'_>],
     action_key: Option<(&Key, TextRange)>,
+    catalog: &KeyCatalog,
     found: &mut Vec<Diagnostic>,
 ) {
     let Some((key, key_range)) = action_key else { return };
@@ -227,9 +284,49 @@ fn key_import_mismatch(
                 ),
             )
             .with_related(RelatedLocation::Here(key_range), format!("the KEY field names `{}`", key.slug))
-            .with_data(json!({ "key": key.slug, "imported": imported.slug })),
+            .with_fixes(agree_on_one_key(import, key, key_range, imported, catalog)),
         );
     }
+}
+
+/// The two ways to make an Action's KEY field and import agree. Importing
+/// from the KEY field's KEY is offered only when that KEY exports every
+/// imported name: otherwise the fix would break the import.
+fn agree_on_one_key(
+    import: &Import,
+    key: &Key,
+    key_range: TextRange,
+    imported: &Key,
+    catalog: &KeyCatalog,
+) -> Vec<Fix> {
+    let mut fixes = vec![Fix::replace(
+        format!("Use the KEY of the import: `{}`", imported.slug),
+        key_range,
+        imported.slug.as_str(),
+    )];
+    if let Some(specifier) = key_entry_specifier(key, catalog)
+        && import.names.iter().all(|name| key.export(&name.name).is_some())
+    {
+        fixes.push(Fix::replace(
+            format!("Use the import of the KEY: `{specifier}`"),
+            import.specifier_range,
+            specifier.as_str(),
+        ));
+    }
+    fixes
+}
+
+/// The strictest class the KEYs of an Action declare for it (see
+/// `declared_class`), and the KEY that declares it: what the Action must be
+/// classified for `safety-mismatch` to have nothing to say.
+pub(crate) fn strictest_declared(view: &ActionView<'_>, catalog: &KeyCatalog) -> Option<(SafetyClass, String)> {
+    let targets: Vec<ImportTarget<'_>> =
+        view.imports.iter().map(|import| catalog.resolve_import(&import.specifier)).collect();
+    let mut keys: Vec<&Key> = action_key(view, catalog).map(|(key, _)| key).into_iter().collect();
+    keys.extend(targets.iter().filter_map(ImportTarget::key));
+    keys.into_iter()
+        .filter_map(|key| Some((declared_class(key, view, &targets)?.0, key.slug.clone())))
+        .max_by(|a, b| a.0.cmp(&b.0).then_with(|| b.1.cmp(&a.1)))
 }
 
 /// What a KEY says about its own safety for this Action: its manifest's
@@ -285,11 +382,29 @@ fn declared_safety(
     keys.extend(targets.iter().filter_map(ImportTarget::key));
     keys.sort_by(|a, b| a.slug.cmp(&b.slug));
     keys.dedup_by(|a, b| a.slug == b.slug);
-    for key in keys {
-        let Some((declared, location, source)) = declared_class(key, view, targets) else { continue };
+    let declared_by: Vec<(&Key, (SafetyClass, RelatedLocation, String))> =
+        keys.into_iter().filter_map(|key| Some((key, declared_class(key, view, targets)?))).collect();
+    // Every finding gets the same fix: the strictest class any KEY declares,
+    // in the heading and the Safety field alike, silences them all.
+    let strictest = declared_by.iter().map(|(key, (class, ..))| (*class, &key.slug)).max_by_key(|(class, _)| *class);
+    for (key, (declared, location, source)) in declared_by.iter().map(|(key, declared)| (key, declared.clone())) {
         if declared <= effective {
             continue;
         }
+        let (class, slug) = strictest.expect("a declared class exists");
+        let words = [view.action.heading_safety.as_ref(), view.field_safety];
+        let edits = words
+            .into_iter()
+            .flatten()
+            .filter(|word| word.safety_class().is_some_and(|known| known != class))
+            .map(|word| (word.range, class.as_str().to_string()))
+            .collect();
+        let fix = Fix::replace_all(
+            format!("Classify Action {} as {class} (declared by `{slug}`)", view.action.number),
+            edits,
+        )
+        .preferred(true)
+        .unattended(true);
         found.push(
             Diagnostic::new(
                 DiagnosticCode::SafetyMismatch,
@@ -300,7 +415,7 @@ fn declared_safety(
                 ),
             )
             .with_related(location, format!("`{}` is declared {declared} here", key.slug))
-            .with_data(json!({ "replacement": declared.as_str() })),
+            .with_fix(fix),
         );
     }
 }

@@ -6,6 +6,7 @@ mod keys;
 mod pack;
 mod structure;
 
+pub(crate) use keys::strictest_declared;
 pub use structure::{CANONICAL_SECTIONS, canonical_section};
 
 use std::collections::BTreeMap;
@@ -53,7 +54,7 @@ pub struct File<'a> {
 pub fn diagnostics(file: &File<'_>, workspace: &Workspace<'_>) -> Vec<Diagnostic> {
     let mut found = Vec::new();
     let runbook = file.parse.runbook();
-    actions::check(file, workspace.config, &mut found);
+    actions::check(file, workspace.config, workspace.catalog, &mut found);
     let relative = slash_path(file.path.strip_prefix(workspace.root).unwrap_or(file.path));
     if workspace.config.is_runbook(&relative) {
         structure::check(runbook, &mut found);

@@ -7,6 +7,7 @@ use runbook_syntax::{Runbook, TextRange};
 
 use crate::action_view::is_root_name;
 use crate::diagnostics::Workspace;
+use crate::fixes::{Fix, PackListChange};
 use crate::{Diagnostic, DiagnosticCode, RelatedLocation};
 
 pub(super) fn check(path: &Path, runbook: &Runbook, workspace: &Workspace<'_>, found: &mut Vec<Diagnostic>) {
@@ -36,7 +37,7 @@ pub(super) fn check(path: &Path, runbook: &Runbook, workspace: &Workspace<'_>, f
                     key_ref.range,
                     format!("`{}` is used here but pack.json does not list it in `{}`", key_ref.slug, list.name),
                 )
-                .with_data(serde_json::json!({ "list": list.name, "slug": key_ref.slug })),
+                .with_fix(add_to_pack(list.name, &key_ref.slug, workspace)),
             );
         }
         for entry in &list.entries {
@@ -52,8 +53,23 @@ pub(super) fn check(path: &Path, runbook: &Runbook, workspace: &Workspace<'_>, f
                 .with_related(
                     RelatedLocation::File { path: pack_path.clone(), range: pack.source_range(entry.range) },
                     format!("`{}` is listed here", entry.slug),
-                ),
+                )
+                .with_fix(remove_from_pack(list.name, &entry.slug)),
             );
         }
     }
+}
+
+/// pack.json lists exactly what the runbook references: there is one right
+/// edit, so it may be applied unattended; but a KEY nobody knows is more
+/// likely a typo to fix in the runbook than a reference to list.
+fn add_to_pack(list: &'static str, slug: &str, workspace: &Workspace<'_>) -> Fix {
+    let known = workspace.catalog.is_some_and(|catalog| catalog.key(slug).is_some());
+    let change = PackListChange { list, add: vec![slug.to_string()], remove: Vec::new() };
+    Fix::pack_list(format!("Add `{slug}` to `{list}` in pack.json"), change).preferred(known).unattended(known)
+}
+
+fn remove_from_pack(list: &'static str, slug: &str) -> Fix {
+    let change = PackListChange { list, add: Vec::new(), remove: vec![slug.to_string()] };
+    Fix::pack_list(format!("Remove `{slug}` from `{list}` in pack.json"), change).preferred(true).unattended(true)
 }

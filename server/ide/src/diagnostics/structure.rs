@@ -81,14 +81,11 @@ pub(super) fn check(runbook: &Runbook, found: &mut Vec<Diagnostic>) {
             Some(before) => format!("after {before}"),
             None => "first".to_string(),
         };
-        found.push(
-            Diagnostic::new(
-                DiagnosticCode::MissingSection,
-                anchor,
-                format!("this runbook has no `{marker} {name}` section (it comes {place})"),
-            )
-            .with_data(serde_json::json!({ "section": name, "level": level })),
-        );
+        found.push(Diagnostic::new(
+            DiagnosticCode::MissingSection,
+            anchor,
+            format!("this runbook has no `{marker} {name}` section (it comes {place})"),
+        ));
     }
     // The sections that keep their order are the longest increasing run of
     // canonical indices; every other one is out of place.

@@ -72,8 +72,16 @@ fn render(text: &str, found: &[crate::Diagnostic]) -> String {
                 .unwrap(),
             }
         }
-        if let Some(data) = &diagnostic.data {
-            writeln!(out, "  data {data}").unwrap();
+        for fix in &diagnostic.fixes {
+            let mut notes = Vec::new();
+            if fix.is_preferred {
+                notes.push("preferred");
+            }
+            if fix.unattended {
+                notes.push("unattended");
+            }
+            let notes = if notes.is_empty() { String::new() } else { format!(" ({})", notes.join(", ")) };
+            writeln!(out, "  fix {}{notes}", fix.label).unwrap();
         }
     }
     out
@@ -115,6 +123,7 @@ fn missing_precondition() {
 "#,
         expect![[r#"
             warning missing-precondition 2:5-2:29 "Action 1: Restart (SAFE)": Action 1 has no **Preconditions** field: say what must be true before it runs
+              fix Insert a **Preconditions** field (preferred)
         "#]],
     );
     check(
@@ -137,6 +146,7 @@ fn missing_rollback() {
 "#,
         expect![[r#"
             warning missing-rollback 2:5-2:41 "Action 1: Update Secret (REVERSIBLE)": Action 1 has no **Rollback** field, but it is REVERSIBLE: say how to undo it
+              fix Insert a **Rollback** field (preferred)
         "#]],
     );
     // Unclassified and referencing a KEY.
@@ -149,7 +159,11 @@ fn missing_rollback() {
 "#,
         expect![[r#"
             warning missing-rollback 2:5-2:27 "Action 2: Check health": Action 2 has no **Rollback** field, but it runs a KEY and states no safety class: say how to undo it
+              fix Insert a **Rollback** field (preferred)
             warning missing-safety 2:5-2:27 "Action 2: Check health": Action 2 has no safety class: add (SAFE), (REVERSIBLE) or (IRREVERSIBLE) to the heading or a **Safety** field
+              fix Classify Action 2 as SAFE
+              fix Classify Action 2 as REVERSIBLE
+              fix Classify Action 2 as IRREVERSIBLE
         "#]],
     );
     check(
@@ -174,6 +188,7 @@ fn irreversible_without_warning() {
 "#,
         expect![[r#"
             warning irreversible-without-warning 2:5-2:73 "Action 5: Disable Webhook Endpoint (IRREVERSIBLE - USE WITH CAUTION)": Action 5 is IRREVERSIBLE but has no **Warning** field: say what cannot be undone
+              fix Insert a **Warning** field (preferred)
         "#]],
     );
     check(
@@ -198,6 +213,9 @@ fn missing_safety_and_unknown_safety_class() {
 "#,
         expect![[r#"
             warning missing-safety 2:5-2:22 "Action 1: Restart": Action 1 has no safety class: add (SAFE), (REVERSIBLE) or (IRREVERSIBLE) to the heading or a **Safety** field
+              fix Classify Action 1 as SAFE
+              fix Classify Action 1 as REVERSIBLE
+              fix Classify Action 1 as IRREVERSIBLE
         "#]],
     );
     check(
@@ -210,7 +228,7 @@ fn missing_safety_and_unknown_safety_class() {
 "#,
         expect![[r#"
             error unknown-safety-class 2:24-2:34 "REVERSABLE": `REVERSABLE` is not a safety class: did you mean REVERSIBLE? (SAFE, REVERSIBLE or IRREVERSIBLE)
-              data {"replacement":"REVERSIBLE"}
+              fix Change to REVERSIBLE (preferred, unattended)
         "#]],
     );
     check(
@@ -223,7 +241,7 @@ fn missing_safety_and_unknown_safety_class() {
 "#,
         expect![[r#"
             error unknown-safety-class 6:13-6:25 "IRREVERSABLE": `IRREVERSABLE` is not a safety class: did you mean IRREVERSIBLE? (SAFE, REVERSIBLE or IRREVERSIBLE)
-              data {"replacement":"IRREVERSIBLE"}
+              fix Change to IRREVERSIBLE (preferred, unattended)
         "#]],
     );
     // A parenthetical that is part of the title is not a class.
@@ -252,6 +270,8 @@ fn safety_mismatch_between_heading_and_field() {
         expect![[r#"
             warning safety-mismatch 5:13-5:25 "IRREVERSIBLE": the **Safety** field says IRREVERSIBLE but the heading of Action 1 says REVERSIBLE
               related 2:30-2:40 "REVERSIBLE": the heading says REVERSIBLE
+              fix Change the heading to IRREVERSIBLE (preferred)
+              fix Change the **Safety** field to REVERSIBLE
         "#]],
     );
     check(

@@ -4,6 +4,7 @@
 //! the `format`s.
 
 mod discover;
+mod fix;
 pub mod format;
 
 use std::io::{self, IsTerminal};
@@ -15,8 +16,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use clap::Args;
 use rayon::prelude::*;
 use runbook_ide::settings::ConfigFile;
-use runbook_ide::{AnalysisHost, Diagnostic, DiagnosticCode, FileDiagnostic, IndexScope, Severity};
-use runbook_keys::fs::{RealFs, slash_path};
+use runbook_ide::{Analysis, AnalysisHost, Diagnostic, DiagnosticCode, FileDiagnostic, IndexScope, Severity};
+use runbook_keys::fs::{FileSystem, RealFs, slash_path};
 use runbook_syntax::{Encoding, LineCol, LineIndex, SourcePosition};
 
 pub use format::Format;
@@ -31,6 +32,12 @@ pub struct CheckArgs {
     /// The configuration file to use instead of `<workspace root>/runbook-ls.toml`.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Apply every unambiguous fix to the files in place, then print the findings that remain.
+    #[arg(long, conflicts_with = "diff")]
+    pub fix: bool,
+    /// Print the unambiguous fixes as a unified diff and write nothing.
+    #[arg(long, conflicts_with = "format")]
+    pub diff: bool,
 }
 
 /// One finding, positioned for people: 1-based lines, columns in characters.
@@ -51,6 +58,9 @@ pub struct Finding {
 }
 
 pub fn run(args: CheckArgs) -> ExitCode {
+    if args.fix || args.diff {
+        return fix::run(&args);
+    }
     let findings = match check(&args) {
         Ok(findings) => findings,
         Err(message) => {
@@ -62,6 +72,11 @@ pub fn run(args: CheckArgs) -> ExitCode {
         eprintln!("runbook-ls: cannot write the findings: {error}");
         return ExitCode::from(2);
     }
+    exit_status(&findings)
+}
+
+/// 1 with errors among the findings, else 0.
+fn exit_status(findings: &[Finding]) -> ExitCode {
     let n_errors = findings.iter().filter(|finding| finding.severity == Severity::Error).count();
     if n_errors > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }
 }
@@ -70,71 +85,103 @@ pub fn run(args: CheckArgs) -> ExitCode {
 /// that cannot be read is a finding too: one bad path never hides the
 /// findings of the others.
 pub fn check(args: &CheckArgs) -> Result<Vec<Finding>, String> {
-    let cwd = std::env::current_dir().map_err(|error| format!("cannot read the current directory: {error}"))?;
-    // A file named on the command line is the user's choice, wherever it is.
-    let config_file = match &args.config {
-        Some(path) => {
-            let path = cwd.join(path);
-            let text = std::fs::read_to_string(&path)
-                .map_err(|error| format!("cannot read the configuration file {}: {error}", path.display()))?;
-            let path = path.canonicalize().unwrap_or(path);
-            Some(ConfigFile::parse(path, text))
-        }
-        None => None,
-    };
-    let paths = if args.paths.is_empty() { vec![cwd.clone()] } else { args.paths.clone() };
-    let targets = discover::targets(&paths, &cwd);
+    let run = Run::new(args)?;
+    let analyses = run.analyses(|root| Arc::new(RealFs::new([root.to_path_buf()])));
+    Ok(run.findings(&analyses))
+}
 
-    let mut findings = Vec::new();
-    for (path, why) in &targets.unreadable {
-        let message = format!("cannot read {}: {why}", path.display());
-        let diagnostic = Diagnostic::new(DiagnosticCode::UnreadableFile, runbook_syntax::TextRange::empty(0), message);
-        let start = LineCol { line: 0, col: 0 };
-        findings.push(finding(&cwd, path, &cwd, (start, start), &diagnostic));
+/// What one `check` works on: the paths grouped by workspace, and the
+/// configuration file given on the command line.
+pub(crate) struct Run {
+    pub cwd: PathBuf,
+    config_file: Option<ConfigFile>,
+    targets: discover::Targets,
+}
+
+impl Run {
+    pub fn new(args: &CheckArgs) -> Result<Run, String> {
+        let cwd = std::env::current_dir().map_err(|error| format!("cannot read the current directory: {error}"))?;
+        // A file named on the command line is the user's choice, wherever it is.
+        let config_file = match &args.config {
+            Some(path) => {
+                let path = cwd.join(path);
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|error| format!("cannot read the configuration file {}: {error}", path.display()))?;
+                let path = path.canonicalize().unwrap_or(path);
+                Some(ConfigFile::parse(path, text))
+            }
+            None => None,
+        };
+        let paths = if args.paths.is_empty() { vec![cwd.clone()] } else { args.paths.clone() };
+        let targets = discover::targets(&paths, &cwd);
+        Ok(Run { cwd, config_file, targets })
     }
-    for (root, paths) in targets.workspaces {
-        let mut host = AnalysisHost::new(root.clone(), Arc::new(RealFs::new([root.clone()])));
-        let config_file = config_file.clone().unwrap_or_else(|| host.analysis().read_config_file());
-        host.set_settings(config_file, Vec::new());
-        let index = host.analysis().build_index(&IndexScope::Paths(paths));
-        host.set_index(index);
-        let analysis = host.analysis();
 
-        for FileDiagnostic { path, range, diagnostic } in analysis.workspace_diagnostics() {
-            let at = |position: SourcePosition| LineCol { line: position.line, col: position.utf32 };
-            findings.push(finding(&root, &path, &cwd, (at(range.start), at(range.end)), &diagnostic));
-        }
-        let files: Vec<&Path> = analysis.index().map(|index| index.runbook_paths().collect()).unwrap_or_default();
-        let progress = Progress::new(files.len());
-        let per_file: Vec<Vec<Finding>> = files
-            .par_iter()
-            .map(|path| {
-                let found = analysis.diagnostics(path);
-                let parse = analysis.parse(path);
-                let text = parse.as_ref().map_or("", |parse| parse.text());
-                let empty = LineIndex::new("");
-                let line_index = parse.as_ref().map_or(&empty, |parse| parse.line_index());
-                let at = |offset| line_index.line_col(text, offset, Encoding::Utf32);
-                progress.tick();
-                found
-                    .iter()
-                    .map(|diagnostic| {
-                        let range = (at(diagnostic.range.start), at(diagnostic.range.end));
-                        finding(&root, path, &cwd, range, diagnostic)
-                    })
-                    .collect()
+    /// Each workspace, configured and indexed for its paths, read through
+    /// the file system `fs` gives for its root.
+    pub fn analyses(&self, fs: impl Fn(&Path) -> Arc<dyn FileSystem>) -> Vec<(PathBuf, Analysis)> {
+        self.targets
+            .workspaces
+            .iter()
+            .map(|(root, paths)| {
+                let mut host = AnalysisHost::new(root.clone(), fs(root));
+                let config_file = self.config_file.clone().unwrap_or_else(|| host.analysis().read_config_file());
+                host.set_settings(config_file, Vec::new());
+                let index = host.analysis().build_index(&IndexScope::Paths(paths.clone()));
+                host.set_index(index);
+                (root.clone(), host.analysis())
             })
-            .collect();
-        progress.finish();
-        findings.extend(per_file.into_iter().flatten());
+            .collect()
     }
-    // Stable: findings at one place keep the order the rules gave them.
-    findings
-        .sort_by(|a, b| (&a.display_path, a.line, a.column, a.code).cmp(&(&b.display_path, b.line, b.column, b.code)));
-    // The same file reached through two of the given paths is reported once.
-    let mut seen = std::collections::HashSet::new();
-    findings.retain(|finding| seen.insert(finding.clone()));
-    Ok(findings)
+
+    pub fn findings(&self, analyses: &[(PathBuf, Analysis)]) -> Vec<Finding> {
+        let cwd = &self.cwd;
+        let mut findings = Vec::new();
+        for (path, why) in &self.targets.unreadable {
+            let message = format!("cannot read {}: {why}", path.display());
+            let diagnostic =
+                Diagnostic::new(DiagnosticCode::UnreadableFile, runbook_syntax::TextRange::empty(0), message);
+            let start = LineCol { line: 0, col: 0 };
+            findings.push(finding(cwd, path, cwd, (start, start), &diagnostic));
+        }
+        for (root, analysis) in analyses {
+            for FileDiagnostic { path, range, diagnostic } in analysis.workspace_diagnostics() {
+                let at = |position: SourcePosition| LineCol { line: position.line, col: position.utf32 };
+                findings.push(finding(root, &path, cwd, (at(range.start), at(range.end)), &diagnostic));
+            }
+            let files: Vec<&Path> = analysis.index().map(|index| index.runbook_paths().collect()).unwrap_or_default();
+            let progress = Progress::new(files.len());
+            let per_file: Vec<Vec<Finding>> = files
+                .par_iter()
+                .map(|path| {
+                    let found = analysis.diagnostics(path);
+                    let parse = analysis.parse(path);
+                    let text = parse.as_ref().map_or("", |parse| parse.text());
+                    let empty = LineIndex::new("");
+                    let line_index = parse.as_ref().map_or(&empty, |parse| parse.line_index());
+                    let at = |offset| line_index.line_col(text, offset, Encoding::Utf32);
+                    progress.tick();
+                    found
+                        .iter()
+                        .map(|diagnostic| {
+                            let range = (at(diagnostic.range.start), at(diagnostic.range.end));
+                            finding(root, path, cwd, range, diagnostic)
+                        })
+                        .collect()
+                })
+                .collect();
+            progress.finish();
+            findings.extend(per_file.into_iter().flatten());
+        }
+        // Stable: findings at one place keep the order the rules gave them.
+        findings.sort_by(|a, b| {
+            (&a.display_path, a.line, a.column, a.code).cmp(&(&b.display_path, b.line, b.column, b.code))
+        });
+        // The same file reached through two of the given paths is reported once.
+        let mut seen = std::collections::HashSet::new();
+        findings.retain(|finding| seen.insert(finding.clone()));
+        findings
+    }
 }
 
 /// `diagnostic` as a finding in `path` of the workspace at `root`, from its

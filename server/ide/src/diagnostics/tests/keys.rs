@@ -43,9 +43,8 @@ fn unknown_keys_with_candidates() {
         ),
         expect![[r#"
             error unknown-key 1:6-1:31 "node-stripe-webhok-replay": no KEY is named `node-stripe-webhok-replay`: did you mean `node-stripe-webhook-replay`?
-              data {"candidates":["node-stripe-webhook-replay"]}
+              fix Change to `node-stripe-webhook-replay` (preferred, unattended)
             error unknown-key 1:35-1:55 "node-nothing-like-it": no KEY is named `node-nothing-like-it`
-              data {"candidates":[]}
         "#]],
     );
 }
@@ -68,16 +67,15 @@ import { purgeWebhooks } from '@/node-keys/stripe-webhook-replay/src/index.ts';
         expect![[r#"
             error unknown-export 2:10-2:29 "replayFailedWebhook": KEY `node-stripe-webhook-replay` does not export `replayFailedWebhook`: did you mean `replayFailedWebhooks`?
               related /ws/node-keys/stripe-webhook-replay/src/index.ts:1:1: the exports of `node-stripe-webhook-replay` start here
-              data {"candidates":["replayFailedWebhooks"]}
+              fix Change to `replayFailedWebhooks` (preferred, unattended)
             error unknown-export 2:31-2:43 "ReplayOption": KEY `node-stripe-webhook-replay` does not export `ReplayOption`: did you mean `ReplayOptions`?
               related /ws/node-keys/stripe-webhook-replay/src/index.ts:1:1: the exports of `node-stripe-webhook-replay` start here
-              data {"candidates":["ReplayOptions"]}
+              fix Change to `ReplayOptions` (preferred, unattended)
             error unresolved-import 3:37-3:68 "@/node-keys/webhook-monitor/src": no KEY folder `webhook-monitor` in node-keys/: did you mean `@/node-keys/webhook-monitoring/src`?
-              data {"candidates":["@/node-keys/webhook-monitoring/src"]}
+              fix Change to `@/node-keys/webhook-monitoring/src` (preferred, unattended)
             error unresolved-import 5:23-5:68 "@/node-keys/stripe-webhook-replay/src/missing": `@/node-keys/stripe-webhook-replay/src/missing` is not a file of KEY `node-stripe-webhook-replay`: import its entry `@/node-keys/stripe-webhook-replay/src`
-              data {"candidates":["@/node-keys/stripe-webhook-replay/src"]}
+              fix Change to `@/node-keys/stripe-webhook-replay/src` (preferred, unattended)
             error unresolved-import 6:20-6:45 "@/node-keys/empty-key/src": KEY `node-empty-key` has no entry (src/index.ts): nothing can be imported from it
-              data {"candidates":["@/node-keys/empty-key/src"]}
         "#]],
     );
 }
@@ -118,9 +116,9 @@ fn locations() {
         expect![[r#"
             warning location-mismatch 13:18-13:73 "/node-keys/stripe-webhook-replay/src/handlers/replay.ts": `/node-keys/stripe-webhook-replay/src/handlers/replay.ts` is not the entry of the Action's KEY `node-stripe-webhook-replay`, which is `/node-keys/stripe-webhook-replay/src/index.ts`
               related 12:13-12:39 "node-stripe-webhook-replay": the Action's KEY is `node-stripe-webhook-replay`
-              data {"expected":"/node-keys/stripe-webhook-replay/src/index.ts"}
+              fix Change to `/node-keys/stripe-webhook-replay/src/index.ts` (the entry of `node-stripe-webhook-replay`) (preferred, unattended)
             warning location-mismatch 21:18-21:62 "/node-keys/stripe-webhook-replay/src/main.ts": `/node-keys/stripe-webhook-replay/src/main.ts` does not exist in the workspace: the entry of the Action's KEY is `/node-keys/stripe-webhook-replay/src/index.ts`
-              data {"expected":"/node-keys/stripe-webhook-replay/src/index.ts"}
+              fix Change to `/node-keys/stripe-webhook-replay/src/index.ts` (the entry of `node-stripe-webhook-replay`) (preferred, unattended)
         "#]],
     );
 }
@@ -145,10 +143,10 @@ import { replayFailedWebhooks } from '@/node-keys/stripe-webhook-replay/src';
         expect![[r#"
             warning safety-mismatch 1:22-1:26 "SAFE": KEY `node-stripe-webhook-replay` declares itself REVERSIBLE (key.json of `node-stripe-webhook-replay`) but Action 1 is classified SAFE: classify the Action REVERSIBLE
               related /ws/node-keys/stripe-webhook-replay/key.json:1:81: `node-stripe-webhook-replay` is declared REVERSIBLE here
-              data {"replacement":"REVERSIBLE"}
+              fix Classify Action 1 as REVERSIBLE (declared by `node-stripe-webhook-replay`) (preferred, unattended)
             warning key-import-mismatch 9:39-9:76 "@/node-keys/stripe-webhook-replay/src": Action 1 names KEY `node-webhook-monitoring` but imports from KEY `node-stripe-webhook-replay`: make them the same KEY
               related 4:13-4:36 "node-webhook-monitoring": the KEY field names `node-webhook-monitoring`
-              data {"imported":"node-stripe-webhook-replay","key":"node-webhook-monitoring"}
+              fix Use the KEY of the import: `node-stripe-webhook-replay`
         "#]],
     );
 }
@@ -187,7 +185,7 @@ import { replayFailedWebhooks } from '@/node-keys/stripe-webhook-replay/src';
         expect![[r#"
             warning safety-mismatch 1:22-1:32 "REVERSIBLE": KEY `node-stripe-webhook-replay` declares itself IRREVERSIBLE (@safety of `purgeWebhooks`) but Action 1 is classified REVERSIBLE: classify the Action IRREVERSIBLE
               related /ws/node-keys/stripe-webhook-replay/src/handlers/replay.ts:10:23: `node-stripe-webhook-replay` is declared IRREVERSIBLE here
-              data {"replacement":"IRREVERSIBLE"}
+              fix Classify Action 1 as IRREVERSIBLE (declared by `node-stripe-webhook-replay`) (preferred, unattended)
         "#]],
     );
 }
@@ -200,7 +198,9 @@ fn without_the_index_only_index_free_rules_run() {
         ),
         expect![[r#"
             warning missing-side-effects 1:5-1:24 "Action 1: Go (SAFE)": Action 1 runs a KEY but has no **Side Effects** field: say what the KEY changes
+              fix Insert a **Side Effects** field (preferred)
             info missing-manual-alternative 1:5-1:24 "Action 1: Go (SAFE)": Action 1 executes a KEY but has no **Manual Alternative** for when the automation fails
+              fix Insert a **Manual Alternative** field (preferred)
         "#]],
     );
 }

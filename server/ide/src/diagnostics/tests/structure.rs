@@ -45,9 +45,7 @@ fn missing_and_misplaced_sections() {
 ",
         expect![[r#"
             warning missing-section 1:3-1:18 "Webhook Runbook": this runbook has no `## When NOT to Use This Runbook` section (it comes after When to Use This Runbook)
-              data {"level":2,"section":"When NOT to Use This Runbook"}
             warning missing-section 1:3-1:18 "Webhook Runbook": this runbook has no `## Verification` section (it comes after Action Steps)
-              data {"level":2,"section":"Verification"}
             warning section-order 4:4-4:16 "Action Steps": `Action Steps` is out of the canonical order: it belongs after `Diagnosis Flow`
             warning section-order 10:4-10:28 "Evidence and Audit Notes": `Evidence and Audit Notes` is out of the canonical order: it belongs after `Rollback / Escalation`
         "#]],
@@ -64,23 +62,14 @@ fn structure_rules_only_apply_to_runbook_files() {
         &config,
         expect![[r#"
             warning missing-section 1:3-1:8 "Notes": this runbook has no `## Scope` section (it comes first)
-              data {"level":2,"section":"Scope"}
             warning missing-section 1:3-1:8 "Notes": this runbook has no `## When to Use This Runbook` section (it comes after Scope)
-              data {"level":2,"section":"When to Use This Runbook"}
             warning missing-section 1:3-1:8 "Notes": this runbook has no `## When NOT to Use This Runbook` section (it comes after When to Use This Runbook)
-              data {"level":2,"section":"When NOT to Use This Runbook"}
             warning missing-section 1:3-1:8 "Notes": this runbook has no `## Immediate Safety Checks (First 2 Minutes)` section (it comes after When NOT to Use This Runbook)
-              data {"level":2,"section":"Immediate Safety Checks (First 2 Minutes)"}
             warning missing-section 1:3-1:8 "Notes": this runbook has no `## Diagnosis Flow` section (it comes after Immediate Safety Checks (First 2 Minutes))
-              data {"level":2,"section":"Diagnosis Flow"}
             warning missing-section 1:3-1:8 "Notes": this runbook has no `## Verification` section (it comes after Action Steps)
-              data {"level":2,"section":"Verification"}
             warning missing-section 1:3-1:8 "Notes": this runbook has no `## Rollback / Escalation` section (it comes after Verification)
-              data {"level":2,"section":"Rollback / Escalation"}
             warning missing-section 1:3-1:8 "Notes": this runbook has no `## Evidence & Audit Notes` section (it comes after Rollback / Escalation)
-              data {"level":2,"section":"Evidence & Audit Notes"}
             warning missing-section 1:3-1:8 "Notes": this runbook has no `## Post-Incident Follow-Ups` section (it comes after Evidence & Audit Notes)
-              data {"level":2,"section":"Post-Incident Follow-Ups"}
         "#]],
     );
 }
@@ -102,29 +91,20 @@ Uses `node-other` but is not the runbook.
 "#,
         expect![[r#"
             warning missing-section 1:3-1:18 "Webhook Runbook": this runbook has no `# Scope` section (it comes first)
-              data {"level":1,"section":"Scope"}
             warning missing-section 1:3-1:18 "Webhook Runbook": this runbook has no `# When to Use This Runbook` section (it comes after Scope)
-              data {"level":1,"section":"When to Use This Runbook"}
             warning missing-section 1:3-1:18 "Webhook Runbook": this runbook has no `# When NOT to Use This Runbook` section (it comes after When to Use This Runbook)
-              data {"level":1,"section":"When NOT to Use This Runbook"}
             warning missing-section 1:3-1:18 "Webhook Runbook": this runbook has no `# Immediate Safety Checks (First 2 Minutes)` section (it comes after When NOT to Use This Runbook)
-              data {"level":1,"section":"Immediate Safety Checks (First 2 Minutes)"}
             warning missing-section 1:3-1:18 "Webhook Runbook": this runbook has no `# Diagnosis Flow` section (it comes after Immediate Safety Checks (First 2 Minutes))
-              data {"level":1,"section":"Diagnosis Flow"}
             warning missing-section 1:3-1:18 "Webhook Runbook": this runbook has no `# Action Steps` section (it comes after Diagnosis Flow)
-              data {"level":1,"section":"Action Steps"}
             warning missing-section 1:3-1:18 "Webhook Runbook": this runbook has no `# Verification` section (it comes after Action Steps)
-              data {"level":1,"section":"Verification"}
             warning missing-section 1:3-1:18 "Webhook Runbook": this runbook has no `# Rollback / Escalation` section (it comes after Verification)
-              data {"level":1,"section":"Rollback / Escalation"}
             warning missing-section 1:3-1:18 "Webhook Runbook": this runbook has no `# Evidence & Audit Notes` section (it comes after Rollback / Escalation)
-              data {"level":1,"section":"Evidence & Audit Notes"}
             warning missing-section 1:3-1:18 "Webhook Runbook": this runbook has no `# Post-Incident Follow-Ups` section (it comes after Evidence & Audit Notes)
-              data {"level":1,"section":"Post-Incident Follow-Ups"}
             info pack-reference-mismatch 1:3-1:18 "Webhook Runbook": pack.json lists `node-stripe-webhook-entitlement` in `references_node_keys` but this runbook never references it
               related /ws/runbook-keys/webhooks/pack.json:2:59: `node-stripe-webhook-entitlement` is listed here
+              fix Remove `node-stripe-webhook-entitlement` from `references_node_keys` in pack.json (preferred, unattended)
             info pack-reference-mismatch 3:37-3:60 "node-webhook-monitoring": `node-webhook-monitoring` is used here but pack.json does not list it in `references_node_keys`
-              data {"list":"references_node_keys","slug":"node-webhook-monitoring"}
+              fix Add `node-webhook-monitoring` to `references_node_keys` in pack.json
         "#]],
     );
 }
@@ -143,8 +123,15 @@ fn suppression_comments() {
 "#,
         expect![[r#"
             warning missing-precondition 1:5-1:22 "Action 1: Restart": Action 1 has no **Preconditions** field: say what must be true before it runs
+              fix Insert a **Preconditions** field (preferred)
             warning missing-safety 1:5-1:22 "Action 1: Restart": Action 1 has no safety class: add (SAFE), (REVERSIBLE) or (IRREVERSIBLE) to the heading or a **Safety** field
+              fix Classify Action 1 as SAFE
+              fix Classify Action 1 as REVERSIBLE
+              fix Classify Action 1 as IRREVERSIBLE
             warning missing-safety 4:5-4:28 "Action 2: Restart again": Action 2 has no safety class: add (SAFE), (REVERSIBLE) or (IRREVERSIBLE) to the heading or a **Safety** field
+              fix Classify Action 2 as SAFE
+              fix Classify Action 2 as REVERSIBLE
+              fix Classify Action 2 as IRREVERSIBLE
         "#]],
     );
 }
@@ -161,6 +148,7 @@ fn configured_levels() {
         &config,
         expect![[r#"
             hint missing-precondition 1:5-1:22 "Action 1: Restart": Action 1 has no **Preconditions** field: say what must be true before it runs
+              fix Insert a **Preconditions** field (preferred)
         "#]],
     );
 }
