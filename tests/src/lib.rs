@@ -95,6 +95,8 @@ pub struct ClientOptions {
     pub work_done_progress: bool,
     /// Whether the client answers `workspace/configuration` (Helix does not).
     pub workspace_configuration: bool,
+    /// The server's command-line arguments (none: LSP on stdio with defaults).
+    pub server_args: Vec<String>,
 }
 
 impl Default for ClientOptions {
@@ -106,16 +108,21 @@ impl Default for ClientOptions {
             watch_files: true,
             work_done_progress: true,
             workspace_configuration: true,
+            server_args: Vec::new(),
         }
     }
 }
 
 pub struct LspClient {
     child: Child,
-    stdin: ChildStdin,
+    /// `None` once the test closed the server's input.
+    stdin: Option<ChildStdin>,
     messages: Receiver<Value>,
     /// Server-to-client notifications not yet consumed by a test.
     pub notifications: Vec<Value>,
+    /// Responses to requests the client did not send through `request`
+    /// (raw frames), not yet consumed by a test.
+    pub stray_responses: Vec<Value>,
     /// Requests the server sent us (already answered).
     pub server_requests: Vec<Value>,
     next_id: i64,
@@ -129,6 +136,7 @@ impl LspClient {
     /// Starts the server and completes the `initialize` handshake.
     pub fn start(options: ClientOptions) -> (LspClient, Value) {
         let mut command = Command::new(server_binary());
+        command.args(&options.server_args);
         // Quiet unless a test run asks for the server's logs.
         if std::env::var_os("RUNBOOK_LS_LOG").is_none() {
             command.env("RUNBOOK_LS_LOG", "off");
@@ -152,9 +160,10 @@ impl LspClient {
         });
         let mut client = LspClient {
             child,
-            stdin,
+            stdin: Some(stdin),
             messages,
             notifications: Vec::new(),
+            stray_responses: Vec::new(),
             server_requests: Vec::new(),
             next_id: 1,
             configuration: Value::Null,
@@ -193,8 +202,16 @@ impl LspClient {
     }
 
     pub fn send_raw(&mut self, bytes: &[u8]) {
-        self.stdin.write_all(bytes).expect("the server reads its stdin");
-        self.stdin.flush().expect("the server reads its stdin");
+        let stdin = self.stdin.as_mut().expect("the server's input is open");
+        stdin.write_all(bytes).expect("the server reads its stdin");
+        stdin.flush().expect("the server reads its stdin");
+    }
+
+    /// Closes the server's input, as a client that goes away without
+    /// `shutdown` does, and waits for it to exit.
+    pub fn close_input(mut self) -> std::process::ExitStatus {
+        self.stdin = None;
+        self.wait_for_exit()
     }
 
     fn send(&mut self, message: &Value) {
@@ -256,8 +273,17 @@ impl LspClient {
                 self.send(&json!({ "jsonrpc": "2.0", "id": id, "result": result }));
             }
             (None, Some(_)) => self.notifications.push(message),
+            (Some(_), None) => self.stray_responses.push(message),
             _ => {}
         }
+    }
+
+    /// Waits for the response with this `id` to a request sent with `send_raw`.
+    pub fn response(&mut self, id: &Value) -> Value {
+        if let Some(index) = self.stray_responses.iter().position(|response| response["id"] == *id) {
+            return self.stray_responses.remove(index);
+        }
+        self.wait_for(TIMEOUT, |message| message.get("id") == Some(id) && message.get("method").is_none())
     }
 
     /// Waits for a notification matching `wanted` (which may have arrived already).
@@ -341,12 +367,16 @@ impl LspClient {
     pub fn shutdown(mut self) -> std::process::ExitStatus {
         self.request("shutdown", Value::Null);
         self.notify("exit", Value::Null);
+        self.wait_for_exit()
+    }
+
+    fn wait_for_exit(&mut self) -> std::process::ExitStatus {
         let deadline = Instant::now() + TIMEOUT;
         loop {
             if let Some(status) = self.child.try_wait().expect("the child can be waited on") {
                 return status;
             }
-            assert!(Instant::now() < deadline, "the server did not exit after `exit`");
+            assert!(Instant::now() < deadline, "the server did not exit within {TIMEOUT:?}");
             std::thread::sleep(Duration::from_millis(10));
         }
     }

@@ -3,14 +3,21 @@
 //! tower-lsp-server, whose reader ends the whole session after a single body
 //! it cannot decode. Clients that split an emoji across two `didChange`
 //! frames send lone UTF-16 surrogate escapes (`"\ud83d"`), which JSON parsers
-//! reject: those become U+FFFD. Only a broken header ends the session.
+//! reject: those become U+FFFD. A message larger than the size limit is
+//! skipped without being buffered, so a lying `Content-Length` costs no
+//! memory. Only a broken header ends the session.
 
 use serde::Deserialize;
-use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tower_lsp_server::jsonrpc::{Request, Response};
 
 /// Headers longer than this are not LSP headers.
 const MAX_HEADER_LINE: usize = 8 * 1024;
+
+/// The largest message body read by default (`server --max-message-bytes`):
+/// far above any real document (the server analyses a few MB live), far
+/// below what a client could make us allocate by announcing a length.
+pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
 
 /// Why the relay stopped.
 #[derive(Debug, PartialEq, Eq)]
@@ -32,8 +39,9 @@ enum Message {
     Request(Request),
 }
 
-/// Copies frames from `input` to `output` until the input ends or a header breaks.
-pub async fn relay<R, W>(input: R, mut output: W) -> RelayEnd
+/// Copies frames from `input` to `output` until the input ends or a header
+/// breaks. Bodies longer than `max_message_bytes` are skipped.
+pub async fn relay<R, W>(input: R, mut output: W, max_message_bytes: usize) -> RelayEnd
 where
     R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin,
@@ -48,6 +56,18 @@ where
                 return RelayEnd::BrokenHeader(problem);
             }
         };
+        if length > max_message_bytes {
+            tracing::error!(
+                "skipped a message of {length} bytes: the limit is {max_message_bytes} bytes \
+                 (runbook-ls server --max-message-bytes)"
+            );
+            if !skip(&mut input, length).await {
+                return RelayEnd::Eof;
+            }
+            continue;
+        }
+        // At most `max_message_bytes`, and the zeroed pages cost memory only
+        // as the body arrives.
         let mut body = vec![0; length];
         if input.read_exact(&mut body).await.is_err() {
             return RelayEnd::Eof;
@@ -58,6 +78,14 @@ where
             return RelayEnd::OutputClosed;
         }
     }
+}
+
+/// Reads and drops `length` bytes through the reader's own buffer; returns
+/// whether they all came (the frame after them starts in sync).
+async fn skip<R: AsyncBufRead + Unpin>(input: &mut R, length: usize) -> bool {
+    let length = length as u64;
+    let skipped = tokio::io::copy_buf(&mut input.take(length), &mut tokio::io::sink()).await;
+    skipped.is_ok_and(|skipped| skipped == length)
 }
 
 /// Reads one header block; `Ok(None)` at a clean end of input.
@@ -182,8 +210,12 @@ mod tests {
     }
 
     async fn run(input: &str) -> (String, RelayEnd) {
+        run_with_limit(input, DEFAULT_MAX_MESSAGE_BYTES).await
+    }
+
+    async fn run_with_limit(input: &str, max_message_bytes: usize) -> (String, RelayEnd) {
         let mut output = Vec::new();
-        let end = relay(input.as_bytes(), &mut output).await;
+        let end = relay(input.as_bytes(), &mut output, max_message_bytes).await;
         (String::from_utf8(output).unwrap(), end)
     }
 
@@ -217,5 +249,31 @@ mod tests {
         assert!(matches!(end, RelayEnd::BrokenHeader(_)));
         let (_, end) = run("").await;
         assert_eq!(end, RelayEnd::Eof);
+    }
+
+    #[tokio::test]
+    async fn a_length_beyond_the_limit_is_skipped_not_allocated() {
+        let good = r#"{"jsonrpc":"2.0","method":"initialized","params":{}}"#;
+        for length in ["99999999999999", "18446744073709551615"] {
+            let input = format!("Content-Length: {length}\r\n\r\n{good}");
+            let (output, end) = run(&input).await;
+            assert_eq!((output.as_str(), end), ("", RelayEnd::Eof), "{length}");
+        }
+        // Beyond u64: no stream could deliver it; the header is broken.
+        let (_, end) = run("Content-Length: 99999999999999999999999\r\n\r\n{}").await;
+        assert!(matches!(end, RelayEnd::BrokenHeader(_)));
+    }
+
+    #[tokio::test]
+    async fn an_oversized_message_is_skipped_exactly_and_the_next_one_relayed() {
+        let good = r#"{"jsonrpc":"2.0","method":"initialized","params":{}}"#;
+        let big = format!(r#"{{"jsonrpc":"2.0","method":"x","params":{{"t":"{}"}}}}"#, "x".repeat(100));
+        let input = [frame(good), frame(&big), frame(good)].concat();
+        let (output, end) = run_with_limit(&input, 64).await;
+        assert_eq!(end, RelayEnd::Eof);
+        assert_eq!(output, [frame(good), frame(good)].concat());
+        // A body exactly at the limit passes.
+        let (output, _) = run_with_limit(&frame(good), good.len()).await;
+        assert_eq!(output, frame(good));
     }
 }

@@ -23,11 +23,12 @@ pub struct Backend {
     snippet_support: AtomicBool,
 }
 
-/// Serves LSP on stdin/stdout until the client exits. Returns whether the
-/// session ended cleanly (`shutdown` before `exit`), which LSP maps to exit code 0.
-pub async fn run_stdio() -> bool {
+/// Serves LSP on stdin/stdout until the client exits, skipping messages
+/// larger than `max_message_bytes`. Returns whether the session ended cleanly
+/// (`shutdown` before `exit`), which LSP maps to exit code 0.
+pub async fn run_stdio(max_message_bytes: usize) -> bool {
     let (input, relay_output) = tokio::io::duplex(64 * 1024);
-    let relay = tokio::spawn(framing::relay(tokio::io::stdin(), relay_output));
+    let relay = tokio::spawn(framing::relay(tokio::io::stdin(), relay_output, max_message_bytes));
 
     let mut session_slot = None;
     let (service, socket) = LspService::new(|client| {
