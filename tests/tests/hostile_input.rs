@@ -51,3 +51,61 @@ fn an_oversized_message_is_skipped_and_the_next_one_served() {
     assert_eq!(symbols(&mut client, "file:///small.md")[0]["name"], "Small");
     assert!(client.shutdown().success());
 }
+
+#[test]
+fn malformed_requests_with_an_id_get_an_error_answer() {
+    let (mut client, _) = LspClient::start(ClientOptions::default());
+    client.send_raw(&frame(r#"{"jsonrpc":"2.0","id":41,"method":"textDocument/hover","params":{"#));
+    client.send_raw(&frame(r#"{"jsonrpc":"1.0","id":"x-42","method":"textDocument/hover"}"#));
+    client.send_raw(&frame(r#"{"jsonrpc":"2.0","id":43,"method":7}"#));
+    // No id (a notification), or a result (a broken answer to one of the
+    // server's own requests): there is nobody to answer.
+    client.send_raw(&frame(r#"{"jsonrpc":"2.0","method":"x","params":"#));
+    client.send_raw(&frame(r#"{"jsonrpc":"2.0","id":44,"result":"#));
+    assert_eq!(client.response(&json!(41))["error"]["code"], -32700);
+    assert_eq!(client.response(&json!("x-42"))["error"]["code"], -32600);
+    assert_eq!(client.response(&json!(43))["error"]["code"], -32600);
+    assert_eq!(symbols(&mut client, "file:///nowhere.md"), Value::Null);
+    assert!(client.stray_responses.is_empty(), "{:?}", client.stray_responses);
+    assert!(client.shutdown().success());
+}
+
+#[test]
+fn an_oversized_request_gets_an_error_answer() {
+    let (mut client, _) = LspClient::start(ClientOptions {
+        server_args: ["server", "--max-message-bytes", "4096"].map(String::from).to_vec(),
+        ..ClientOptions::default()
+    });
+    let padding = "x".repeat(8 * 1024);
+    let request = json!({ "jsonrpc": "2.0", "id": 7, "method": "textDocument/hover", "params": { "pad": padding } });
+    client.send_raw(&frame(&request.to_string()));
+    let answer = client.response(&json!(7));
+    assert_eq!(answer["error"]["code"], -32600);
+    assert!(answer["error"]["message"].as_str().unwrap().contains("4096"), "{answer}");
+    assert!(client.shutdown().success());
+}
+
+/// The answers the input guard writes and the server's own messages share
+/// stdout: a burst of both must still read as whole frames.
+#[test]
+fn error_answers_never_split_the_servers_own_messages() {
+    let (mut client, _) = LspClient::start(ClientOptions::default());
+    let uri = "file:///burst.md";
+    let text: String = (1..=60).map(|n| format!("### Action {n}: Go\n\n")).collect();
+    client.open(uri, &text);
+    let n = 150;
+    for i in 0..n {
+        let change = json!({
+            "jsonrpc": "2.0",
+            "method": "textDocument/didChange",
+            "params": { "textDocument": { "uri": uri, "version": i + 2 }, "contentChanges": [{ "text": text }] },
+        });
+        client.send_raw(&frame(&change.to_string()));
+        client.send_raw(&frame(&format!(r#"{{"jsonrpc":"2.0","id":{},"method":"x","params":{{"#, 1000 + i)));
+    }
+    for i in 0..n {
+        assert_eq!(client.response(&json!(1000 + i))["error"]["code"], -32700);
+    }
+    assert!(!client.diagnostics(uri, n + 1).is_empty());
+    assert!(client.shutdown().success());
+}

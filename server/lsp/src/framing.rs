@@ -5,10 +5,16 @@
 //! frames send lone UTF-16 surrogate escapes (`"\ud83d"`), which JSON parsers
 //! reject: those become U+FFFD. A message larger than the size limit is
 //! skipped without being buffered, so a lying `Content-Length` costs no
-//! memory. Only a broken header ends the session.
+//! memory. A request it drops still gets its JSON-RPC error answer, written
+//! through the one writer of stdout that also carries the server's own
+//! messages, whole frame by whole frame. Only a broken header ends the session.
 
+use jsonc_parser::tokens::Token;
+use jsonc_parser::{Scanner, ScannerOptions};
 use serde::Deserialize;
+use serde_json::{Value as Json, json};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::sync::mpsc;
 use tower_lsp_server::jsonrpc::{Request, Response};
 
 /// Headers longer than this are not LSP headers.
@@ -18,6 +24,16 @@ const MAX_HEADER_LINE: usize = 8 * 1024;
 /// far above any real document (the server analyses a few MB live), far
 /// below what a client could make us allocate by announcing a length.
 pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
+
+/// How much of a skipped message is read to find the id of a request to
+/// answer (clients write `id` and `method` before the parameters, except
+/// those whose JSON objects have no key order: those are not answered).
+const OVERSIZED_HEAD_BYTES: usize = 64 * 1024;
+
+/// JSON-RPC 2.0: the body is not JSON.
+const PARSE_ERROR: i64 = -32700;
+/// JSON-RPC 2.0: the body is JSON but not a request.
+const INVALID_REQUEST: i64 = -32600;
 
 /// Why the relay stopped.
 #[derive(Debug, PartialEq, Eq)]
@@ -39,9 +55,20 @@ enum Message {
     Request(Request),
 }
 
+/// What becomes of one message body.
+#[derive(Debug, PartialEq)]
+enum Checked {
+    /// Decodable: relayed to the server, repaired where needed.
+    Relay(String),
+    /// Not decodable: dropped, and answered with this frame when it is a
+    /// request that says its id.
+    Drop(Option<Vec<u8>>),
+}
+
 /// Copies frames from `input` to `output` until the input ends or a header
-/// breaks. Bodies longer than `max_message_bytes` are skipped.
-pub async fn relay<R, W>(input: R, mut output: W, max_message_bytes: usize) -> RelayEnd
+/// breaks. Bodies longer than `max_message_bytes` are skipped. The error
+/// answers to requests it drops go to `answers`, as whole frames for the client.
+pub async fn relay<R, W>(input: R, mut output: W, answers: mpsc::Sender<Vec<u8>>, max_message_bytes: usize) -> RelayEnd
 where
     R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin,
@@ -61,7 +88,18 @@ where
                 "skipped a message of {length} bytes: the limit is {max_message_bytes} bytes \
                  (runbook-ls server --max-message-bytes)"
             );
-            if !skip(&mut input, length).await {
+            let head_length = length.min(OVERSIZED_HEAD_BYTES);
+            let mut head = Vec::with_capacity(head_length);
+            let read = (&mut input).take(head_length as u64).read_to_end(&mut head).await;
+            let complete = read.is_ok() && skip(&mut input, length - head.len()).await;
+            if let Some(id) = request_id(&String::from_utf8_lossy(&head)) {
+                let message = format!(
+                    "runbook-ls skipped this request: its body is {length} bytes, more than the limit of \
+                     {max_message_bytes} bytes (runbook-ls server --max-message-bytes)"
+                );
+                let _ = answers.send(error_frame(id, INVALID_REQUEST, &message)).await;
+            }
+            if !complete {
                 return RelayEnd::Eof;
             }
             continue;
@@ -72,10 +110,43 @@ where
         if input.read_exact(&mut body).await.is_err() {
             return RelayEnd::Eof;
         }
-        let Some(body) = sanitize(body) else { continue };
-        let frame = format!("Content-Length: {}\r\n\r\n{body}", body.len());
-        if output.write_all(frame.as_bytes()).await.is_err() || output.flush().await.is_err() {
-            return RelayEnd::OutputClosed;
+        match check(body) {
+            Checked::Relay(body) => {
+                let frame = format!("Content-Length: {}\r\n\r\n{body}", body.len());
+                if output.write_all(frame.as_bytes()).await.is_err() || output.flush().await.is_err() {
+                    return RelayEnd::OutputClosed;
+                }
+            }
+            Checked::Drop(Some(answer)) => {
+                // The writer lives as long as the session; a send fails only at exit.
+                let _ = answers.send(answer).await;
+            }
+            Checked::Drop(None) => {}
+        }
+    }
+}
+
+/// Cuts the server's own output into whole frames for the writer, so that
+/// the relay's answers go between them, never inside one.
+pub async fn server_frames<R: AsyncRead + Unpin>(server_output: R, frames: mpsc::Sender<Vec<u8>>) {
+    let mut server_output = BufReader::new(server_output);
+    // The server writes well-formed frames; this ends when it drops its output.
+    while let Ok(Some(length)) = read_header(&mut server_output).await {
+        let mut frame = format!("Content-Length: {length}\r\n\r\n").into_bytes();
+        let header_length = frame.len();
+        frame.resize(header_length + length, 0);
+        if server_output.read_exact(&mut frame[header_length..]).await.is_err() || frames.send(frame).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Writes whole frames to the client until every sender is gone.
+pub async fn write_frames<W: AsyncWrite + Unpin>(mut frames: mpsc::Receiver<Vec<u8>>, mut output: W) {
+    while let Some(frame) = frames.recv().await {
+        if output.write_all(&frame).await.is_err() || output.flush().await.is_err() {
+            tracing::error!("cannot write to the client; stopping output");
+            return;
         }
     }
 }
@@ -121,8 +192,8 @@ async fn read_header<R: AsyncBufReadExt + Unpin>(input: &mut R) -> Result<Option
     }
 }
 
-/// The body to forward, or `None` (logged) when it cannot be made decodable.
-fn sanitize(body: Vec<u8>) -> Option<String> {
+/// Whether a body reaches the server, and the answer to it when it does not.
+fn check(body: Vec<u8>) -> Checked {
     let text = match String::from_utf8(body) {
         Ok(text) => text,
         Err(error) => {
@@ -132,14 +203,65 @@ fn sanitize(body: Vec<u8>) -> Option<String> {
     };
     let repaired = repair_lone_surrogates(&text);
     let text = repaired.unwrap_or(text);
-    match serde_json::from_str::<Message>(&text) {
-        Ok(_) => Some(text),
-        Err(error) => {
-            let preview: String = text.chars().take(200).collect();
-            tracing::error!("dropped a message that is not JSON-RPC ({error}): {preview}");
-            None
+    let error = match serde_json::from_str::<Message>(&text) {
+        Ok(_) => return Checked::Relay(text),
+        Err(error) => error,
+    };
+    let preview: String = text.chars().take(200).collect();
+    tracing::error!("dropped a message that is not JSON-RPC ({error}): {preview}");
+    let Some(id) = request_id(&text) else { return Checked::Drop(None) };
+    let answer = if serde_json::from_str::<serde::de::IgnoredAny>(&text).is_ok() {
+        let message = "runbook-ls cannot read this request: it is not a JSON-RPC 2.0 request \
+                       (\"jsonrpc\": \"2.0\", a string \"method\", an id, object or array \"params\")";
+        error_frame(id, INVALID_REQUEST, message)
+    } else {
+        error_frame(id, PARSE_ERROR, &format!("runbook-ls cannot read this request: its body is not JSON ({error})"))
+    };
+    Checked::Drop(Some(answer))
+}
+
+/// The id of a request, read as far as `text` is JSON: the number or string
+/// under the key `id` of a top-level object that has a `method` key. An
+/// object with `result` or `error` is an answer to one of the server's own
+/// requests: answering it would confuse the client, so it has no id here.
+fn request_id(text: &str) -> Option<Json> {
+    let mut scanner = Scanner::new(text, &ScannerOptions::default());
+    let mut tokens = std::iter::from_fn(move || scanner.scan().ok().flatten())
+        .filter(|token| !matches!(token, Token::CommentLine(_) | Token::CommentBlock(_)));
+    if tokens.next() != Some(Token::OpenBrace) {
+        return None;
+    }
+    let (mut depth, mut expecting_key, mut key) = (1usize, true, None);
+    let (mut id, mut has_method) = (None, false);
+    for token in tokens {
+        match token {
+            Token::OpenBrace | Token::OpenBracket => depth += 1,
+            Token::CloseBrace | Token::CloseBracket if depth == 1 => break,
+            Token::CloseBrace | Token::CloseBracket => depth -= 1,
+            _ if depth > 1 => {}
+            Token::Comma => (expecting_key, key) = (true, None),
+            Token::String(name) if expecting_key => {
+                match name.as_ref() {
+                    "result" | "error" => return None,
+                    "method" => has_method = true,
+                    _ => {}
+                }
+                (expecting_key, key) = (false, Some(name));
+            }
+            Token::String(value) if key.as_deref() == Some("id") => id = Some(Json::String(value.into_owned())),
+            Token::Number(number) if key.as_deref() == Some("id") => {
+                id = serde_json::from_str::<serde_json::Number>(number).ok().map(Json::Number);
+            }
+            _ => {}
         }
     }
+    id.filter(|_| has_method)
+}
+
+/// A JSON-RPC error response, framed.
+fn error_frame(id: Json, code: i64, message: &str) -> Vec<u8> {
+    let body = json!({ "jsonrpc": "2.0", "id": id, "error": { "code": code, "message": message } }).to_string();
+    format!("Content-Length: {}\r\n\r\n{body}", body.len()).into_bytes()
 }
 
 /// Replaces `\uXXXX` escapes of unpaired UTF-16 surrogates inside JSON strings
@@ -214,9 +336,27 @@ mod tests {
     }
 
     async fn run_with_limit(input: &str, max_message_bytes: usize) -> (String, RelayEnd) {
-        let mut output = Vec::new();
-        let end = relay(input.as_bytes(), &mut output, max_message_bytes).await;
+        let (output, _, end) = relay_all(input.as_bytes(), max_message_bytes).await;
         (String::from_utf8(output).unwrap(), end)
+    }
+
+    /// What the relay gives the server, the answers it writes to the
+    /// client (bodies), and why it stopped.
+    async fn relay_all<R: AsyncRead + Unpin>(input: R, max_message_bytes: usize) -> (Vec<u8>, Vec<Json>, RelayEnd) {
+        let mut output = Vec::new();
+        let (sender, mut receiver) = mpsc::channel(4);
+        let collect = async {
+            let mut answers = Vec::new();
+            while let Some(frame) = receiver.recv().await {
+                let frame = String::from_utf8(frame).unwrap();
+                let (header, body) = frame.split_once("\r\n\r\n").unwrap();
+                assert_eq!(header, format!("Content-Length: {}", body.len()));
+                answers.push(serde_json::from_str(body).unwrap());
+            }
+            answers
+        };
+        let (end, answers) = tokio::join!(relay(input, &mut output, sender, max_message_bytes), collect);
+        (output, answers, end)
     }
 
     #[test]
@@ -275,5 +415,69 @@ mod tests {
         // A body exactly at the limit passes.
         let (output, _) = run_with_limit(&frame(good), good.len()).await;
         assert_eq!(output, frame(good));
+    }
+
+    #[tokio::test]
+    async fn requests_that_are_dropped_are_answered() {
+        let input = [
+            frame(r#"{"jsonrpc":"2.0","id":41,"method":"textDocument/hover","params":{"#),
+            frame(r#"{"jsonrpc":"1.0","id":"x-42","method":"textDocument/hover"}"#),
+            frame(r#"{"jsonrpc":"2.0","id":43,"method":7}"#),
+            // Not requests: nobody to answer, or an answer to the server.
+            frame(r#"{"jsonrpc":"2.0","method":"x","params":"#),
+            frame(r#"{"jsonrpc":"2.0","id":44,"result":"#),
+            frame(r#"[{"jsonrpc":"2.0","id":46,"method":"x"}]"#),
+            frame(r#"{"jsonrpc":"2.0","id":{"a":1},"method":"x"}"#),
+        ]
+        .concat();
+        let (output, answers, end) = relay_all(input.as_bytes(), DEFAULT_MAX_MESSAGE_BYTES).await;
+        assert_eq!((output.as_slice(), end), (&b""[..], RelayEnd::Eof));
+        let codes: Vec<(Json, Json)> =
+            answers.iter().map(|answer| (answer["id"].clone(), answer["error"]["code"].clone())).collect();
+        assert_eq!(codes, [(json!(41), json!(-32700)), (json!("x-42"), json!(-32600)), (json!(43), json!(-32600))]);
+        assert!(answers.iter().all(|answer| answer["jsonrpc"] == "2.0"));
+    }
+
+    #[tokio::test]
+    async fn an_oversized_request_is_answered_from_its_head() {
+        let big = format!(r#"{{"jsonrpc":"2.0","id":9,"method":"x","params":{{"t":"{}"}}}}"#, "x".repeat(100));
+        let notification = format!(r#"{{"jsonrpc":"2.0","method":"x","params":{{"t":"{}"}}}}"#, "x".repeat(100));
+        let input = [frame(&big), frame(&notification)].concat();
+        let (output, answers, end) = relay_all(input.as_bytes(), 64).await;
+        assert_eq!((output.as_slice(), end), (&b""[..], RelayEnd::Eof));
+        assert_eq!(answers.len(), 1, "{answers:?}");
+        assert_eq!((&answers[0]["id"], &answers[0]["error"]["code"]), (&json!(9), &json!(-32600)));
+    }
+
+    #[tokio::test]
+    async fn the_writer_keeps_frames_whole() {
+        let (server_side, frames_side) = tokio::io::duplex(16);
+        let (sender, receiver) = mpsc::channel(2);
+        let bodies: Vec<String> = (0..50).map(|i| format!(r#"{{"n":{i},"pad":"{}"}}"#, "y".repeat(i * 7))).collect();
+        let server_writes = async {
+            let mut server_side = server_side;
+            for body in &bodies {
+                server_side.write_all(frame(body).as_bytes()).await.unwrap();
+            }
+        };
+        let answers = {
+            let sender = sender.clone();
+            async move {
+                for i in 0..50 {
+                    sender.send(error_frame(json!(i), PARSE_ERROR, "no")).await.unwrap();
+                }
+            }
+        };
+        let mut written = Vec::new();
+        tokio::join!(server_writes, server_frames(frames_side, sender), answers, write_frames(receiver, &mut written));
+        let mut reader = BufReader::new(written.as_slice());
+        let mut n = 0;
+        while let Ok(Some(length)) = read_header(&mut reader).await {
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).await.unwrap();
+            serde_json::from_slice::<Json>(&body).unwrap();
+            n += 1;
+        }
+        assert_eq!(n, 100);
     }
 }

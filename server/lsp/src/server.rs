@@ -27,8 +27,15 @@ pub struct Backend {
 /// larger than `max_message_bytes`. Returns whether the session ended cleanly
 /// (`shutdown` before `exit`), which LSP maps to exit code 0.
 pub async fn run_stdio(max_message_bytes: usize) -> bool {
+    // One writer owns stdout and writes whole frames: the server's own
+    // messages, cut from its output, and the relay's answers to requests it
+    // dropped.
+    let (frames, frames_to_write) = mpsc::channel(16);
+    let writer = tokio::spawn(framing::write_frames(frames_to_write, tokio::io::stdout()));
+    let (server_output, server_frames) = tokio::io::duplex(64 * 1024);
+    tokio::spawn(framing::server_frames(server_frames, frames.clone()));
     let (input, relay_output) = tokio::io::duplex(64 * 1024);
-    let relay = tokio::spawn(framing::relay(tokio::io::stdin(), relay_output, max_message_bytes));
+    let relay = tokio::spawn(framing::relay(tokio::io::stdin(), relay_output, frames, max_message_bytes));
 
     let mut session_slot = None;
     let (service, socket) = LspService::new(|client| {
@@ -39,8 +46,12 @@ pub async fn run_stdio(max_message_bytes: usize) -> bool {
     let (session, dirty) = session_slot.expect("LspService::new calls the constructor");
     tokio::spawn(publish_diagnostics(session.clone(), dirty));
     let service = Ordered { inner: service, session: session.clone() };
-    Server::new(input, tokio::io::stdout(), socket).serve(service).await;
+    Server::new(input, server_output, socket).serve(service).await;
     relay.abort();
+    // The relay's sender goes with it, the frame cutter's when the server's
+    // output (dropped by `serve`) is drained: then the writer has written all.
+    let _ = relay.await;
+    let _ = writer.await;
     session.shutdown_requested()
 }
 
