@@ -70,3 +70,54 @@ fn reading_files_does_not_wake_the_server() {
     client.diagnostics_until(&uri, |found| found.iter().all(|diagnostic| diagnostic["code"] != "missing-safety"));
     assert!(client.shutdown().success());
 }
+
+/// The inodes of the folders the process watches with inotify, from
+/// `/proc/<pid>/fdinfo` (`inotify wd:1 ino:1a2b sdev:…` per watch).
+fn watched_inodes(pid: u32) -> Vec<u64> {
+    let mut inodes = Vec::new();
+    for entry in std::fs::read_dir(format!("/proc/{pid}/fdinfo")).expect("Linux /proc").flatten() {
+        let Ok(info) = std::fs::read_to_string(entry.path()) else { continue };
+        for line in info.lines().filter(|line| line.starts_with("inotify ")) {
+            let ino = line.split(' ').find_map(|field| field.strip_prefix("ino:")).expect("an inode per watch");
+            inodes.push(u64::from_str_radix(ino, 16).unwrap());
+        }
+    }
+    inodes
+}
+
+fn folder_inodes(root: &std::path::Path) -> Vec<u64> {
+    use std::os::unix::fs::MetadataExt;
+    let mut inodes = vec![std::fs::metadata(root).unwrap().ino()];
+    for entry in std::fs::read_dir(root).unwrap().flatten() {
+        if entry.file_type().unwrap().is_dir() {
+            inodes.extend(folder_inodes(&entry.path()));
+        }
+    }
+    inodes
+}
+
+/// Issue 12, bug 2: `node-keys/evil -> /etc` made the watcher list and
+/// watch every folder under `/etc`.
+#[test]
+fn the_watcher_does_not_follow_symlinks_out_of_the_workspace() {
+    let outside = TempWorkspace::copy_of(&demo_dir());
+    let workspace = TempWorkspace::copy_of(&demo_dir());
+    std::os::unix::fs::symlink(&outside.root, workspace.path("node-keys/evil")).unwrap();
+    let client = start_unwatched(&workspace);
+
+    let inside = folder_inodes(&workspace.root);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let watched = loop {
+        let watched = watched_inodes(client.pid());
+        if inside.iter().all(|inode| watched.contains(inode)) {
+            break watched;
+        }
+        assert!(std::time::Instant::now() < deadline, "the workspace is not watched: {watched:?} / {inside:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let outside_inodes = folder_inodes(&outside.root);
+    let escaped: Vec<&u64> = watched.iter().filter(|inode| outside_inodes.contains(inode)).collect();
+    assert!(escaped.is_empty(), "watches outside the workspace: {escaped:?}");
+    assert_eq!(watched.len(), inside.len(), "one watch per folder of the workspace");
+    drop(client);
+}

@@ -337,7 +337,11 @@ async fn watch(session: &Arc<Session>) {
                 let _ = sender.send(event.paths);
             }
         };
-        match notify::recommended_watcher(handler) {
+        // Symlinks are not followed: a link to a folder outside the
+        // workspace (`node-keys/evil -> /etc`) must not have it listed and
+        // watched; the index refuses such links too.
+        let config = notify::Config::default().with_follow_symlinks(false);
+        match <notify::RecommendedWatcher as notify::Watcher>::new(handler, config) {
             Ok(mut watcher) => {
                 use notify::Watcher;
                 match watcher.watch(&root, notify::RecursiveMode::Recursive) {
