@@ -4,6 +4,7 @@
 
 mod exports;
 pub mod fs;
+mod gitignore;
 mod jsdoc;
 mod load;
 mod manifest;
