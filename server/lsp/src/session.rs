@@ -3,7 +3,7 @@
 //! `ordered`); everything else reads snapshots.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 // A poisoned lock only means a reader panicked; the data is still whole
 // (writers never panic midway), so the session carries on with it.
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -248,7 +248,51 @@ impl Session {
     }
 }
 
+/// The path of a `file:` URI, normalised so that a prefix test on it means
+/// "inside": `file:///ws/runbooks/../../etc/passwd.md` is `/etc/passwd.md`.
 pub fn file_path(uri: &Uri) -> Option<PathBuf> {
     let is_file = uri.scheme().as_str().eq_ignore_ascii_case("file");
-    is_file.then(|| uri.to_file_path().map(|path| path.into_owned())).flatten()
+    is_file.then(|| uri.to_file_path().map(|path| normalize(&path))).flatten()
+}
+
+/// `path` without `.` and `..` components, resolved lexically: the file
+/// need not exist, and links are not followed (the file system refuses
+/// those that lead out of the workspace). `/..` is `/`.
+fn normalize(path: &Path) -> PathBuf {
+    let mut normal = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => match normal.components().next_back() {
+                Some(Component::Normal(_)) => {
+                    normal.pop();
+                }
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                _ => normal.push(".."),
+            },
+            other => normal.push(other),
+        }
+    }
+    normal
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::str::FromStr;
+
+    use tower_lsp_server::ls_types::Uri;
+
+    use super::file_path;
+
+    #[test]
+    fn parent_components_cannot_climb_out_of_a_folder() {
+        let path = |uri: &str| file_path(&Uri::from_str(uri).unwrap()).unwrap();
+        let escaped = path("file:///ws/runbooks/../../../../etc/passwd.md");
+        assert_eq!(escaped, Path::new("/etc/passwd.md"));
+        assert!(!escaped.starts_with("/ws"));
+        assert_eq!(path("file:///ws/runbooks/%2E%2E/%2e%2e/etc/x.md"), Path::new("/etc/x.md"));
+        assert_eq!(path("file:///ws/./runbooks/../keys/a.md"), Path::new("/ws/keys/a.md"));
+        assert_eq!(path("file:///ws/runbooks/a.md"), Path::new("/ws/runbooks/a.md"));
+    }
 }
