@@ -88,7 +88,8 @@ where
                 "skipped a message of {length} bytes: the limit is {max_message_bytes} bytes \
                  (runbook-ls server --max-message-bytes)"
             );
-            let head_length = length.min(OVERSIZED_HEAD_BYTES);
+            // Never more than the limit, however small it is set.
+            let head_length = length.min(OVERSIZED_HEAD_BYTES).min(max_message_bytes);
             let mut head = Vec::with_capacity(head_length);
             let read = (&mut input).take(head_length as u64).read_to_end(&mut head).await;
             let complete = read.is_ok() && skip(&mut input, length - head.len()).await;
@@ -447,6 +448,20 @@ mod tests {
         assert_eq!((output.as_slice(), end), (&b""[..], RelayEnd::Eof));
         assert_eq!(answers.len(), 1, "{answers:?}");
         assert_eq!((&answers[0]["id"], &answers[0]["error"]["code"]), (&json!(9), &json!(-32600)));
+    }
+
+    #[tokio::test]
+    async fn the_head_read_of_an_oversized_message_stays_within_the_limit() {
+        // The id is in the first 64 bytes, the method after them: with a
+        // limit of 64 the head read to find them is 64 bytes, not 64 KiB;
+        // with 85 it holds both.
+        let padding = "x".repeat(40);
+        let big = format!(r#"{{"id":9,"jsonrpc":"2.0","pad":"{padding}","method":"x"}}"#);
+        assert_eq!(big.len(), 86);
+        let (_, answers, end) = relay_all(frame(&big).as_bytes(), 64).await;
+        assert_eq!((answers.len(), end), (0, RelayEnd::Eof), "{answers:?}");
+        let (_, answers, _) = relay_all(frame(&big).as_bytes(), 85).await;
+        assert_eq!(answers.len(), 1, "{answers:?}");
     }
 
     #[tokio::test]
