@@ -5,6 +5,8 @@ mod check;
 mod config;
 mod folders;
 mod framing;
+#[cfg(test)]
+mod fuzz;
 mod ordered;
 mod positions;
 mod server;
