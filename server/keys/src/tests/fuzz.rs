@@ -290,8 +290,18 @@ fn mutated_key() -> impl Strategy<Value = Vec<(String, String)>> {
     })
 }
 
+/// A declaration nested thousands deep in one kind of bracket.
+fn nested() -> impl Strategy<Value = String> {
+    let brackets =
+        prop::sample::select(vec![("(", ")"), ("{", "}"), ("[", "]"), ("<", ">"), ("namespace A {\n", "}\n")]);
+    (brackets, 1usize..12_000, any::<bool>()).prop_map(|((open, close), depth, closed)| {
+        let close = if closed { close.repeat(depth) } else { String::new() };
+        format!("/** Doc. */\nexport const x = {}1{close};\n", open.repeat(depth))
+    })
+}
+
 fn typescript() -> impl Strategy<Value = String> {
-    prop_oneof![3 => soup(TS_TOKENS, 50), 3 => mutation(sources, TS_TOKENS), 1 => ".{0,200}"]
+    prop_oneof![12 => soup(TS_TOKENS, 50), 12 => mutation(sources, TS_TOKENS), 4 => ".{0,200}", 1 => nested()]
 }
 
 proptest! {
@@ -306,5 +316,28 @@ proptest! {
     #[test]
     fn exports_of_mutated_keys(key in mutated_key()) {
         check_exports(&key)?;
+    }
+}
+
+/// Nesting as deep as a file can make it: found by hand after the
+/// properties above, with 10,000 nested parentheses in a KEY source, which
+/// overflowed the stack in `collect_comments` and aborted the process.
+#[test]
+fn deep_nesting_does_not_overflow_the_stack() {
+    let depth = 20_000;
+    let open_close = |open: &str, close: &str| (open.repeat(depth), close.repeat(depth));
+    let (open, close) = open_close("[", "]");
+    check_manifest(&format!("{{\"side_effects\": {open}{close}}}")).unwrap();
+    let (open, close) = open_close("{\"a\":", "}");
+    check_manifest(&format!("{open}1{close}")).unwrap();
+    let sources = [
+        format!("/** Doc. */\nexport const x = {}1{};\n", "(".repeat(depth), ")".repeat(depth)),
+        format!("/** Doc. */\nexport function f() {}{}\n", "{".repeat(depth), "}".repeat(depth)),
+        format!("{}export function f() {{}}\n{}", "namespace A {\n".repeat(depth), "}\n".repeat(depth)),
+        format!("{}function f(): void;\n", "export declare ".repeat(depth)),
+        format!("{}export function f() {{}}\n", "{(export ".repeat(depth)),
+    ];
+    for source in sources {
+        check_exports(&[("src/index.ts".to_string(), source)]).unwrap();
     }
 }
