@@ -13,8 +13,13 @@ use jsonc_parser::tokens::Token;
 use jsonc_parser::{Scanner, ScannerOptions};
 use serde::Deserialize;
 use serde_json::{Value as Json, json};
+use std::collections::VecDeque;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::sync::mpsc;
+use tokio_util::sync::PollSender;
 use tower_lsp_server::jsonrpc::{Request, Response};
 
 /// Headers longer than this are not LSP headers.
@@ -127,25 +132,97 @@ where
     }
 }
 
-/// Cuts the server's own output into whole frames for the writer, so that
-/// the relay's answers go between them, never inside one.
-pub async fn server_frames<R: AsyncRead + Unpin>(server_output: R, frames: mpsc::Sender<Vec<u8>>) {
-    let mut server_output = BufReader::new(server_output);
-    // The server writes well-formed frames; this ends when it drops its output.
-    while let Ok(Some(length)) = read_header(&mut server_output).await {
-        let mut frame = format!("Content-Length: {length}\r\n\r\n").into_bytes();
-        let header_length = frame.len();
-        frame.resize(header_length + length, 0);
-        if server_output.read_exact(&mut frame[header_length..]).await.is_err() || frames.send(frame).await.is_err() {
-            return;
+/// What tower-lsp-server writes, cut into whole frames and queued for the
+/// writer, so that the relay's answers go between its messages, never
+/// inside one. Accepting a write does not wait for stdout: the writer
+/// thread does; a full queue holds the server back.
+pub struct ServerOutput {
+    /// Bytes of a frame not yet complete.
+    pending: Vec<u8>,
+    /// Complete frames not yet queued.
+    ready: VecDeque<Vec<u8>>,
+    frames: PollSender<Vec<u8>>,
+}
+
+impl ServerOutput {
+    pub fn new(frames: mpsc::Sender<Vec<u8>>) -> ServerOutput {
+        ServerOutput { pending: Vec::new(), ready: VecDeque::new(), frames: PollSender::new(frames) }
+    }
+
+    /// Moves the complete frames at the start of `pending` to `ready`.
+    fn cut_frames(&mut self) -> std::io::Result<()> {
+        const HEADER_END: &[u8] = b"\r\n\r\n";
+        while let Some(at) = self.pending.windows(HEADER_END.len()).position(|window| window == HEADER_END) {
+            // tower-lsp-server writes exactly `Content-Length: N` and nothing else.
+            let length = std::str::from_utf8(&self.pending[..at])
+                .ok()
+                .and_then(|header| header.strip_prefix("Content-Length: "))
+                .and_then(|length| length.parse::<usize>().ok())
+                .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidData, "not an LSP frame header"))?;
+            let end = at + HEADER_END.len() + length;
+            if self.pending.len() < end {
+                break;
+            }
+            let rest = self.pending.split_off(end);
+            self.ready.push_back(std::mem::replace(&mut self.pending, rest));
         }
+        Ok(())
+    }
+
+    /// Queues the ready frames; pending while the queue is full.
+    fn queue_ready(&mut self, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        while !self.ready.is_empty() {
+            match self.frames.poll_reserve(cx) {
+                Poll::Ready(Ok(())) => {
+                    let frame = self.ready.pop_front().expect("checked by the loop");
+                    if self.frames.send_item(frame).is_err() {
+                        return Poll::Ready(Err(std::io::ErrorKind::BrokenPipe.into()));
+                    }
+                }
+                Poll::Ready(Err(_)) => return Poll::Ready(Err(std::io::ErrorKind::BrokenPipe.into())),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+        Poll::Ready(Ok(()))
     }
 }
 
-/// Writes whole frames to the client until every sender is gone.
-pub async fn write_frames<W: AsyncWrite + Unpin>(mut frames: mpsc::Receiver<Vec<u8>>, mut output: W) {
-    while let Some(frame) = frames.recv().await {
-        if output.write_all(&frame).await.is_err() || output.flush().await.is_err() {
+impl AsyncWrite for ServerOutput {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, bytes: &[u8]) -> Poll<std::io::Result<usize>> {
+        // Frames from earlier writes go first: that is the back-pressure.
+        ready!(self.queue_ready(cx))?;
+        self.pending.extend_from_slice(bytes);
+        self.cut_frames()?;
+        // What cannot be queued now is on the next write or flush.
+        if let Poll::Ready(Err(error)) = self.queue_ready(cx) {
+            return Poll::Ready(Err(error));
+        }
+        Poll::Ready(Ok(bytes.len()))
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        self.queue_ready(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        ready!(self.queue_ready(cx))?;
+        self.frames.close();
+        Poll::Ready(Ok(()))
+    }
+}
+
+/// Writes whole frames to the client until every sender is gone; a burst
+/// goes out in as few writes as it fits. Runs on its own thread: stdout is
+/// a blocking pipe, and a slow client must not hold up a runtime thread.
+pub fn write_frames<W: std::io::Write>(mut frames: mpsc::Receiver<Vec<u8>>, output: W) {
+    use std::io::Write as _;
+    let mut output = std::io::BufWriter::with_capacity(64 * 1024, output);
+    while let Some(frame) = frames.blocking_recv() {
+        let mut written = output.write_all(&frame);
+        while let (Ok(()), Ok(frame)) = (&written, frames.try_recv()) {
+            written = output.write_all(&frame);
+        }
+        if written.and_then(|()| output.flush()).is_err() {
             tracing::error!("cannot write to the client; stopping output");
             return;
         }
@@ -464,35 +541,59 @@ mod tests {
         assert_eq!(answers.len(), 1, "{answers:?}");
     }
 
-    #[tokio::test]
+    /// A `Write` the test can read after the writer thread is done.
+    #[derive(Clone, Default)]
+    struct Shared(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Shared {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_writer_keeps_frames_whole() {
-        let (server_side, frames_side) = tokio::io::duplex(16);
         let (sender, receiver) = mpsc::channel(2);
+        let written = Shared::default();
+        let writer = {
+            let written = written.clone();
+            std::thread::spawn(move || write_frames(receiver, written))
+        };
         let bodies: Vec<String> = (0..50).map(|i| format!(r#"{{"n":{i},"pad":"{}"}}"#, "y".repeat(i * 7))).collect();
-        let server_writes = async {
-            let mut server_side = server_side;
-            for body in &bodies {
-                server_side.write_all(frame(body).as_bytes()).await.unwrap();
-            }
-        };
-        let answers = {
-            let sender = sender.clone();
+        let server_writes = {
+            let mut server_output = ServerOutput::new(sender.clone());
             async move {
-                for i in 0..50 {
-                    sender.send(error_frame(json!(i), PARSE_ERROR, "no")).await.unwrap();
+                // Frames written in pieces that straddle frame boundaries.
+                let all = bodies.iter().map(|body| frame(body)).collect::<String>().into_bytes();
+                for piece in all.chunks(13) {
+                    server_output.write_all(piece).await.unwrap();
                 }
+                server_output.shutdown().await.unwrap();
             }
         };
-        let mut written = Vec::new();
-        tokio::join!(server_writes, server_frames(frames_side, sender), answers, write_frames(receiver, &mut written));
+        let answers = async move {
+            for i in 0..50 {
+                sender.send(error_frame(json!(i), PARSE_ERROR, "no")).await.unwrap();
+            }
+        };
+        tokio::join!(server_writes, answers);
+        tokio::task::spawn_blocking(move || writer.join().unwrap()).await.unwrap();
+        let written = written.0.lock().unwrap().clone();
         let mut reader = BufReader::new(written.as_slice());
-        let mut n = 0;
+        let (mut n, mut ns) = (0, Vec::new());
         while let Ok(Some(length)) = read_header(&mut reader).await {
             let mut body = vec![0; length];
             reader.read_exact(&mut body).await.unwrap();
-            serde_json::from_slice::<Json>(&body).unwrap();
+            let message: Json = serde_json::from_slice(&body).unwrap();
+            ns.extend(message["n"].as_u64());
             n += 1;
         }
         assert_eq!(n, 100);
+        assert_eq!(ns, (0..50).collect::<Vec<u64>>(), "the server's own messages keep their order");
     }
 }

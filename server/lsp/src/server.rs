@@ -31,9 +31,17 @@ pub async fn run_stdio(max_message_bytes: usize) -> bool {
     // messages, cut from its output, and the relay's answers to requests it
     // dropped.
     let (frames, frames_to_write) = mpsc::channel(16);
-    let writer = tokio::spawn(framing::write_frames(frames_to_write, tokio::io::stdout()));
-    let (server_output, server_frames) = tokio::io::duplex(64 * 1024);
-    tokio::spawn(framing::server_frames(server_frames, frames.clone()));
+    let writer = std::thread::Builder::new()
+        .name("runbook-ls stdout".to_string())
+        .spawn(move || framing::write_frames(frames_to_write, stdout()));
+    let writer = match writer {
+        Ok(writer) => writer,
+        Err(error) => {
+            tracing::error!("cannot start the output thread: {error}");
+            return false;
+        }
+    };
+    let server_output = framing::ServerOutput::new(frames.clone());
     let (input, relay_output) = tokio::io::duplex(64 * 1024);
     let relay = tokio::spawn(framing::relay(tokio::io::stdin(), relay_output, frames, max_message_bytes));
 
@@ -48,11 +56,21 @@ pub async fn run_stdio(max_message_bytes: usize) -> bool {
     let service = Ordered { inner: service, session: session.clone() };
     Server::new(input, server_output, socket).serve(service).await;
     relay.abort();
-    // The relay's sender goes with it, the frame cutter's when the server's
-    // output (dropped by `serve`) is drained: then the writer has written all.
+    // The relay's sender goes with it, the server's with its output (closed
+    // by `serve`): then the writer has written everything and ends.
     let _ = relay.await;
-    let _ = writer.await;
+    let _ = tokio::task::spawn_blocking(move || writer.join()).await;
     session.shutdown_requested()
+}
+
+/// Standard output without the line buffering of `std::io::stdout()`, which
+/// would write every frame in two pieces (its header ends in a newline).
+fn stdout() -> Box<dyn std::io::Write + Send> {
+    use std::os::fd::AsFd;
+    match std::io::stdout().as_fd().try_clone_to_owned() {
+        Ok(descriptor) => Box::new(std::fs::File::from(descriptor)),
+        Err(_) => Box::new(std::io::stdout()),
+    }
 }
 
 /// Runs a computation on the blocking pool, so that a slow parse never stalls
