@@ -1,6 +1,7 @@
 //! Property tests with hostile input for what the server reads from outside:
 //! the framing layer (random streams cut at random points, lying and odd
-//! headers, broken and oversized bodies) and the configuration readers
+//! headers, broken and oversized bodies; the server's own output written in
+//! pieces of any size) and the configuration readers
 //! (`runbook-ls.toml` and the client's JSON settings). Nothing may panic;
 //! frames after a skipped or broken body still get through; every problem
 //! range lies inside the file, on character boundaries.
@@ -290,12 +291,105 @@ proptest! {
 
 // One token per entry; a table reads better than one per line.
 #[rustfmt::skip]
+/// The server's own output, written in pieces of any size, reaches the
+/// writer as the same whole frames in the same order.
+fn check_server_output(bodies: Vec<String>, pieces: Vec<usize>) -> Result<(), TestCaseError> {
+    use tokio::io::AsyncWriteExt;
+
+    let frames: Vec<Vec<u8>> =
+        bodies.iter().map(|body| format!("Content-Length: {}\r\n\r\n{body}", body.len()).into_bytes()).collect();
+    let bytes = frames.concat();
+    let runtime = tokio::runtime::Builder::new_current_thread().build().expect("a runtime");
+    let queued = runtime.block_on(async {
+        let (sender, mut receiver) = mpsc::channel(2);
+        let mut output = crate::framing::ServerOutput::new(sender);
+        let write = async move {
+            let mut at = 0;
+            for piece in pieces.iter().cycle() {
+                if at == bytes.len() {
+                    break;
+                }
+                let end = (at + piece).min(bytes.len());
+                output.write_all(&bytes[at..end]).await.expect("the queue is open");
+                at = end;
+            }
+            output.shutdown().await.expect("the queue is open");
+        };
+        let collect = async {
+            let mut queued = Vec::new();
+            while let Some(frame) = receiver.recv().await {
+                queued.push(frame);
+            }
+            queued
+        };
+        tokio::join!(write, collect).1
+    });
+    prop_assert_eq!(queued, frames);
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(config(2_000))]
+
+    #[test]
+    fn server_output_of_random_writes(
+        bodies in prop::collection::vec(".{0,300}", 0..10),
+        pieces in prop::collection::vec(1usize..100, 1..10),
+    ) {
+        check_server_output(bodies, pieces)?;
+    }
+}
+
 const TOML_TOKENS: &[&str] = &[
-    "runbooks", "key-roots", "rules", "[[key-roots]]", "[rules]", "[key-roots]", "[runbooks]", "path", "prefix",
-    "import", " = ", "=", "\"", "'", "\"\"\"", "'''", "[", "]", "{", "}", ",", ".", "\n", "\r\n", "\r", "#", " ",
-    "\t", "\"node\"", "\"Node-x\"", "\"../x\"", "\"/etc\"", "\"a/[b\"", "\"**/*.md\"", "\"@/node-keys/\"",
-    "missing-safety", "\"off\"", "\"loud\"", "3", "-1.5", "true", "1979-05-27T07:32:00Z", "\\u00e9", "\\", "😀", "漢字",
-    "e\u{301}", "\u{feff}", "\0",
+    "runbooks",
+    "key-roots",
+    "rules",
+    "[[key-roots]]",
+    "[rules]",
+    "[key-roots]",
+    "[runbooks]",
+    "path",
+    "prefix",
+    "import",
+    " = ",
+    "=",
+    "\"",
+    "'",
+    "\"\"\"",
+    "'''",
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    ".",
+    "\n",
+    "\r\n",
+    "\r",
+    "#",
+    " ",
+    "\t",
+    "\"node\"",
+    "\"Node-x\"",
+    "\"../x\"",
+    "\"/etc\"",
+    "\"a/[b\"",
+    "\"**/*.md\"",
+    "\"@/node-keys/\"",
+    "missing-safety",
+    "\"off\"",
+    "\"loud\"",
+    "3",
+    "-1.5",
+    "true",
+    "1979-05-27T07:32:00Z",
+    "\\u00e9",
+    "\\",
+    "😀",
+    "漢字",
+    "e\u{301}",
+    "\u{feff}",
+    "\0",
 ];
 
 /// Real configurations: the README's example and the demo workspace's file.
