@@ -100,6 +100,8 @@ pub struct ClientOptions {
     /// More client capabilities, merged over the ones above (objects merge
     /// key by key), e.g. `{"textDocument": {"definition": {"linkSupport": true}}}`.
     pub extra_capabilities: Value,
+    /// The server's command-line arguments (none: LSP on stdio with defaults).
+    pub server_args: Vec<String>,
 }
 
 impl Default for ClientOptions {
@@ -113,6 +115,7 @@ impl Default for ClientOptions {
             workspace_configuration: true,
             snippet_support: true,
             extra_capabilities: Value::Null,
+            server_args: Vec::new(),
         }
     }
 }
@@ -132,10 +135,14 @@ pub fn merge_json(base: &mut Value, patch: &Value) {
 
 pub struct LspClient {
     child: Child,
-    stdin: ChildStdin,
+    /// `None` once the test closed the server's input.
+    stdin: Option<ChildStdin>,
     messages: Receiver<Value>,
     /// Server-to-client notifications not yet consumed by a test.
     pub notifications: Vec<Value>,
+    /// Responses to requests the client did not send through `request`
+    /// (raw frames), not yet consumed by a test.
+    pub stray_responses: Vec<Value>,
     /// Requests the server sent us (already answered).
     pub server_requests: Vec<Value>,
     next_id: i64,
@@ -149,6 +156,7 @@ impl LspClient {
     /// Starts the server and completes the `initialize` handshake.
     pub fn start(options: ClientOptions) -> (LspClient, Value) {
         let mut command = Command::new(server_binary());
+        command.args(&options.server_args);
         // Quiet unless a test run asks for the server's logs.
         if std::env::var_os("RUNBOOK_LS_LOG").is_none() {
             command.env("RUNBOOK_LS_LOG", "off");
@@ -172,9 +180,10 @@ impl LspClient {
         });
         let mut client = LspClient {
             child,
-            stdin,
+            stdin: Some(stdin),
             messages,
             notifications: Vec::new(),
+            stray_responses: Vec::new(),
             server_requests: Vec::new(),
             next_id: 1,
             configuration: Value::Null,
@@ -215,8 +224,16 @@ impl LspClient {
     }
 
     pub fn send_raw(&mut self, bytes: &[u8]) {
-        self.stdin.write_all(bytes).expect("the server reads its stdin");
-        self.stdin.flush().expect("the server reads its stdin");
+        let stdin = self.stdin.as_mut().expect("the server's input is open");
+        stdin.write_all(bytes).expect("the server reads its stdin");
+        stdin.flush().expect("the server reads its stdin");
+    }
+
+    /// Closes the server's input, as a client that goes away without
+    /// `shutdown` does, and waits for it to exit.
+    pub fn close_input(mut self) -> std::process::ExitStatus {
+        self.stdin = None;
+        self.wait_for_exit()
     }
 
     fn send(&mut self, message: &Value) {
@@ -245,8 +262,7 @@ impl LspClient {
 
     /// Waits for the answer to the request `id`: `Ok(result)` or `Err(error)`.
     pub fn response(&mut self, id: i64) -> Result<Value, Value> {
-        let response =
-            self.wait_for(TIMEOUT, |message| message.get("id") == Some(&json!(id)) && message.get("method").is_none());
+        let response = self.response_message(&json!(id));
         match response.get("error") {
             Some(error) => Err(error.clone()),
             None => Ok(response.get("result").cloned().unwrap_or(Value::Null)),
@@ -290,8 +306,18 @@ impl LspClient {
                 self.send(&json!({ "jsonrpc": "2.0", "id": id, "result": result }));
             }
             (None, Some(_)) => self.notifications.push(message),
+            (Some(_), None) => self.stray_responses.push(message),
             _ => {}
         }
+    }
+
+    /// Waits for the whole response message with this `id` (any JSON id,
+    /// e.g. of a request written with `send_raw`).
+    pub fn response_message(&mut self, id: &Value) -> Value {
+        if let Some(index) = self.stray_responses.iter().position(|response| response["id"] == *id) {
+            return self.stray_responses.remove(index);
+        }
+        self.wait_for(TIMEOUT, |message| message.get("id") == Some(id) && message.get("method").is_none())
     }
 
     /// Waits for a notification matching `wanted` (which may have arrived already).
@@ -375,12 +401,16 @@ impl LspClient {
     pub fn shutdown(mut self) -> std::process::ExitStatus {
         self.request("shutdown", Value::Null);
         self.notify("exit", Value::Null);
+        self.wait_for_exit()
+    }
+
+    fn wait_for_exit(&mut self) -> std::process::ExitStatus {
         let deadline = Instant::now() + TIMEOUT;
         loop {
             if let Some(status) = self.child.try_wait().expect("the child can be waited on") {
                 return status;
             }
-            assert!(Instant::now() < deadline, "the server did not exit after `exit`");
+            assert!(Instant::now() < deadline, "the server did not exit within {TIMEOUT:?}");
             std::thread::sleep(Duration::from_millis(10));
         }
     }

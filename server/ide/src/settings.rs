@@ -221,11 +221,15 @@ fn key_roots(node: &Node, problems: &mut Vec<ConfigProblem>) -> Option<Vec<KeyRo
             continue;
         };
         let mut path = None;
+        let mut path_node = None;
         let mut prefix = None;
         let mut import = None;
         for (key, key_range, value) in entries {
             let slot = match key.as_str() {
-                "path" => &mut path,
+                "path" => {
+                    path_node = Some(value);
+                    &mut path
+                }
                 "prefix" => &mut prefix,
                 "import" => &mut import,
                 _ => {
@@ -251,7 +255,15 @@ fn key_roots(node: &Node, problems: &mut Vec<ConfigProblem>) -> Option<Vec<KeyRo
                     );
                     continue;
                 }
-                let path = path.trim_matches('/').to_string();
+                if let Some(why) = outside_workspace(&path) {
+                    let node = path_node.unwrap_or(item);
+                    problems.push(node.problem(format!(
+                        "`key-roots` path {path:?} {why}; a key root is a folder inside the workspace, \
+                         relative to its root (like \"node-keys\"); entry ignored"
+                    )));
+                    continue;
+                }
+                let path = path.trim_end_matches(['/', '\\']).to_string();
                 roots.push(KeyRoot { path, prefix, import });
             }
             _ => problems
@@ -259,6 +271,17 @@ fn key_roots(node: &Node, problems: &mut Vec<ConfigProblem>) -> Option<Vec<KeyRo
         }
     }
     Some(roots)
+}
+
+/// Why a key root path would leave the workspace: absolute, or climbing
+/// out with `..` (never read: the file system is confined to the workspace).
+fn outside_workspace(path: &str) -> Option<&'static str> {
+    let bytes = path.as_bytes();
+    let drive = bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':';
+    if path.starts_with(['/', '\\']) || drive || std::path::Path::new(path).is_absolute() {
+        return Some("is absolute");
+    }
+    path.split(['/', '\\']).any(|part| part == "..").then_some("climbs out of the workspace with `..`")
 }
 
 fn rules(node: &Node, problems: &mut Vec<ConfigProblem>) -> BTreeMap<DiagnosticCode, RuleLevel> {
@@ -423,6 +446,39 @@ unknown-key = 3
                 problem "[rules": `runbooks` must be a list of strings; using the default
                 problem "rules": runbook-ls.toml is not valid TOML: string values must be quoted, expected literal string
                 problem "": runbook-ls.toml is not valid TOML: unclosed array, expected `]`
+            "#]],
+        );
+    }
+
+    #[test]
+    fn key_roots_outside_the_workspace_are_reported_and_dropped() {
+        check_toml(
+            r#"[[key-roots]]
+path = "../outside"
+prefix = "node"
+
+[[key-roots]]
+path = "/etc"
+prefix = "next"
+
+[[key-roots]]
+path = "keys/../../up"
+prefix = "up"
+
+[[key-roots]]
+path = 'C:\keys'
+prefix = "win"
+
+[[key-roots]]
+path = "keys/node/"
+prefix = "node"
+"#,
+            expect![[r#"
+                ConfigLayer { runbooks: None, key_roots: Some([KeyRoot { path: "keys/node", prefix: "node", import: None }]), rules: {} }
+                problem "\"../outside\"": `key-roots` path "../outside" climbs out of the workspace with `..`; a key root is a folder inside the workspace, relative to its root (like "node-keys"); entry ignored
+                problem "\"/etc\"": `key-roots` path "/etc" is absolute; a key root is a folder inside the workspace, relative to its root (like "node-keys"); entry ignored
+                problem "\"keys/../../up\"": `key-roots` path "keys/../../up" climbs out of the workspace with `..`; a key root is a folder inside the workspace, relative to its root (like "node-keys"); entry ignored
+                problem "'C:\\keys'": `key-roots` path "C:\\keys" is absolute; a key root is a folder inside the workspace, relative to its root (like "node-keys"); entry ignored
             "#]],
         );
     }

@@ -610,18 +610,33 @@ fn arrow_start(arrow: Node<'_>) -> usize {
 }
 
 /// The comment nodes inside `range`, in order; subtrees outside it (such as
-/// a function body) are not visited.
+/// a function body) are not visited. A cursor walk, not recursion: the
+/// nesting depth is the source's to choose, and 10,000 nested parentheses
+/// overflowed the stack, which aborts the whole server.
 fn collect_comments(node: Node<'_>, range: TextRange, comments: &mut Vec<TextRange>) {
-    if node.kind() == "comment" {
-        if range.contains_range(node.byte_range().into()) {
-            comments.push(node.byte_range().into());
-        }
-        return;
-    }
     let mut cursor = node.walk();
-    for child in node.children(&mut cursor) {
-        if child.start_byte() < range.end && child.end_byte() > range.start {
-            collect_comments(child, range, comments);
+    let mut depth = 0usize;
+    loop {
+        let current = cursor.node();
+        let visit = depth == 0 || (current.start_byte() < range.end && current.end_byte() > range.start);
+        if visit && current.kind() == "comment" {
+            if range.contains_range(current.byte_range().into()) {
+                comments.push(current.byte_range().into());
+            }
+        } else if visit && cursor.goto_first_child() {
+            depth += 1;
+            continue;
+        }
+        // The next sibling, else the next sibling of the nearest ancestor.
+        loop {
+            if depth == 0 {
+                return;
+            }
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            cursor.goto_parent();
+            depth -= 1;
         }
     }
 }

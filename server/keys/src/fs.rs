@@ -5,9 +5,11 @@ use std::collections::BTreeMap;
 use std::io;
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use runbook_syntax::fixture::Fixture;
+
+use crate::gitignore::IgnoreRules;
 
 /// Read-only access to files. Paths are absolute.
 pub trait FileSystem: Send + Sync {
@@ -20,9 +22,10 @@ pub trait FileSystem: Send + Sync {
     fn is_dir(&self, path: &Path) -> bool;
     /// The entries directly inside a directory, sorted.
     fn read_dir(&self, path: &Path) -> io::Result<Vec<PathBuf>>;
-    /// Every file under `root` (recursively) that is not ignored by
-    /// `.gitignore`, not hidden, not in `node_modules`, and not reached through
-    /// a symlink; sorted.
+    /// Every file under `root` (recursively) that is not ignored by git's
+    /// ignore files of the workspace or of the git repository holding it,
+    /// not hidden, not in `node_modules`, and not reached through a symlink;
+    /// sorted.
     fn walk(&self, root: &Path) -> Vec<PathBuf>;
 }
 
@@ -121,13 +124,24 @@ impl FileSystem for RealFs {
         if !canonical_root.is_dir() {
             return Vec::new();
         }
+        let Some(workspace) = self.allowed.iter().find(|folder| canonical_root.starts_with(folder)) else {
+            return Vec::new();
+        };
+        // Our own ignore rules replace the walker's, which read the ignore
+        // files of every folder up to `/` (see `gitignore`).
+        let rules = Arc::new(IgnoreRules::new(workspace));
+        if rules.is_ignored_folder(&canonical_root) {
+            return Vec::new();
+        }
         let files = Mutex::new(Vec::new());
         ignore::WalkBuilder::new(&canonical_root)
-            // KEY trees copied out of a repository keep their `.gitignore`
-            // but not their `.git`; the ignores should still hold.
-            .require_git(false)
+            .standard_filters(false)
+            .hidden(true)
             .follow_links(false)
-            .filter_entry(|entry| entry.file_name() != NODE_MODULES)
+            .filter_entry(move |entry| {
+                let is_dir = entry.file_type().is_some_and(|file_type| file_type.is_dir());
+                entry.file_name() != NODE_MODULES && !rules.is_ignored(entry.path(), is_dir)
+            })
             .build_parallel()
             .run(|| {
                 let files = &files;

@@ -5,6 +5,7 @@
 mod catalog;
 mod exports;
 pub mod fs;
+mod gitignore;
 mod jsdoc;
 mod load;
 mod manifest;

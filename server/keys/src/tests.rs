@@ -1,5 +1,6 @@
 //! Catalog tests as data: a fixture workspace in, the catalog rendered as text out.
 
+mod fuzz;
 mod real_fs;
 
 use std::fmt::Write;

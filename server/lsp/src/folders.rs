@@ -263,11 +263,17 @@ async fn watch(session: &Arc<Session>) {
     for root in session.folder_roots() {
         let sender = sender.clone();
         let handler = move |event: notify::Result<notify::Event>| {
-            if let Ok(event) = event {
+            if let Ok(event) = event
+                && changes_files(&event.kind)
+            {
                 let _ = sender.send(event.paths);
             }
         };
-        match notify::recommended_watcher(handler) {
+        // Symlinks are not followed: a link to a folder outside the
+        // workspace (`node-keys/evil -> /etc`) must not have it listed and
+        // watched; the index refuses such links too.
+        let config = notify::Config::default().with_follow_symlinks(false);
+        match <notify::RecommendedWatcher as notify::Watcher>::new(handler, config) {
             Ok(mut watcher) => {
                 use notify::Watcher;
                 match watcher.watch(&root, notify::RecursiveMode::Recursive) {
@@ -280,6 +286,24 @@ async fn watch(session: &Arc<Session>) {
     }
     session.keep_watchers(watchers);
     tokio::spawn(forward_watcher_events(session.clone(), receiver));
+}
+
+/// Whether a watcher event can change what we read: a file or folder made,
+/// written, renamed or removed. Opens, reads and closes without writing are
+/// not changes: inotify reports the server's own reads, and taking them for
+/// changes made every re-read start the next one (issue 12: a configuration
+/// reload 15 times a second). Metadata (permissions, times) is not content.
+fn changes_files(kind: &notify::EventKind) -> bool {
+    use notify::EventKind;
+    use notify::event::{AccessKind, AccessMode, ModifyKind};
+    match kind {
+        EventKind::Create(_) | EventKind::Remove(_) => true,
+        EventKind::Modify(ModifyKind::Metadata(_)) => false,
+        EventKind::Modify(_) => true,
+        // A file closed after writing is complete: the moment to read it.
+        EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
+        EventKind::Access(_) | EventKind::Any | EventKind::Other => false,
+    }
 }
 
 /// Batches the watcher's events (editors save in bursts) and applies them.
@@ -303,7 +327,39 @@ async fn forward_watcher_events(session: Arc<Session>, mut events: mpsc::Unbound
 mod tests {
     use std::path::Path;
 
-    use super::{is_watched, watched_globs};
+    use notify::EventKind;
+    use notify::event::{
+        AccessKind, AccessMode, CreateKind, DataChange, MetadataKind, ModifyKind, RemoveKind, RenameMode,
+    };
+
+    use super::{changes_files, is_watched, watched_globs};
+
+    #[test]
+    fn reads_and_metadata_are_not_changes() {
+        let changes = [
+            EventKind::Create(CreateKind::File),
+            EventKind::Create(CreateKind::Folder),
+            EventKind::Modify(ModifyKind::Data(DataChange::Any)),
+            EventKind::Modify(ModifyKind::Name(RenameMode::From)),
+            EventKind::Modify(ModifyKind::Name(RenameMode::To)),
+            EventKind::Remove(RemoveKind::File),
+            EventKind::Access(AccessKind::Close(AccessMode::Write)),
+        ];
+        for kind in changes {
+            assert!(changes_files(&kind), "{kind:?}");
+        }
+        let not_changes = [
+            EventKind::Access(AccessKind::Open(AccessMode::Any)),
+            EventKind::Access(AccessKind::Read),
+            EventKind::Access(AccessKind::Close(AccessMode::Read)),
+            EventKind::Modify(ModifyKind::Metadata(MetadataKind::Any)),
+            EventKind::Other,
+            EventKind::Any,
+        ];
+        for kind in not_changes {
+            assert!(!changes_files(&kind), "{kind:?}");
+        }
+    }
 
     #[test]
     fn the_watchers_and_the_filter_agree_on_what_matters() {

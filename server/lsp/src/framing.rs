@@ -3,14 +3,42 @@
 //! tower-lsp-server, whose reader ends the whole session after a single body
 //! it cannot decode. Clients that split an emoji across two `didChange`
 //! frames send lone UTF-16 surrogate escapes (`"\ud83d"`), which JSON parsers
-//! reject: those become U+FFFD. Only a broken header ends the session.
+//! reject: those become U+FFFD. A message larger than the size limit is
+//! skipped without being buffered, so a lying `Content-Length` costs no
+//! memory. A request it drops still gets its JSON-RPC error answer, written
+//! through the one writer of stdout that also carries the server's own
+//! messages, whole frame by whole frame. Only a broken header ends the session.
 
+use jsonc_parser::tokens::Token;
+use jsonc_parser::{Scanner, ScannerOptions};
 use serde::Deserialize;
-use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+use serde_json::{Value as Json, json};
+use std::collections::VecDeque;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::sync::mpsc;
+use tokio_util::sync::PollSender;
 use tower_lsp_server::jsonrpc::{Request, Response};
 
 /// Headers longer than this are not LSP headers.
 const MAX_HEADER_LINE: usize = 8 * 1024;
+
+/// The largest message body read by default (`server --max-message-bytes`):
+/// far above any real document (the server analyses a few MB live), far
+/// below what a client could make us allocate by announcing a length.
+pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
+
+/// How much of a skipped message is read to find the id of a request to
+/// answer (clients write `id` and `method` before the parameters, except
+/// those whose JSON objects have no key order: those are not answered).
+const OVERSIZED_HEAD_BYTES: usize = 64 * 1024;
+
+/// JSON-RPC 2.0: the body is not JSON.
+const PARSE_ERROR: i64 = -32700;
+/// JSON-RPC 2.0: the body is JSON but not a request.
+const INVALID_REQUEST: i64 = -32600;
 
 /// Why the relay stopped.
 #[derive(Debug, PartialEq, Eq)]
@@ -32,8 +60,20 @@ enum Message {
     Request(Request),
 }
 
-/// Copies frames from `input` to `output` until the input ends or a header breaks.
-pub async fn relay<R, W>(input: R, mut output: W) -> RelayEnd
+/// What becomes of one message body.
+#[derive(Debug, PartialEq)]
+enum Checked {
+    /// Decodable: relayed to the server, repaired where needed.
+    Relay(String),
+    /// Not decodable: dropped, and answered with this frame when it is a
+    /// request that says its id.
+    Drop(Option<Vec<u8>>),
+}
+
+/// Copies frames from `input` to `output` until the input ends or a header
+/// breaks. Bodies longer than `max_message_bytes` are skipped. The error
+/// answers to requests it drops go to `answers`, as whole frames for the client.
+pub async fn relay<R, W>(input: R, mut output: W, answers: mpsc::Sender<Vec<u8>>, max_message_bytes: usize) -> RelayEnd
 where
     R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin,
@@ -48,16 +88,153 @@ where
                 return RelayEnd::BrokenHeader(problem);
             }
         };
+        if length > max_message_bytes {
+            tracing::error!(
+                "skipped a message of {length} bytes: the limit is {max_message_bytes} bytes \
+                 (runbook-ls server --max-message-bytes)"
+            );
+            // Never more than the limit, however small it is set.
+            let head_length = length.min(OVERSIZED_HEAD_BYTES).min(max_message_bytes);
+            let mut head = Vec::with_capacity(head_length);
+            let read = (&mut input).take(head_length as u64).read_to_end(&mut head).await;
+            let complete = read.is_ok() && skip(&mut input, length - head.len()).await;
+            if let Some(id) = request_id(&String::from_utf8_lossy(&head)) {
+                let message = format!(
+                    "runbook-ls skipped this request: its body is {length} bytes, more than the limit of \
+                     {max_message_bytes} bytes (runbook-ls server --max-message-bytes)"
+                );
+                let _ = answers.send(error_frame(id, INVALID_REQUEST, &message)).await;
+            }
+            if !complete {
+                return RelayEnd::Eof;
+            }
+            continue;
+        }
+        // At most `max_message_bytes`, and the zeroed pages cost memory only
+        // as the body arrives.
         let mut body = vec![0; length];
         if input.read_exact(&mut body).await.is_err() {
             return RelayEnd::Eof;
         }
-        let Some(body) = sanitize(body) else { continue };
-        let frame = format!("Content-Length: {}\r\n\r\n{body}", body.len());
-        if output.write_all(frame.as_bytes()).await.is_err() || output.flush().await.is_err() {
-            return RelayEnd::OutputClosed;
+        match check(body) {
+            Checked::Relay(body) => {
+                let frame = format!("Content-Length: {}\r\n\r\n{body}", body.len());
+                if output.write_all(frame.as_bytes()).await.is_err() || output.flush().await.is_err() {
+                    return RelayEnd::OutputClosed;
+                }
+            }
+            Checked::Drop(Some(answer)) => {
+                // The writer lives as long as the session; a send fails only at exit.
+                let _ = answers.send(answer).await;
+            }
+            Checked::Drop(None) => {}
         }
     }
+}
+
+/// What tower-lsp-server writes, cut into whole frames and queued for the
+/// writer, so that the relay's answers go between its messages, never
+/// inside one. Accepting a write does not wait for stdout: the writer
+/// thread does; a full queue holds the server back.
+pub struct ServerOutput {
+    /// Bytes of a frame not yet complete.
+    pending: Vec<u8>,
+    /// Complete frames not yet queued.
+    ready: VecDeque<Vec<u8>>,
+    frames: PollSender<Vec<u8>>,
+}
+
+impl ServerOutput {
+    pub fn new(frames: mpsc::Sender<Vec<u8>>) -> ServerOutput {
+        ServerOutput { pending: Vec::new(), ready: VecDeque::new(), frames: PollSender::new(frames) }
+    }
+
+    /// Moves the complete frames at the start of `pending` to `ready`.
+    fn cut_frames(&mut self) -> std::io::Result<()> {
+        const HEADER_END: &[u8] = b"\r\n\r\n";
+        while let Some(at) = self.pending.windows(HEADER_END.len()).position(|window| window == HEADER_END) {
+            // tower-lsp-server writes exactly `Content-Length: N` and nothing else.
+            let length = std::str::from_utf8(&self.pending[..at])
+                .ok()
+                .and_then(|header| header.strip_prefix("Content-Length: "))
+                .and_then(|length| length.parse::<usize>().ok())
+                .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidData, "not an LSP frame header"))?;
+            let end = at + HEADER_END.len() + length;
+            if self.pending.len() < end {
+                break;
+            }
+            let rest = self.pending.split_off(end);
+            self.ready.push_back(std::mem::replace(&mut self.pending, rest));
+        }
+        Ok(())
+    }
+
+    /// Queues the ready frames; pending while the queue is full.
+    fn queue_ready(&mut self, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        while !self.ready.is_empty() {
+            match self.frames.poll_reserve(cx) {
+                Poll::Ready(Ok(())) => {
+                    let frame = self.ready.pop_front().expect("checked by the loop");
+                    if self.frames.send_item(frame).is_err() {
+                        return Poll::Ready(Err(std::io::ErrorKind::BrokenPipe.into()));
+                    }
+                }
+                Poll::Ready(Err(_)) => return Poll::Ready(Err(std::io::ErrorKind::BrokenPipe.into())),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl AsyncWrite for ServerOutput {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, bytes: &[u8]) -> Poll<std::io::Result<usize>> {
+        // Frames from earlier writes go first: that is the back-pressure.
+        ready!(self.queue_ready(cx))?;
+        self.pending.extend_from_slice(bytes);
+        self.cut_frames()?;
+        // What cannot be queued now is on the next write or flush.
+        if let Poll::Ready(Err(error)) = self.queue_ready(cx) {
+            return Poll::Ready(Err(error));
+        }
+        Poll::Ready(Ok(bytes.len()))
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        self.queue_ready(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        ready!(self.queue_ready(cx))?;
+        self.frames.close();
+        Poll::Ready(Ok(()))
+    }
+}
+
+/// Writes whole frames to the client until every sender is gone; a burst
+/// goes out in as few writes as it fits. Runs on its own thread: stdout is
+/// a blocking pipe, and a slow client must not hold up a runtime thread.
+pub fn write_frames<W: std::io::Write>(mut frames: mpsc::Receiver<Vec<u8>>, output: W) {
+    use std::io::Write as _;
+    let mut output = std::io::BufWriter::with_capacity(64 * 1024, output);
+    while let Some(frame) = frames.blocking_recv() {
+        let mut written = output.write_all(&frame);
+        while let (Ok(()), Ok(frame)) = (&written, frames.try_recv()) {
+            written = output.write_all(&frame);
+        }
+        if written.and_then(|()| output.flush()).is_err() {
+            tracing::error!("cannot write to the client; stopping output");
+            return;
+        }
+    }
+}
+
+/// Reads and drops `length` bytes through the reader's own buffer; returns
+/// whether they all came (the frame after them starts in sync).
+async fn skip<R: AsyncBufRead + Unpin>(input: &mut R, length: usize) -> bool {
+    let length = length as u64;
+    let skipped = tokio::io::copy_buf(&mut input.take(length), &mut tokio::io::sink()).await;
+    skipped.is_ok_and(|skipped| skipped == length)
 }
 
 /// Reads one header block; `Ok(None)` at a clean end of input.
@@ -93,8 +270,8 @@ async fn read_header<R: AsyncBufReadExt + Unpin>(input: &mut R) -> Result<Option
     }
 }
 
-/// The body to forward, or `None` (logged) when it cannot be made decodable.
-fn sanitize(body: Vec<u8>) -> Option<String> {
+/// Whether a body reaches the server, and the answer to it when it does not.
+fn check(body: Vec<u8>) -> Checked {
     let text = match String::from_utf8(body) {
         Ok(text) => text,
         Err(error) => {
@@ -104,14 +281,65 @@ fn sanitize(body: Vec<u8>) -> Option<String> {
     };
     let repaired = repair_lone_surrogates(&text);
     let text = repaired.unwrap_or(text);
-    match serde_json::from_str::<Message>(&text) {
-        Ok(_) => Some(text),
-        Err(error) => {
-            let preview: String = text.chars().take(200).collect();
-            tracing::error!("dropped a message that is not JSON-RPC ({error}): {preview}");
-            None
+    let error = match serde_json::from_str::<Message>(&text) {
+        Ok(_) => return Checked::Relay(text),
+        Err(error) => error,
+    };
+    let preview: String = text.chars().take(200).collect();
+    tracing::error!("dropped a message that is not JSON-RPC ({error}): {preview}");
+    let Some(id) = request_id(&text) else { return Checked::Drop(None) };
+    let answer = if serde_json::from_str::<serde::de::IgnoredAny>(&text).is_ok() {
+        let message = "runbook-ls cannot read this request: it is not a JSON-RPC 2.0 request \
+                       (\"jsonrpc\": \"2.0\", a string \"method\", an id, object or array \"params\")";
+        error_frame(id, INVALID_REQUEST, message)
+    } else {
+        error_frame(id, PARSE_ERROR, &format!("runbook-ls cannot read this request: its body is not JSON ({error})"))
+    };
+    Checked::Drop(Some(answer))
+}
+
+/// The id of a request, read as far as `text` is JSON: the number or string
+/// under the key `id` of a top-level object that has a `method` key. An
+/// object with `result` or `error` is an answer to one of the server's own
+/// requests: answering it would confuse the client, so it has no id here.
+fn request_id(text: &str) -> Option<Json> {
+    let mut scanner = Scanner::new(text, &ScannerOptions::default());
+    let mut tokens = std::iter::from_fn(move || scanner.scan().ok().flatten())
+        .filter(|token| !matches!(token, Token::CommentLine(_) | Token::CommentBlock(_)));
+    if tokens.next() != Some(Token::OpenBrace) {
+        return None;
+    }
+    let (mut depth, mut expecting_key, mut key) = (1usize, true, None);
+    let (mut id, mut has_method) = (None, false);
+    for token in tokens {
+        match token {
+            Token::OpenBrace | Token::OpenBracket => depth += 1,
+            Token::CloseBrace | Token::CloseBracket if depth == 1 => break,
+            Token::CloseBrace | Token::CloseBracket => depth -= 1,
+            _ if depth > 1 => {}
+            Token::Comma => (expecting_key, key) = (true, None),
+            Token::String(name) if expecting_key => {
+                match name.as_ref() {
+                    "result" | "error" => return None,
+                    "method" => has_method = true,
+                    _ => {}
+                }
+                (expecting_key, key) = (false, Some(name));
+            }
+            Token::String(value) if key.as_deref() == Some("id") => id = Some(Json::String(value.into_owned())),
+            Token::Number(number) if key.as_deref() == Some("id") => {
+                id = serde_json::from_str::<serde_json::Number>(number).ok().map(Json::Number);
+            }
+            _ => {}
         }
     }
+    id.filter(|_| has_method)
+}
+
+/// A JSON-RPC error response, framed.
+fn error_frame(id: Json, code: i64, message: &str) -> Vec<u8> {
+    let body = json!({ "jsonrpc": "2.0", "id": id, "error": { "code": code, "message": message } }).to_string();
+    format!("Content-Length: {}\r\n\r\n{body}", body.len()).into_bytes()
 }
 
 /// Replaces `\uXXXX` escapes of unpaired UTF-16 surrogates inside JSON strings
@@ -182,9 +410,31 @@ mod tests {
     }
 
     async fn run(input: &str) -> (String, RelayEnd) {
-        let mut output = Vec::new();
-        let end = relay(input.as_bytes(), &mut output).await;
+        run_with_limit(input, DEFAULT_MAX_MESSAGE_BYTES).await
+    }
+
+    async fn run_with_limit(input: &str, max_message_bytes: usize) -> (String, RelayEnd) {
+        let (output, _, end) = relay_all(input.as_bytes(), max_message_bytes).await;
         (String::from_utf8(output).unwrap(), end)
+    }
+
+    /// What the relay gives the server, the answers it writes to the
+    /// client (bodies), and why it stopped.
+    async fn relay_all<R: AsyncRead + Unpin>(input: R, max_message_bytes: usize) -> (Vec<u8>, Vec<Json>, RelayEnd) {
+        let mut output = Vec::new();
+        let (sender, mut receiver) = mpsc::channel(4);
+        let collect = async {
+            let mut answers = Vec::new();
+            while let Some(frame) = receiver.recv().await {
+                let frame = String::from_utf8(frame).unwrap();
+                let (header, body) = frame.split_once("\r\n\r\n").unwrap();
+                assert_eq!(header, format!("Content-Length: {}", body.len()));
+                answers.push(serde_json::from_str(body).unwrap());
+            }
+            answers
+        };
+        let (end, answers) = tokio::join!(relay(input, &mut output, sender, max_message_bytes), collect);
+        (output, answers, end)
     }
 
     #[test]
@@ -217,5 +467,133 @@ mod tests {
         assert!(matches!(end, RelayEnd::BrokenHeader(_)));
         let (_, end) = run("").await;
         assert_eq!(end, RelayEnd::Eof);
+    }
+
+    #[tokio::test]
+    async fn a_length_beyond_the_limit_is_skipped_not_allocated() {
+        let good = r#"{"jsonrpc":"2.0","method":"initialized","params":{}}"#;
+        for length in ["99999999999999", "18446744073709551615"] {
+            let input = format!("Content-Length: {length}\r\n\r\n{good}");
+            let (output, end) = run(&input).await;
+            assert_eq!((output.as_str(), end), ("", RelayEnd::Eof), "{length}");
+        }
+        // Beyond u64: no stream could deliver it; the header is broken.
+        let (_, end) = run("Content-Length: 99999999999999999999999\r\n\r\n{}").await;
+        assert!(matches!(end, RelayEnd::BrokenHeader(_)));
+    }
+
+    #[tokio::test]
+    async fn an_oversized_message_is_skipped_exactly_and_the_next_one_relayed() {
+        let good = r#"{"jsonrpc":"2.0","method":"initialized","params":{}}"#;
+        let big = format!(r#"{{"jsonrpc":"2.0","method":"x","params":{{"t":"{}"}}}}"#, "x".repeat(100));
+        let input = [frame(good), frame(&big), frame(good)].concat();
+        let (output, end) = run_with_limit(&input, 64).await;
+        assert_eq!(end, RelayEnd::Eof);
+        assert_eq!(output, [frame(good), frame(good)].concat());
+        // A body exactly at the limit passes.
+        let (output, _) = run_with_limit(&frame(good), good.len()).await;
+        assert_eq!(output, frame(good));
+    }
+
+    #[tokio::test]
+    async fn requests_that_are_dropped_are_answered() {
+        let input = [
+            frame(r#"{"jsonrpc":"2.0","id":41,"method":"textDocument/hover","params":{"#),
+            frame(r#"{"jsonrpc":"1.0","id":"x-42","method":"textDocument/hover"}"#),
+            frame(r#"{"jsonrpc":"2.0","id":43,"method":7}"#),
+            // Not requests: nobody to answer, or an answer to the server.
+            frame(r#"{"jsonrpc":"2.0","method":"x","params":"#),
+            frame(r#"{"jsonrpc":"2.0","id":44,"result":"#),
+            frame(r#"[{"jsonrpc":"2.0","id":46,"method":"x"}]"#),
+            frame(r#"{"jsonrpc":"2.0","id":{"a":1},"method":"x"}"#),
+        ]
+        .concat();
+        let (output, answers, end) = relay_all(input.as_bytes(), DEFAULT_MAX_MESSAGE_BYTES).await;
+        assert_eq!((output.as_slice(), end), (&b""[..], RelayEnd::Eof));
+        let codes: Vec<(Json, Json)> =
+            answers.iter().map(|answer| (answer["id"].clone(), answer["error"]["code"].clone())).collect();
+        assert_eq!(codes, [(json!(41), json!(-32700)), (json!("x-42"), json!(-32600)), (json!(43), json!(-32600))]);
+        assert!(answers.iter().all(|answer| answer["jsonrpc"] == "2.0"));
+    }
+
+    #[tokio::test]
+    async fn an_oversized_request_is_answered_from_its_head() {
+        let big = format!(r#"{{"jsonrpc":"2.0","id":9,"method":"x","params":{{"t":"{}"}}}}"#, "x".repeat(100));
+        let notification = format!(r#"{{"jsonrpc":"2.0","method":"x","params":{{"t":"{}"}}}}"#, "x".repeat(100));
+        let input = [frame(&big), frame(&notification)].concat();
+        let (output, answers, end) = relay_all(input.as_bytes(), 64).await;
+        assert_eq!((output.as_slice(), end), (&b""[..], RelayEnd::Eof));
+        assert_eq!(answers.len(), 1, "{answers:?}");
+        assert_eq!((&answers[0]["id"], &answers[0]["error"]["code"]), (&json!(9), &json!(-32600)));
+    }
+
+    #[tokio::test]
+    async fn the_head_read_of_an_oversized_message_stays_within_the_limit() {
+        // The id is in the first 64 bytes, the method after them: with a
+        // limit of 64 the head read to find them is 64 bytes, not 64 KiB;
+        // with 85 it holds both.
+        let padding = "x".repeat(40);
+        let big = format!(r#"{{"id":9,"jsonrpc":"2.0","pad":"{padding}","method":"x"}}"#);
+        assert_eq!(big.len(), 86);
+        let (_, answers, end) = relay_all(frame(&big).as_bytes(), 64).await;
+        assert_eq!((answers.len(), end), (0, RelayEnd::Eof), "{answers:?}");
+        let (_, answers, _) = relay_all(frame(&big).as_bytes(), 85).await;
+        assert_eq!(answers.len(), 1, "{answers:?}");
+    }
+
+    /// A `Write` the test can read after the writer thread is done.
+    #[derive(Clone, Default)]
+    struct Shared(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Shared {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_writer_keeps_frames_whole() {
+        let (sender, receiver) = mpsc::channel(2);
+        let written = Shared::default();
+        let writer = {
+            let written = written.clone();
+            std::thread::spawn(move || write_frames(receiver, written))
+        };
+        let bodies: Vec<String> = (0..50).map(|i| format!(r#"{{"n":{i},"pad":"{}"}}"#, "y".repeat(i * 7))).collect();
+        let server_writes = {
+            let mut server_output = ServerOutput::new(sender.clone());
+            async move {
+                // Frames written in pieces that straddle frame boundaries.
+                let all = bodies.iter().map(|body| frame(body)).collect::<String>().into_bytes();
+                for piece in all.chunks(13) {
+                    server_output.write_all(piece).await.unwrap();
+                }
+                server_output.shutdown().await.unwrap();
+            }
+        };
+        let answers = async move {
+            for i in 0..50 {
+                sender.send(error_frame(json!(i), PARSE_ERROR, "no")).await.unwrap();
+            }
+        };
+        tokio::join!(server_writes, answers);
+        tokio::task::spawn_blocking(move || writer.join().unwrap()).await.unwrap();
+        let written = written.0.lock().unwrap().clone();
+        let mut reader = BufReader::new(written.as_slice());
+        let (mut n, mut ns) = (0, Vec::new());
+        while let Ok(Some(length)) = read_header(&mut reader).await {
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).await.unwrap();
+            let message: Json = serde_json::from_slice(&body).unwrap();
+            ns.extend(message["n"].as_u64());
+            n += 1;
+        }
+        assert_eq!(n, 100);
+        assert_eq!(ns, (0..50).collect::<Vec<u64>>(), "the server's own messages keep their order");
     }
 }

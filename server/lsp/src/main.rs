@@ -5,6 +5,8 @@ mod change_queue;
 mod check;
 mod folders;
 mod framing;
+#[cfg(test)]
+mod fuzz;
 mod handlers;
 mod ordered;
 mod positions;
@@ -33,7 +35,19 @@ enum Command {
     /// Check runbooks and print what is wrong (exit 0: no errors, 1: errors, 2: could not run).
     Check(check::CheckArgs),
     /// Serve LSP over stdio (what running without a command does).
-    Server,
+    Server(ServerArgs),
+}
+
+#[derive(clap::Args)]
+struct ServerArgs {
+    /// Skip (with a logged error) client messages whose body is larger than this.
+    #[arg(
+        long,
+        value_name = "BYTES",
+        default_value_t = framing::DEFAULT_MAX_MESSAGE_BYTES,
+        value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..)
+    )]
+    max_message_bytes: usize,
 }
 
 fn main() -> ExitCode {
@@ -51,22 +65,26 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Some(Command::Check(args)) => check::run(args),
-        None | Some(Command::Server) => {
-            init_logging();
-            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build();
-            match runtime {
-                Ok(runtime) => {
-                    let clean = runtime.block_on(server::run_stdio());
-                    // The stdin reader blocks a thread in a read that only ends when
-                    // the client closes the pipe; do not wait for it.
-                    runtime.shutdown_background();
-                    if clean { ExitCode::SUCCESS } else { ExitCode::from(1) }
-                }
-                Err(error) => {
-                    eprintln!("runbook-ls: cannot start the async runtime: {error}");
-                    ExitCode::from(2)
-                }
-            }
+        None => serve(framing::DEFAULT_MAX_MESSAGE_BYTES),
+        Some(Command::Server(args)) => serve(args.max_message_bytes),
+    }
+}
+
+/// The language server on stdio, until the client exits.
+fn serve(max_message_bytes: usize) -> ExitCode {
+    init_logging();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build();
+    match runtime {
+        Ok(runtime) => {
+            let clean = runtime.block_on(server::run_stdio(max_message_bytes));
+            // The stdin reader blocks a thread in a read that only ends when
+            // the client closes the pipe; do not wait for it.
+            runtime.shutdown_background();
+            if clean { ExitCode::SUCCESS } else { ExitCode::from(1) }
+        }
+        Err(error) => {
+            eprintln!("runbook-ls: cannot start the async runtime: {error}");
+            ExitCode::from(2)
         }
     }
 }

@@ -27,11 +27,27 @@ pub struct Backend {
     code_action_support: std::sync::OnceLock<CodeActionSupport>,
 }
 
-/// Serves LSP on stdin/stdout until the client exits. Returns whether the
-/// session ended cleanly (`shutdown` before `exit`), which LSP maps to exit code 0.
-pub async fn run_stdio() -> bool {
+/// Serves LSP on stdin/stdout until the client exits, skipping messages
+/// larger than `max_message_bytes`. Returns whether the session ended cleanly
+/// (`shutdown` before `exit`), which LSP maps to exit code 0.
+pub async fn run_stdio(max_message_bytes: usize) -> bool {
+    // One writer owns stdout and writes whole frames: the server's own
+    // messages, cut from its output, and the relay's answers to requests it
+    // dropped.
+    let (frames, frames_to_write) = mpsc::channel(16);
+    let writer = std::thread::Builder::new()
+        .name("runbook-ls stdout".to_string())
+        .spawn(move || framing::write_frames(frames_to_write, stdout()));
+    let writer = match writer {
+        Ok(writer) => writer,
+        Err(error) => {
+            tracing::error!("cannot start the output thread: {error}");
+            return false;
+        }
+    };
+    let server_output = framing::ServerOutput::new(frames.clone());
     let (input, relay_output) = tokio::io::duplex(64 * 1024);
-    let relay = tokio::spawn(framing::relay(tokio::io::stdin(), relay_output));
+    let relay = tokio::spawn(framing::relay(tokio::io::stdin(), relay_output, frames, max_message_bytes));
 
     let mut session_slot = None;
     let (service, socket) = LspService::new(|client| {
@@ -42,9 +58,23 @@ pub async fn run_stdio() -> bool {
     let (session, dirty) = session_slot.expect("LspService::new calls the constructor");
     tokio::spawn(publish_diagnostics(session.clone(), dirty));
     let service = Ordered::new(service, session.clone());
-    Server::new(input, tokio::io::stdout(), socket).serve(service).await;
+    Server::new(input, server_output, socket).serve(service).await;
     relay.abort();
+    // The relay's sender goes with it, the server's with its output (closed
+    // by `serve`): then the writer has written everything and ends.
+    let _ = relay.await;
+    let _ = tokio::task::spawn_blocking(move || writer.join()).await;
     session.shutdown_requested()
+}
+
+/// Standard output without the line buffering of `std::io::stdout()`, which
+/// would write every frame in two pieces (its header ends in a newline).
+fn stdout() -> Box<dyn std::io::Write + Send> {
+    use std::os::fd::AsFd;
+    match std::io::stdout().as_fd().try_clone_to_owned() {
+        Ok(descriptor) => Box::new(std::fs::File::from(descriptor)),
+        Err(_) => Box::new(std::io::stdout()),
+    }
 }
 
 /// Runs a computation on the blocking pool, so that a slow parse never stalls

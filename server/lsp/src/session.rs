@@ -378,12 +378,14 @@ fn detached_host(path: &Path) -> AnalysisHost {
 /// The path a document goes by: its file path, normalised, for `file:` URIs;
 /// the URI's text for others (untitled buffers), which no file system reads.
 pub fn document_path(uri: &Uri) -> PathBuf {
-    file_path(uri).map_or_else(|| PathBuf::from(uri.as_str()), |path| lexically_normal(&path))
+    file_path(uri).unwrap_or_else(|| PathBuf::from(uri.as_str()))
 }
 
+/// The path of a `file:` URI, normalised so that a prefix test on it means
+/// "inside": `file:///ws/runbooks/../../etc/passwd.md` is `/etc/passwd.md`.
 pub fn file_path(uri: &Uri) -> Option<PathBuf> {
     let is_file = uri.scheme().as_str().eq_ignore_ascii_case("file");
-    is_file.then(|| uri.to_file_path().map(|path| path.into_owned())).flatten()
+    is_file.then(|| uri.to_file_path().map(|path| lexically_normal(&path))).flatten()
 }
 
 /// `a/./b/../c` is `a/c`, without touching the disk: a path must be
@@ -409,7 +411,20 @@ pub fn lexically_normal(path: &Path) -> PathBuf {
 
 #[cfg(test)]
 mod tests {
+    use std::str::FromStr;
+
     use super::*;
+
+    #[test]
+    fn parent_components_cannot_climb_out_of_a_folder() {
+        let path = |uri: &str| file_path(&Uri::from_str(uri).unwrap()).unwrap();
+        let escaped = path("file:///ws/runbooks/../../../../etc/passwd.md");
+        assert_eq!(escaped, Path::new("/etc/passwd.md"));
+        assert!(!escaped.starts_with("/ws"));
+        assert_eq!(path("file:///ws/runbooks/%2E%2E/%2e%2e/etc/x.md"), Path::new("/etc/x.md"));
+        assert_eq!(path("file:///ws/./runbooks/../keys/a.md"), Path::new("/ws/keys/a.md"));
+        assert_eq!(path("file:///ws/runbooks/a.md"), Path::new("/ws/runbooks/a.md"));
+    }
 
     #[test]
     fn paths_are_normalised_before_asking_where_they_are() {

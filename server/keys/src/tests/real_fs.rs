@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use expect_test::expect;
 
 use super::render;
-use crate::fs::{FileSystem, RealFs};
+use crate::fs::{FileSystem, RealFs, slash_path};
 use crate::{CatalogConfig, KeyCatalog};
 
 fn corpus() -> PathBuf {
@@ -222,4 +222,48 @@ fn never_reads_outside_the_workspace() {
             ("secret", "export { secret } from './link'"),
         ]
     );
+}
+
+fn walked(fs: &RealFs, root: &Path) -> Vec<String> {
+    fs.walk(root).iter().map(|path| slash_path(path.strip_prefix(root).unwrap())).collect()
+}
+
+/// Issue 14: a `.gitignore` in a folder above the workspace, outside any git
+/// repository, removed every finding.
+#[test]
+fn ignore_files_above_the_workspace_do_not_apply() {
+    let temp = TempDir::new("ignore-above");
+    temp.write(".gitignore", "*.md\nnode-keys/\n");
+    temp.write(".ignore", "*.ts\n");
+    temp.write("workspace/.gitignore", "local.md\n");
+    temp.write("workspace/runbooks/a.md", "");
+    temp.write("workspace/runbooks/local.md", "");
+    temp.write("workspace/node-keys/a/src/index.ts", "");
+    let workspace = temp.0.join("workspace");
+    let fs = RealFs::new([&workspace]);
+    assert_eq!(walked(&fs, &workspace), ["node-keys/a/src/index.ts", "runbooks/a.md"]);
+    // Walking a folder inside the workspace applies the workspace's files above it.
+    temp.write("workspace/runbooks/.gitignore", "b.md\n");
+    temp.write("workspace/runbooks/b.md", "");
+    assert_eq!(walked(&fs, &workspace.join("runbooks")), ["a.md"]);
+}
+
+/// Inside a git repository, its ignore files from its root down apply, as
+/// git applies them; those above the repository do not.
+#[test]
+fn the_ignore_files_of_the_enclosing_git_repository_apply() {
+    let temp = TempDir::new("ignore-repository");
+    temp.write(".gitignore", "kept.md\n");
+    temp.write("repo/.git/HEAD", "ref: refs/heads/main\n");
+    temp.write("repo/.git/info/exclude", "excluded.md\n");
+    temp.write("repo/.gitignore", "by-repo.md\nwhitelisted.md\ngenerated/\n");
+    temp.write("repo/sub/.gitignore", "by-sub.md\n");
+    temp.write("repo/sub/workspace/.gitignore", "!whitelisted.md\n");
+    for file in ["kept.md", "excluded.md", "by-repo.md", "by-sub.md", "whitelisted.md", "generated/x.md"] {
+        temp.write(&format!("repo/sub/workspace/{file}"), "");
+    }
+    let workspace = temp.0.join("repo/sub/workspace");
+    let fs = RealFs::new([&workspace]);
+    assert_eq!(walked(&fs, &workspace), ["kept.md", "whitelisted.md"]);
+    assert_eq!(walked(&fs, &workspace.join("generated")), Vec::<String>::new(), "an ignored folder is ignored whole");
 }
