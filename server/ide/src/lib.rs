@@ -3,20 +3,25 @@
 
 mod action_view;
 pub mod classify;
+mod code_lens;
 pub mod completion;
 mod config;
 mod diagnostic;
 pub mod diagnostics;
 mod document_symbols;
+mod folding_ranges;
 mod host;
 pub mod hover;
 mod index;
+mod inlay_hints;
 pub mod pack;
 mod rule_docs;
+mod semantic_tokens;
 pub mod settings;
 mod source_change;
 
 pub use action_view::ActionView;
+pub use code_lens::{CodeLens, CodeLensKind, FileLocation};
 pub use completion::{
     COMPLETION_TRIGGER_CHARACTERS, CompletionItem, CompletionKind, CompletionList, ResolveData, completions,
     resolve_completion, snippet_to_plain_text,
@@ -25,10 +30,13 @@ pub use config::{DEFAULT_RUNBOOK_GLOBS, IdeConfig, RuleLevel, build_globs};
 pub use diagnostic::{Diagnostic, DiagnosticCode, Related, RelatedLocation, Severity};
 pub use diagnostics::{File, Workspace, diagnostics};
 pub use document_symbols::{Symbol, SymbolKind, document_symbols};
+pub use folding_ranges::{Fold, FoldKind};
 pub use host::{Analysis, AnalysisHost, FileDiagnostic};
 pub use hover::{HoverResult, hover};
 pub use index::{IndexScope, IndexUpdate, MARKDOWN_EXTENSIONS, WorkspaceIndex, is_markdown, is_pack};
+pub use inlay_hints::{InlayHint, InlayHintKind};
 pub use rule_docs::{RuleDocs, rule_docs, rules_reference_markdown};
+pub use semantic_tokens::{SemanticToken, TokenKind, TokenModifiers};
 pub use source_change::{FileSystemEdit, SourceChange, TextEdit};
 
 #[cfg(test)]

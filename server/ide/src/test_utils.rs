@@ -53,3 +53,25 @@ pub fn quote(text: &str, range: TextRange) -> String {
     };
     format!("{}-{} {:?}", position(range.start), position(range.end), &text[range.as_range()])
 }
+
+/// The fixture as a whole workspace: its files in memory under `/ws`, the
+/// index built, and the main file open. Returns the host and the main
+/// file's path and text.
+pub fn host(fixture: &Fixture) -> (crate::AnalysisHost, PathBuf, String) {
+    let root = PathBuf::from(WORKSPACE_ROOT);
+    let fs = runbook_keys::fs::MemoryFs::from_fixture(fixture, &root);
+    let mut host = crate::AnalysisHost::new(root, std::sync::Arc::new(fs));
+    let index = host.analysis().build_index(&crate::IndexScope::Workspace);
+    host.set_index(index);
+    let main = fixture.main_file();
+    let path = fixture_path(fixture, main);
+    let text = fixture.files[main].text.clone();
+    host.open_document(path.clone(), &text);
+    (host, path, text)
+}
+
+/// `host`'s analysis.
+pub fn analysis(fixture: &Fixture) -> (crate::Analysis, PathBuf, String) {
+    let (host, path, text) = host(fixture);
+    (host.analysis(), path, text)
+}
