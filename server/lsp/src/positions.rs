@@ -72,6 +72,16 @@ impl<'a> Converter<'a> {
     }
 }
 
+/// A range of a parsed text that is not open (a runbook read from disk),
+/// through its line index, in the given encoding.
+pub fn parse_range(parse: &runbook_syntax::Parse, range: TextRange, encoding: Encoding) -> Range {
+    let position = |offset| {
+        let position = parse.line_index().line_col(parse.text(), offset, encoding);
+        Position::new(position.line, position.col)
+    };
+    Range::new(position(range.start), position(range.end))
+}
+
 /// A range in a file that is not open, in the given encoding.
 pub fn source_range(range: &SourceRange, encoding: Encoding) -> Range {
     let position = |position: SourcePosition| Position::new(position.line, position.col(encoding));
