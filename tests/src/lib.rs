@@ -95,6 +95,9 @@ pub struct ClientOptions {
     pub work_done_progress: bool,
     /// Whether the client answers `workspace/configuration` (Helix does not).
     pub workspace_configuration: bool,
+    /// Capabilities merged over the ones above, key by key (an editor's
+    /// shape: pull diagnostics, refresh support, `experimental`...).
+    pub extra_capabilities: Value,
 }
 
 impl Default for ClientOptions {
@@ -106,6 +109,7 @@ impl Default for ClientOptions {
             watch_files: true,
             work_done_progress: true,
             workspace_configuration: true,
+            extra_capabilities: Value::Null,
         }
     }
 }
@@ -121,6 +125,8 @@ pub struct LspClient {
     next_id: i64,
     /// What to answer `workspace/configuration` with.
     pub configuration: Value,
+    /// What to answer other server requests with, by method (`null` otherwise).
+    pub answers: std::collections::HashMap<String, Value>,
     /// When `initialized` was sent (the benchmark times the index from it).
     initialized_at: Instant,
 }
@@ -158,20 +164,14 @@ impl LspClient {
             server_requests: Vec::new(),
             next_id: 1,
             configuration: Value::Null,
+            answers: std::collections::HashMap::new(),
             initialized_at: Instant::now(),
         };
         let root_uri = options.root.as_deref().map(file_uri);
         let folders = options.root.as_deref().map(|root| {
             json!([{ "uri": file_uri(root), "name": root.file_name().map(|name| name.to_string_lossy().into_owned()) }])
         });
-        let result = client.request(
-            "initialize",
-            json!({
-                "processId": std::process::id(),
-                "rootUri": root_uri,
-                "workspaceFolders": folders,
-                "initializationOptions": options.initialization_options,
-                "capabilities": {
+        let mut capabilities = json!({
                     "general": { "positionEncodings": options.position_encodings },
                     "window": { "workDoneProgress": options.work_done_progress },
                     "workspace": {
@@ -184,7 +184,16 @@ impl LspClient {
                         "hover": { "contentFormat": ["markdown", "plaintext"] },
                         "documentSymbol": { "hierarchicalDocumentSymbolSupport": true },
                     },
-                },
+        });
+        merge(&mut capabilities, options.extra_capabilities);
+        let result = client.request(
+            "initialize",
+            json!({
+                "processId": std::process::id(),
+                "rootUri": root_uri,
+                "workspaceFolders": folders,
+                "initializationOptions": options.initialization_options,
+                "capabilities": capabilities,
             }),
         );
         client.initialized_at = Instant::now();
@@ -261,7 +270,7 @@ impl LspClient {
                         let n = message["params"]["items"].as_array().map_or(1, Vec::len);
                         Value::Array(vec![self.configuration.clone(); n])
                     }
-                    _ => Value::Null,
+                    _ => self.answers.get(method).cloned().unwrap_or(Value::Null),
                 };
                 let id = id.clone();
                 self.server_requests.push(message);
@@ -269,6 +278,22 @@ impl LspClient {
             }
             (None, Some(_)) => self.notifications.push(message),
             _ => {}
+        }
+    }
+
+    /// Waits for a request of the server (answered as `handle` does), which
+    /// may have arrived already; returns it.
+    pub fn wait_for_request(&mut self, method: &str) -> Value {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            if let Some(index) = self.server_requests.iter().position(|request| request["method"] == method) {
+                return self.server_requests.remove(index);
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.messages.recv_timeout(left) {
+                Ok(message) => self.handle(message),
+                Err(_) => panic!("no {method} request from the server within {TIMEOUT:?}"),
+            }
         }
     }
 
@@ -368,6 +393,19 @@ impl Drop for LspClient {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// Merges `extra` into `base`, objects key by key, anything else replaced.
+fn merge(base: &mut Value, extra: Value) {
+    match (base, extra) {
+        (Value::Object(base), Value::Object(extra)) => {
+            for (key, value) in extra {
+                merge(base.entry(key).or_insert(Value::Null), value);
+            }
+        }
+        (_, Value::Null) => {}
+        (base, extra) => *base = extra,
     }
 }
 

@@ -32,6 +32,23 @@ pub fn position(text: &str, offset: usize, utf8: bool) -> Value {
     json!({ "line": line, "character": character })
 }
 
+/// The byte offset of an LSP position (the inverse of `position`), clamped
+/// to the end of its line.
+pub fn offset(text: &str, line: usize, character: usize, utf8: bool) -> usize {
+    let starts = line_starts(text);
+    let Some(&start) = starts.get(line) else { return text.len() };
+    let end = starts.get(line + 1).copied().unwrap_or(text.len());
+    let content = text[start..end].trim_end_matches(['\n', '\r']);
+    let mut units = 0;
+    for (index, c) in content.char_indices() {
+        if units >= character {
+            return start + index;
+        }
+        units += if utf8 { c.len_utf8() } else { c.len_utf16() };
+    }
+    start + content.len()
+}
+
 pub fn range(text: &str, start: usize, end: usize, utf8: bool) -> Value {
     json!({ "start": position(text, start, utf8), "end": position(text, end, utf8) })
 }
