@@ -1,5 +1,6 @@
 -- End-to-end test of editors/neovim/lsp/runbook_ls.lua as shipped, against a built
--- runbook-ls binary: attach, diagnostics, hover, completion, and diagnostics after an edit.
+-- runbook-ls binary: attach, diagnostics, hover, completion, semantic tokens, inlay hints,
+-- and diagnostics after an edit.
 --
 --   RUNBOOK_LS_BIN=target/debug/runbook-ls \
 --     nvim --clean --headless -l tests/editors/neovim_e2e.lua tests/editors/neovim-e2e.json
@@ -139,7 +140,14 @@ end
 if real(client.root_dir or '') ~= real(workspace) then
   fail('attach', string.format('root_dir is %s, expected the workspace %s (root_markers)', tostring(client.root_dir), workspace))
 end
-ok('attach', string.format('client %d attached, root %s, encoding %s', client.id, client.root_dir, client.offset_encoding))
+-- Neovim 0.11 advertises pull diagnostics but cannot be told to pull again; the
+-- server must keep pushing to it (it then offers no diagnosticProvider).
+local delivery = client.server_capabilities.diagnosticProvider and 'pulled' or 'pushed'
+if config.diagnostics_delivery and delivery ~= config.diagnostics_delivery then
+  fail('attach', string.format('diagnostics are %s, expected %s', delivery, config.diagnostics_delivery))
+end
+ok('attach', string.format('client %d attached, root %s, encoding %s, diagnostics %s', client.id, client.root_dir,
+  client.offset_encoding, delivery))
 
 -- Helpers over the buffer ---------------------------------------------------------------
 
@@ -339,6 +347,89 @@ if config.completion then
     end
   end
   ok('completion', string.format('at %d:%d %d items, e.g. %s', line, column, #labels, labels[1] or ''))
+end
+
+-- Step: semantic tokens, as Neovim's own highlighter holds them -------------------------
+
+--- The server's tokens at a position, as `{ type = ..., modifiers = { name = true } }`.
+local function tokens_at(line, column)
+  local found = {}
+  for _, token in ipairs(vim.lsp.semantic_tokens.get_at_pos(buf, line, column) or {}) do
+    if token.client_id == client.id then
+      table.insert(found, token)
+    end
+  end
+  return found
+end
+
+local function describe_tokens(tokens)
+  local parts = {}
+  for _, token in ipairs(tokens) do
+    local modifiers = vim.tbl_keys(token.modifiers or {})
+    table.sort(modifiers)
+    table.insert(parts, token.type .. (#modifiers > 0 and ('.' .. table.concat(modifiers, '.')) or ''))
+  end
+  return #parts == 0 and '(no token)' or table.concat(parts, ' ')
+end
+
+if config.semantic_tokens then
+  if not client.server_capabilities.semanticTokensProvider then
+    fail('semantic tokens', 'the server does not advertise semanticTokensProvider')
+  end
+  local checked = {}
+  for _, expected in ipairs(config.semantic_tokens.expect or {}) do
+    local line, column = resolve_position(expected.at, 'semantic tokens')
+    local wanted = expected.type .. (#(expected.modifiers or {}) > 0 and ('.' .. table.concat(expected.modifiers, '.')) or '')
+    local current = {}
+    -- Tokens come once the server answers, and again with the KEYs' classes
+    -- once its index is ready (it asks Neovim to refresh them).
+    local seen = vim.wait(timeout, function()
+      current = tokens_at(line, column)
+      return describe_tokens(current) == wanted
+    end, 50)
+    if not seen then
+      fail('semantic tokens', string.format('at %d:%d expected %s, have %s', line, column, wanted, describe_tokens(current)))
+    end
+    table.insert(checked, string.format('%s@%d:%d', wanted, line, column))
+  end
+  ok('semantic tokens', table.concat(checked, ' '))
+end
+
+-- Step: inlay hints ---------------------------------------------------------------------
+
+local function hint_label(hint)
+  local label = hint.label
+  if type(label) == 'table' then
+    local parts = {}
+    for _, part in ipairs(label) do
+      table.insert(parts, part.value)
+    end
+    label = table.concat(parts)
+  end
+  return label
+end
+
+if config.inlay_hints then
+  vim.lsp.inlay_hint.enable(true, { bufnr = buf })
+  local shown = {}
+  for _, expected in ipairs(config.inlay_hints.expect or {}) do
+    local line = resolve_line(expected, 'inlay hints')
+    local labels = {}
+    local seen = vim.wait(timeout, function()
+      labels = {}
+      for _, item in ipairs(vim.lsp.inlay_hint.get({ bufnr = buf })) do
+        if item.client_id == client.id and item.inlay_hint.position.line == line then
+          table.insert(labels, hint_label(item.inlay_hint))
+        end
+      end
+      return vim.deep_equal(labels, expected.labels)
+    end, 50)
+    if not seen then
+      fail('inlay hints', string.format('on line %d expected %s, have %s', line, vim.inspect(expected.labels), vim.inspect(labels)))
+    end
+    table.insert(shown, string.format('%d: %s', line, table.concat(labels, ' | ')))
+  end
+  ok('inlay hints', table.concat(shown, '; '))
 end
 
 -- Step: edit, then diagnostics change ----------------------------------------------------
