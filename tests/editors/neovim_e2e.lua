@@ -1,6 +1,6 @@
 -- End-to-end test of editors/neovim/lsp/runbook_ls.lua as shipped, against a built
 -- runbook-ls binary: attach, diagnostics, hover, completion, semantic tokens, inlay hints,
--- and diagnostics after an edit.
+-- code lenses, folding, and diagnostics after an edit.
 --
 --   RUNBOOK_LS_BIN=target/debug/runbook-ls \
 --     nvim --clean --headless -l tests/editors/neovim_e2e.lua tests/editors/neovim-e2e.json
@@ -430,6 +430,86 @@ if config.inlay_hints then
     table.insert(shown, string.format('%d: %s', line, table.concat(labels, ' | ')))
   end
   ok('inlay hints', table.concat(shown, '; '))
+end
+
+-- Step: code lenses ---------------------------------------------------------------------
+
+if config.code_lens then
+  local shown = {}
+  for _, expected in ipairs(config.code_lens.expect or {}) do
+    local line = resolve_line(expected, 'code lens')
+    local titles = {}
+    local seen = vim.wait(timeout, function()
+      vim.lsp.codelens.refresh({ bufnr = buf })
+      titles = {}
+      for _, lens in ipairs(vim.lsp.codelens.get(buf)) do
+        if lens.range.start.line == line and lens.command then
+          table.insert(titles, lens.command.title)
+        end
+      end
+      return vim.deep_equal(titles, expected.titles)
+    end, 200)
+    if not seen then
+      fail('code lens', string.format('on line %d expected %s, have %s', line, vim.inspect(expected.titles), vim.inspect(titles)))
+    end
+    table.insert(shown, string.format('%d: %s', line, table.concat(titles, ' | ')))
+  end
+  local run = config.code_lens.run
+  if run then
+    -- Clicks a lens as `vim.lsp.codelens.run()` does, choosing in its two
+    -- prompts (which lens, then which file the server offers) what the config says.
+    local line = resolve_line(run, 'code lens')
+    local prompts = {}
+    vim.ui.select = function(items, opts, on_choice)
+      -- `format_item` may return more than the text (Neovim's returns gsub's count too).
+      local format = function(item)
+        return ((opts.format_item or tostring)(item))
+      end
+      local wanted = opts.kind == 'codelens' and run.lens or run.pick
+      local titles = {}
+      for index, item in ipairs(items) do
+        table.insert(titles, format(item))
+        if format(item) == wanted then
+          table.insert(prompts, opts.prompt .. ' ' .. wanted)
+          return on_choice(item, index)
+        end
+      end
+      fail('code lens', string.format('%s offers %s, not %q', opts.prompt, vim.inspect(titles), wanted))
+    end
+    vim.api.nvim_win_set_cursor(0, { line + 1, 0 })
+    vim.lsp.codelens.run()
+    local opened = vim.wait(timeout, function()
+      return vim.endswith(vim.api.nvim_buf_get_name(0), run.opens)
+    end, 50)
+    if not opened then
+      fail('code lens', string.format('running %q did not open %s (prompts: %s; current buffer %s)', run.lens, run.opens,
+        vim.inspect(prompts), vim.api.nvim_buf_get_name(0)))
+    end
+    table.insert(shown, string.format('ran %q, picked %q, opened %s', run.lens, run.pick, run.opens))
+    vim.api.nvim_set_current_buf(buf)
+  end
+  ok('code lens', table.concat(shown, '; '))
+end
+
+-- Step: folding, through vim.lsp.foldexpr() -------------------------------------------
+
+if config.folding then
+  vim.wo.foldmethod = 'expr'
+  vim.wo.foldexpr = 'v:lua.vim.lsp.foldexpr()'
+  local shown = {}
+  for _, expected in ipairs(config.folding.expect or {}) do
+    local line = resolve_line(expected, 'folding')
+    local level = ''
+    local seen = vim.wait(timeout, function()
+      level = vim.lsp.foldexpr(line + 1)
+      return level == expected.foldexpr
+    end, 50)
+    if not seen then
+      fail('folding', string.format('on line %d expected foldexpr %s, have %s', line, expected.foldexpr, level))
+    end
+    table.insert(shown, string.format('%d: %s', line, level))
+  end
+  ok('folding', table.concat(shown, ' '))
 end
 
 -- Step: edit, then diagnostics change ----------------------------------------------------
