@@ -1,8 +1,10 @@
 //! Semantic tokens (SPEC 4, presentation): the parts of a runbook the server
 //! understands, typed for an editor to colour. They come from the runbook
-//! model and from what `classify` says each part refers to, so a token is
-//! marked unknown exactly when hover and go-to-definition find nothing
-//! behind it, and carries the safety class the catalog declares for it.
+//! model and from what each part refers to as `classify` finds it (its
+//! `definition` for KEY slugs; for imports the one catalog resolution that
+//! `definition` makes, done once per import), so a token is marked unknown
+//! exactly when hover and go-to-definition find nothing behind it, and
+//! carries the safety class the catalog declares for it.
 //!
 //! The result is sorted, free of overlaps and never spans a line break, which
 //! is what LSP clients without `multilineTokenSupport` (all of them but VS
@@ -145,50 +147,48 @@ fn leaf_tokens(runbook: &Runbook, catalog: Option<&KeyCatalog>, config: &IdeConf
         push(key_ref.range, TokenKind::Key, modifiers);
     }
 
-    let is_key_import: Vec<bool> = runbook
-        .imports
-        .iter()
-        .map(|import| match catalog {
-            Some(catalog) => !matches!(catalog.resolve_import(&import.specifier), ImportTarget::NotAKeyImport),
-            None => config.is_key_import(&import.specifier),
-        })
-        .collect();
-    let export_token = |token: Token, range: TextRange| {
-        let found = catalog.and_then(|catalog| definition(runbook, &token, catalog));
-        let export = match (&found, catalog) {
-            (Some(Definition::Export { key, name }), Some(catalog)) => {
-                catalog.key(key).and_then(|key| Some((key, key.export(name)?)))
-            }
-            _ => None,
-        };
+    // Each import resolved once (what `classify::definition` asks of the
+    // catalog for a specifier, an imported name and a call): several tokens
+    // ask, and a runbook holds hundreds of imports.
+    let targets: Vec<Option<ImportTarget<'_>>> =
+        runbook.imports.iter().map(|import| catalog.map(|catalog| catalog.resolve_import(&import.specifier))).collect();
+    let is_key_import = |index: usize| match &targets[index] {
+        Some(target) => !matches!(target, ImportTarget::NotAKeyImport),
+        None => config.is_key_import(&runbook.imports[index].specifier),
+    };
+    // The token of an imported name or call: the kind and class of the export
+    // the import's KEY entry has under that name.
+    let export_token = |import: usize, name: usize, range: TextRange| {
+        let key = targets[import].as_ref().and_then(ImportTarget::entry);
+        let export = key.and_then(|key| Some((key, key.export(&runbook.imports[import].names.get(name)?.name)?)));
         let kind = export.map_or(TokenKind::Function, |(_, export)| TokenKind::of_export(export.kind));
         let class = export.and_then(|(key, export)| {
             export.doc.as_ref().and_then(|doc| doc.safety_class).or_else(|| key.declared_safety())
         });
-        SemanticToken {
-            range,
-            kind,
-            modifiers: TokenModifiers { unknown: unknown(&found), class, ..Default::default() },
-        }
+        let unknown = catalog.is_some() && export.is_none();
+        SemanticToken { range, kind, modifiers: TokenModifiers { unknown, class, ..Default::default() } }
     };
     for (index, import) in runbook.imports.iter().enumerate() {
-        if !is_key_import[index] {
+        if !is_key_import(index) {
             continue;
         }
         if !import.specifier_range.is_empty() {
-            let found =
-                catalog.and_then(|catalog| definition(runbook, &Token::ImportSpecifier { import: index }, catalog));
-            let modifiers = TokenModifiers { unknown: unknown(&found), class: key_class(&found), ..Default::default() };
+            let key = targets[index].as_ref().and_then(ImportTarget::key);
+            let modifiers = TokenModifiers {
+                unknown: catalog.is_some() && key.is_none(),
+                class: key.and_then(|key| key.declared_safety()),
+                ..Default::default()
+            };
             push(import.specifier_range, TokenKind::ImportSpecifier, modifiers);
         }
         for (name_index, name) in import.names.iter().enumerate() {
-            let token = export_token(Token::ImportedName { import: index, name: name_index }, name.name_range);
+            let token = export_token(index, name_index, name.name_range);
             push(token.range, token.kind, token.modifiers);
         }
     }
-    for (index, call) in runbook.calls.iter().enumerate() {
-        if is_key_import.get(call.import).copied().unwrap_or(false) {
-            let token = export_token(Token::Call { call: index }, call.range);
+    for call in &runbook.calls {
+        if call.import < runbook.imports.len() && is_key_import(call.import) {
+            let token = export_token(call.import, call.name, call.range);
             push(token.range, token.kind, token.modifiers);
         }
     }

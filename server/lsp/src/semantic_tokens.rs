@@ -91,8 +91,9 @@ fn modifiers_bitset(token: &IdeToken) -> u32 {
 pub fn encode(converter: &Converter<'_>, tokens: &[IdeToken]) -> Vec<SemanticToken> {
     let mut encoded = Vec::with_capacity(tokens.len());
     let (mut line, mut character) = (0, 0);
+    let mut positions = converter.in_order();
     for token in tokens {
-        let start = converter.position(token.range.start);
+        let start = positions.position(token.range.start);
         let length = column_width(&converter.text[token.range.as_range()], converter.encoding);
         if length == 0 {
             continue;
@@ -231,6 +232,53 @@ mod tests {
             assert_eq!(apply(&old, &edits), new, "{old:?} -> {new:?}: {edits:?}");
         }
         assert!(diff(&[a, b], &[a, b]).is_empty());
+    }
+
+    /// The legend's own types and modifiers are declared to VS Code, every
+    /// scope the extension maps uses the legend, and the docs list them all.
+    #[test]
+    fn the_vscode_extension_and_the_docs_know_the_legend() {
+        let repository = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let read = |path: &str| std::fs::read_to_string(repository.join(path)).unwrap();
+        let package: serde_json::Value = serde_json::from_str(&read("editors/vscode/package.json")).unwrap();
+        let contributes = &package["contributes"];
+        let ids = |key: &str| -> Vec<String> {
+            contributes[key].as_array().unwrap().iter().map(|item| item["id"].as_str().unwrap().to_string()).collect()
+        };
+        let standard_types = [
+            SemanticTokenType::NAMESPACE,
+            SemanticTokenType::FUNCTION,
+            SemanticTokenType::CLASS,
+            SemanticTokenType::VARIABLE,
+            SemanticTokenType::TYPE,
+            SemanticTokenType::INTERFACE,
+            SemanticTokenType::ENUM,
+            SemanticTokenType::ENUM_MEMBER,
+            SemanticTokenType::PROPERTY,
+        ];
+        let own_types: Vec<&str> = TOKEN_TYPES
+            .into_iter()
+            .filter(|name| !standard_types.iter().any(|known| known.as_str() == *name))
+            .collect();
+        assert_eq!(own_types, ids("semanticTokenTypes"));
+        let own_modifiers: Vec<&str> =
+            TOKEN_MODIFIERS.into_iter().filter(|name| *name != SemanticTokenModifier::DECLARATION.as_str()).collect();
+        let mut declared = ids("semanticTokenModifiers");
+        declared.sort();
+        let mut own_sorted = own_modifiers.clone();
+        own_sorted.sort();
+        assert_eq!(own_sorted, declared);
+        for scopes in contributes["semanticTokenScopes"].as_array().unwrap() {
+            for selector in scopes["scopes"].as_object().unwrap().keys() {
+                let (kind, modifier) = selector.split_once('.').unwrap_or((selector, ""));
+                assert!(TOKEN_TYPES.contains(&kind), "{selector}");
+                assert!(modifier.is_empty() || TOKEN_MODIFIERS.contains(&modifier), "{selector}");
+            }
+        }
+        let docs = read("grammars/README.md");
+        for name in TOKEN_TYPES.iter().chain(&TOKEN_MODIFIERS) {
+            assert!(docs.contains(&format!("`{name}`")), "grammars/README.md does not document `{name}`");
+        }
     }
 
     #[test]
