@@ -378,7 +378,7 @@ impl LanguageServer for Backend {
                 let start = converter.offset(params.range.start);
                 let range = runbook_syntax::TextRange::new(start, converter.offset(params.range.end).max(start));
                 let hints = snapshot.analysis.inlay_hints(&snapshot.path, Some(range));
-                hints.iter().map(|hint| to_proto::inlay_hint(converter, hint)).collect()
+                to_proto::inlay_hints(converter, &hints)
             })
         })
         .await
