@@ -2,9 +2,9 @@
 //! understands, typed for an editor to colour. They come from the runbook
 //! model and from what each part refers to as `classify` finds it (its
 //! `definition` for KEY slugs; for imports the one catalog resolution that
-//! `definition` makes, done once per import), so a token is marked unknown
-//! exactly when hover and go-to-definition find nothing behind it, and
-//! carries the safety class the catalog declares for it.
+//! `definition` makes, done once per import). A token is marked unknown
+//! exactly where an `unknown-*` diagnostic points, and carries the safety
+//! class the catalog declares for what it names.
 //!
 //! The result is sorted, free of overlaps and never spans a line break, which
 //! is what LSP clients without `multilineTokenSupport` (all of them but VS
@@ -83,8 +83,9 @@ impl TokenKind {
 pub struct TokenModifiers {
     /// An Action's or Step's heading: where it is declared.
     pub declaration: bool,
-    /// Names nothing the KEY index knows: an unknown KEY, an import of no
-    /// KEY, a name the KEY does not export, a misspelt safety class.
+    /// What the `unknown-*` diagnostics report: a slug no KEY has (of a
+    /// family with a key root), an import of a folder that is no KEY, a name
+    /// the imported KEY does not export, a misspelt safety class.
     pub unknown: bool,
     /// The safety class: of the word itself, of the Action a heading opens,
     /// or the class the KEY declares (its manifest's, else the strictest
@@ -121,7 +122,6 @@ fn leaf_tokens(runbook: &Runbook, catalog: Option<&KeyCatalog>, config: &IdeConf
     let mut push = |range: TextRange, kind: TokenKind, modifiers: TokenModifiers| {
         tokens.push(SemanticToken { range, kind, modifiers });
     };
-    let unknown = |definition: &Option<Definition>| catalog.is_some() && definition.is_none();
     let key_class = |definition: &Option<Definition>| {
         let key = catalog?.key(definition.as_ref()?.key()?)?;
         key.declared_safety()
@@ -143,7 +143,9 @@ fn leaf_tokens(runbook: &Runbook, catalog: Option<&KeyCatalog>, config: &IdeConf
             continue;
         }
         let found = catalog.and_then(|catalog| definition(runbook, &Token::KeySlug { key_ref: index }, catalog));
-        let modifiers = TokenModifiers { unknown: unknown(&found), class: key_class(&found), ..Default::default() };
+        // As `unknown-key`: only families that have a key root in the workspace.
+        let unknown = found.is_none() && catalog.is_some_and(|catalog| catalog.is_family(key_ref.family()));
+        let modifiers = TokenModifiers { unknown, class: key_class(&found), ..Default::default() };
         push(key_ref.range, TokenKind::Key, modifiers);
     }
 
@@ -165,7 +167,8 @@ fn leaf_tokens(runbook: &Runbook, catalog: Option<&KeyCatalog>, config: &IdeConf
         let class = export.and_then(|(key, export)| {
             export.doc.as_ref().and_then(|doc| doc.safety_class).or_else(|| key.declared_safety())
         });
-        let unknown = catalog.is_some() && export.is_none();
+        // As `unknown-export`: a name the imported KEY entry does not export.
+        let unknown = key.is_some() && export.is_none();
         SemanticToken { range, kind, modifiers: TokenModifiers { unknown, class, ..Default::default() } }
     };
     for (index, import) in runbook.imports.iter().enumerate() {

@@ -96,7 +96,7 @@ fn unknown_keys_imports_exports_and_near_misses() {
     check(
         r#"### Action 1: Purge Everything (IRREVERSABLE)
 
-**KEY**: `node-stripe-webhok-replay`, not `node-keys` (the folder)
+**KEY**: `node-stripe-webhok-replay`, not `node-keys` (the folder); `next-elsewhere` (no next-keys here)
 
 ```ts
 import { replayWebhooks } from '@/node-keys/stripe-webhook-replay/src';
@@ -114,9 +114,10 @@ await replayWebhooks();
             1:45-1:46 ")" ActionHeading declaration
             3:3-3:6 "KEY" FieldLabel
             3:11-3:36 "node-stripe-webhok-replay" Key unknown
+            3:70-3:84 "next-elsewhere" Key
             6:10-6:24 "replayWebhooks" Function unknown
             6:33-6:70 "@/node-keys/stripe-webhook-replay/src" ImportSpecifier reversible
-            7:10-7:15 "purge" Function unknown
+            7:10-7:15 "purge" Function
             7:24-7:49 "@/node-keys/purge-all/src" ImportSpecifier unknown
             8:7-8:21 "replayWebhooks" Function unknown
             11:5-11:50 "Action 2: Disable Endpoint (USE WITH CAUTION)" ActionHeading declaration safe
