@@ -252,7 +252,17 @@ pub fn run(options: &Options) -> Report {
             typing_text.lines().count()
         ));
         let uri = crate::file_uri(&root.join("runbook-keys/bench-typing/README.md"));
-        rows.push(typing::run(&mut client, uri, typing_text.clone(), sizes.typing_edits, options.seed, floor_p50));
+        rows.push(typing::run(
+            &mut client,
+            uri.clone(),
+            typing_text.clone(),
+            sizes.typing_edits,
+            options.seed,
+            floor_p50,
+        ));
+        // Closed, so that the server holds one W1-sized document at a time, as
+        // before the semantic token rows (the W4 memory rows compare runs).
+        client.notify("textDocument/didClose", json!({ "textDocument": { "uri": uri } }));
         progress(&format!(
             "W1: semantic tokens, {} full and {} deltas after an edit",
             sizes.request_samples,
