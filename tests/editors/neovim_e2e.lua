@@ -1,6 +1,7 @@
 -- End-to-end test of editors/neovim/lsp/runbook_ls.lua as shipped, against a built
--- runbook-ls binary: attach, diagnostics, hover, completion, diagnostics after an edit, and
--- a quick fix applied through vim.lsp.buf.code_action.
+-- runbook-ls binary: attach, diagnostics, hover, completion, semantic tokens, inlay hints,
+-- code lenses, folding, diagnostics after an edit, go to definition, references, rename,
+-- and a quick fix applied through vim.lsp.buf.code_action.
 --
 --   RUNBOOK_LS_BIN=target/debug/runbook-ls \
 --     nvim --clean --headless -l tests/editors/neovim_e2e.lua tests/editors/neovim-e2e.json
@@ -142,7 +143,14 @@ end
 if real(client.root_dir or '') ~= real(workspace) then
   fail('attach', string.format('root_dir is %s, expected the workspace %s (root_markers)', tostring(client.root_dir), workspace))
 end
-ok('attach', string.format('client %d attached, root %s, encoding %s', client.id, client.root_dir, client.offset_encoding))
+-- Neovim 0.11 advertises pull diagnostics but cannot be told to pull again; the
+-- server must keep pushing to it (it then offers no diagnosticProvider).
+local delivery = client.server_capabilities.diagnosticProvider and 'pulled' or 'pushed'
+if config.diagnostics_delivery and delivery ~= config.diagnostics_delivery then
+  fail('attach', string.format('diagnostics are %s, expected %s', delivery, config.diagnostics_delivery))
+end
+ok('attach', string.format('client %d attached, root %s, encoding %s, diagnostics %s', client.id, client.root_dir,
+  client.offset_encoding, delivery))
 
 -- Helpers over the buffer ---------------------------------------------------------------
 
@@ -342,6 +350,169 @@ if config.completion then
     end
   end
   ok('completion', string.format('at %d:%d %d items, e.g. %s', line, column, #labels, labels[1] or ''))
+end
+
+-- Step: semantic tokens, as Neovim's own highlighter holds them -------------------------
+
+--- The server's tokens at a position, as `{ type = ..., modifiers = { name = true } }`.
+local function tokens_at(line, column)
+  local found = {}
+  for _, token in ipairs(vim.lsp.semantic_tokens.get_at_pos(buf, line, column) or {}) do
+    if token.client_id == client.id then
+      table.insert(found, token)
+    end
+  end
+  return found
+end
+
+local function describe_tokens(tokens)
+  local parts = {}
+  for _, token in ipairs(tokens) do
+    local modifiers = vim.tbl_keys(token.modifiers or {})
+    table.sort(modifiers)
+    table.insert(parts, token.type .. (#modifiers > 0 and ('.' .. table.concat(modifiers, '.')) or ''))
+  end
+  return #parts == 0 and '(no token)' or table.concat(parts, ' ')
+end
+
+if config.semantic_tokens then
+  if not client.server_capabilities.semanticTokensProvider then
+    fail('semantic tokens', 'the server does not advertise semanticTokensProvider')
+  end
+  local checked = {}
+  for _, expected in ipairs(config.semantic_tokens.expect or {}) do
+    local line, column = resolve_position(expected.at, 'semantic tokens')
+    local wanted = expected.type .. (#(expected.modifiers or {}) > 0 and ('.' .. table.concat(expected.modifiers, '.')) or '')
+    local current = {}
+    -- Tokens come once the server answers, and again with the KEYs' classes
+    -- once its index is ready (it asks Neovim to refresh them).
+    local seen = vim.wait(timeout, function()
+      current = tokens_at(line, column)
+      return describe_tokens(current) == wanted
+    end, 50)
+    if not seen then
+      fail('semantic tokens', string.format('at %d:%d expected %s, have %s', line, column, wanted, describe_tokens(current)))
+    end
+    table.insert(checked, string.format('%s@%d:%d', wanted, line, column))
+  end
+  ok('semantic tokens', table.concat(checked, ' '))
+end
+
+-- Step: inlay hints ---------------------------------------------------------------------
+
+local function hint_label(hint)
+  local label = hint.label
+  if type(label) == 'table' then
+    local parts = {}
+    for _, part in ipairs(label) do
+      table.insert(parts, part.value)
+    end
+    label = table.concat(parts)
+  end
+  return label
+end
+
+if config.inlay_hints then
+  vim.lsp.inlay_hint.enable(true, { bufnr = buf })
+  local shown = {}
+  for _, expected in ipairs(config.inlay_hints.expect or {}) do
+    local line = resolve_line(expected, 'inlay hints')
+    local labels = {}
+    local seen = vim.wait(timeout, function()
+      labels = {}
+      for _, item in ipairs(vim.lsp.inlay_hint.get({ bufnr = buf })) do
+        if item.client_id == client.id and item.inlay_hint.position.line == line then
+          table.insert(labels, hint_label(item.inlay_hint))
+        end
+      end
+      return vim.deep_equal(labels, expected.labels)
+    end, 50)
+    if not seen then
+      fail('inlay hints', string.format('on line %d expected %s, have %s', line, vim.inspect(expected.labels), vim.inspect(labels)))
+    end
+    table.insert(shown, string.format('%d: %s', line, table.concat(labels, ' | ')))
+  end
+  ok('inlay hints', table.concat(shown, '; '))
+end
+
+-- Step: code lenses ---------------------------------------------------------------------
+
+if config.code_lens then
+  local shown = {}
+  for _, expected in ipairs(config.code_lens.expect or {}) do
+    local line = resolve_line(expected, 'code lens')
+    local titles = {}
+    local seen = vim.wait(timeout, function()
+      vim.lsp.codelens.refresh({ bufnr = buf })
+      titles = {}
+      for _, lens in ipairs(vim.lsp.codelens.get(buf)) do
+        if lens.range.start.line == line and lens.command then
+          table.insert(titles, lens.command.title)
+        end
+      end
+      return vim.deep_equal(titles, expected.titles)
+    end, 200)
+    if not seen then
+      fail('code lens', string.format('on line %d expected %s, have %s', line, vim.inspect(expected.titles), vim.inspect(titles)))
+    end
+    table.insert(shown, string.format('%d: %s', line, table.concat(titles, ' | ')))
+  end
+  local run = config.code_lens.run
+  if run then
+    -- Clicks a lens as `vim.lsp.codelens.run()` does, choosing in its two
+    -- prompts (which lens, then which file the server offers) what the config says.
+    local line = resolve_line(run, 'code lens')
+    local prompts = {}
+    vim.ui.select = function(items, opts, on_choice)
+      -- `format_item` may return more than the text (Neovim's returns gsub's count too).
+      local format = function(item)
+        return ((opts.format_item or tostring)(item))
+      end
+      local wanted = opts.kind == 'codelens' and run.lens or run.pick
+      local titles = {}
+      for index, item in ipairs(items) do
+        table.insert(titles, format(item))
+        if format(item) == wanted then
+          table.insert(prompts, opts.prompt .. ' ' .. wanted)
+          return on_choice(item, index)
+        end
+      end
+      fail('code lens', string.format('%s offers %s, not %q', opts.prompt, vim.inspect(titles), wanted))
+    end
+    vim.api.nvim_win_set_cursor(0, { line + 1, 0 })
+    vim.lsp.codelens.run()
+    local opened = vim.wait(timeout, function()
+      return vim.endswith(vim.api.nvim_buf_get_name(0), run.opens)
+    end, 50)
+    if not opened then
+      fail('code lens', string.format('running %q did not open %s (prompts: %s; current buffer %s)', run.lens, run.opens,
+        vim.inspect(prompts), vim.api.nvim_buf_get_name(0)))
+    end
+    table.insert(shown, string.format('ran %q, picked %q, opened %s', run.lens, run.pick, run.opens))
+    vim.api.nvim_set_current_buf(buf)
+  end
+  ok('code lens', table.concat(shown, '; '))
+end
+
+-- Step: folding, through vim.lsp.foldexpr() -------------------------------------------
+
+if config.folding then
+  vim.wo.foldmethod = 'expr'
+  vim.wo.foldexpr = 'v:lua.vim.lsp.foldexpr()'
+  local shown = {}
+  for _, expected in ipairs(config.folding.expect or {}) do
+    local line = resolve_line(expected, 'folding')
+    local level = ''
+    local seen = vim.wait(timeout, function()
+      level = vim.lsp.foldexpr(line + 1)
+      return level == expected.foldexpr
+    end, 50)
+    if not seen then
+      fail('folding', string.format('on line %d expected foldexpr %s, have %s', line, expected.foldexpr, level))
+    end
+    table.insert(shown, string.format('%d: %s', line, level))
+  end
+  ok('folding', table.concat(shown, ' '))
 end
 
 -- Step: edit, then diagnostics change ----------------------------------------------------

@@ -148,6 +148,8 @@ pub struct LspClient {
     next_id: i64,
     /// What to answer `workspace/configuration` with.
     pub configuration: Value,
+    /// What to answer other server requests with, by method (`null` otherwise).
+    pub answers: std::collections::HashMap<String, Value>,
     /// When `initialized` was sent (the benchmark times the index from it).
     initialized_at: Instant,
 }
@@ -187,6 +189,7 @@ impl LspClient {
             server_requests: Vec::new(),
             next_id: 1,
             configuration: Value::Null,
+            answers: std::collections::HashMap::new(),
             initialized_at: Instant::now(),
         };
         let root_uri = options.root.as_deref().map(file_uri);
@@ -299,7 +302,7 @@ impl LspClient {
                         let n = message["params"]["items"].as_array().map_or(1, Vec::len);
                         Value::Array(vec![self.configuration.clone(); n])
                     }
-                    _ => Value::Null,
+                    _ => self.answers.get(method).cloned().unwrap_or(Value::Null),
                 };
                 let id = id.clone();
                 self.server_requests.push(message);
@@ -318,6 +321,22 @@ impl LspClient {
             return self.stray_responses.remove(index);
         }
         self.wait_for(TIMEOUT, |message| message.get("id") == Some(id) && message.get("method").is_none())
+    }
+
+    /// Waits for a request of the server (answered as `handle` does), which
+    /// may have arrived already; returns it.
+    pub fn wait_for_request(&mut self, method: &str) -> Value {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            if let Some(index) = self.server_requests.iter().position(|request| request["method"] == method) {
+                return self.server_requests.remove(index);
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.messages.recv_timeout(left) {
+                Ok(message) => self.handle(message),
+                Err(_) => panic!("no {method} request from the server within {TIMEOUT:?}"),
+            }
+        }
     }
 
     /// Waits for a notification matching `wanted` (which may have arrived already).

@@ -46,6 +46,8 @@ fn quick_run_measures_every_workload() {
         assert!(row["p50"].as_f64().unwrap() > 0.0 && row["p50"].as_f64() <= row["max"].as_f64(), "{row:#}");
     };
     measured(row("typing"), 100);
+    measured(row("semantic tokens: full"), 30);
+    measured(row("semantic tokens: didChange"), 60);
     measured(row("initialized → index ready"), 1);
     measured(row("when the index is ready"), 1);
     measured(row("after all workloads"), 1);

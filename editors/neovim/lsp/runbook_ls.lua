@@ -4,7 +4,7 @@
 ---   vim.opt.runtimepath:append('/path/to/runbook-ls/editors/neovim')
 ---   vim.lsp.enable('runbook_ls')
 ---
---- Settings mirror `runbook-ls.toml` (`runbooks`, `key-roots`, `rules`) and override it
+--- Settings mirror `runbook-ls.toml` (`runbooks`, `key-roots`, `rules`, `inlay-hints`) and override it
 --- key by key; set them with
 ---
 ---   vim.lsp.config('runbook_ls', {

@@ -152,7 +152,9 @@ fn token_at(
     Some((runbook.actions[action].heading_range, Token::ActionHeading { action }))
 }
 
-fn definition(runbook: &Runbook, token: &Token, catalog: &KeyCatalog) -> Option<Definition> {
+/// What a token refers to, by the catalog (safety words and field labels refer
+/// to nothing there).
+pub(crate) fn definition(runbook: &Runbook, token: &Token, catalog: &KeyCatalog) -> Option<Definition> {
     let key = |slug: &str| Definition::Key { slug: slug.to_string() };
     match *token {
         Token::KeySlug { key_ref } => Some(key(&catalog.key(&runbook.key_refs[key_ref].slug)?.slug)),

@@ -1,6 +1,6 @@
-//! The settings the features read: per-rule levels, the runbook globs and the
-//! configured key roots. Where they come from (toml, LSP) is the LSP layer's
-//! business.
+//! The settings the features read: per-rule levels, the runbook globs, the
+//! configured key roots and whether to show inlay hints. Where they come
+//! from (toml, LSP) is the LSP layer's business.
 
 use std::collections::HashMap;
 
@@ -32,6 +32,8 @@ pub struct IdeConfig {
     runbook_matcher: GlobSet,
     /// The configured key roots (whether or not they exist).
     pub key_roots: Vec<KeyRoot>,
+    /// Whether to show inlay hints after KEY references.
+    pub inlay_hints: bool,
 }
 
 impl Default for IdeConfig {
@@ -53,7 +55,7 @@ impl IdeConfig {
         key_roots: Vec<KeyRoot>,
     ) -> Result<IdeConfig, (String, String)> {
         let runbook_matcher = build_globs(&runbook_globs)?;
-        Ok(IdeConfig { rules, runbook_globs, runbook_matcher, key_roots })
+        Ok(IdeConfig { rules, runbook_globs, runbook_matcher, key_roots, inlay_hints: true })
     }
 
     pub fn level(&self, code: DiagnosticCode) -> RuleLevel {

@@ -327,4 +327,33 @@ impl Analysis {
         }
         Analysis { state }
     }
+
+    /// The semantic tokens of a runbook, or of the part of it that touches
+    /// `range`, sorted and each on one line.
+    pub fn semantic_tokens(&self, path: &Path, range: Option<runbook_syntax::TextRange>) -> Vec<crate::SemanticToken> {
+        let Some(parse) = self.parse(path) else { return Vec::new() };
+        let mut tokens = crate::semantic_tokens::semantic_tokens(&parse, self.catalog(), &self.state.config);
+        if let Some(range) = range {
+            tokens.retain(|token| token.range.start <= range.end && range.start <= token.range.end);
+        }
+        tokens
+    }
+
+    /// The folding ranges of a runbook, sorted by start.
+    pub fn folding_ranges(&self, path: &Path) -> Vec<crate::Fold> {
+        self.parse(path).map(|parse| crate::folding_ranges::folding_ranges(parse.runbook())).unwrap_or_default()
+    }
+
+    /// The inlay hints of a runbook (those in `range`, or all), in document
+    /// order; none before the index is ready or when the setting is off.
+    pub fn inlay_hints(&self, path: &Path, range: Option<runbook_syntax::TextRange>) -> Vec<crate::InlayHint> {
+        let (Some(parse), Some(catalog)) = (self.parse(path), self.catalog()) else { return Vec::new() };
+        crate::inlay_hints::inlay_hints(&parse, range, catalog, &self.state.config)
+    }
+
+    /// The code lenses of a runbook's Actions; none before the index is ready.
+    pub fn code_lenses(&self, path: &Path) -> Vec<crate::CodeLens> {
+        let (Some(parse), Some(catalog)) = (self.parse(path), self.catalog()) else { return Vec::new() };
+        crate::code_lens::code_lenses(path, &parse, self.runbooks(), catalog, &self.state.config)
+    }
 }

@@ -25,6 +25,10 @@ pub const SETTINGS: &[(&str, &str)] = &[
     ("runbooks", "Globs (relative to the workspace root) of the files the structure rules apply to."),
     ("key-roots", "Folders of KEYs with their family prefix and import prefix; replaces the default roots."),
     ("rules", "Per-rule severity: \"error\", \"warning\", \"info\", \"hint\" or \"off\"."),
+    (
+        "inlay-hints",
+        "Inlay hints after KEY references (the class a KEY declares when its Action states none or a weaker one, and how many of its side effects the Action does not list): true (default) or false.",
+    ),
 ];
 
 /// Settings that clients keep under the same section for themselves.
@@ -36,6 +40,7 @@ pub struct ConfigLayer {
     pub runbooks: Option<Vec<String>>,
     pub key_roots: Option<Vec<KeyRoot>>,
     pub rules: BTreeMap<DiagnosticCode, RuleLevel>,
+    pub inlay_hints: Option<bool>,
 }
 
 /// Something wrong in a configuration source.
@@ -105,6 +110,7 @@ impl ConfigLayer {
                 }
                 "key-roots" => layer.key_roots = key_roots(value, problems),
                 "rules" => layer.rules = rules(value, problems),
+                "inlay-hints" => layer.inlay_hints = boolean(value, "inlay-hints", problems),
                 _ if source == ConfigSource::Client && CLIENT_ONLY_SETTINGS.contains(&key.as_str()) => {}
                 _ => {
                     let known: Vec<&str> = SETTINGS.iter().map(|(name, _)| *name).collect();
@@ -173,6 +179,7 @@ pub fn resolve(layers: &[&ConfigLayer]) -> IdeConfig {
     let mut runbooks = None;
     let mut key_roots = None;
     let mut rules: HashMap<DiagnosticCode, RuleLevel> = HashMap::new();
+    let mut inlay_hints = None;
     for layer in layers {
         if let Some(globs) = &layer.runbooks {
             runbooks = Some(globs.clone());
@@ -181,12 +188,25 @@ pub fn resolve(layers: &[&ConfigLayer]) -> IdeConfig {
             key_roots = Some(roots.clone());
         }
         rules.extend(layer.rules.iter().map(|(code, level)| (*code, *level)));
+        inlay_hints = layer.inlay_hints.or(inlay_hints);
     }
     let key_roots = key_roots.filter(|roots| !roots.is_empty()).unwrap_or_else(KeyRoot::defaults);
     let runbooks =
         runbooks.unwrap_or_else(|| crate::DEFAULT_RUNBOOK_GLOBS.iter().map(|glob| glob.to_string()).collect());
     // The globs were validated when the layer was read.
-    IdeConfig::new(rules, runbooks, key_roots).unwrap_or_default()
+    let mut config = IdeConfig::new(rules, runbooks, key_roots).unwrap_or_default();
+    config.inlay_hints = inlay_hints.unwrap_or(true);
+    config
+}
+
+fn boolean(node: &Node, key: &str, problems: &mut Vec<ConfigProblem>) -> Option<bool> {
+    match node.value {
+        Value::Bool(value) => Some(value),
+        _ => {
+            problems.push(node.problem(format!("`{key}` must be true or false; using the default (true)")));
+            None
+        }
+    }
 }
 
 fn strings(node: &Node, key: &str, problems: &mut Vec<ConfigProblem>) -> Option<Vec<String>> {
@@ -330,6 +350,7 @@ struct Node {
 
 enum Value {
     String(String),
+    Bool(bool),
     Array(Vec<Node>),
     Table(Vec<(String, Option<Range<usize>>, Node)>),
     Other,
@@ -343,6 +364,7 @@ impl Node {
     fn from_json(json: &Json) -> Node {
         let value = match json {
             Json::String(text) => Value::String(text.clone()),
+            Json::Bool(value) => Value::Bool(*value),
             Json::Array(items) => Value::Array(items.iter().map(Node::from_json).collect()),
             Json::Object(map) => {
                 Value::Table(map.iter().map(|(key, value)| (key.clone(), None, Node::from_json(value))).collect())
@@ -365,6 +387,7 @@ impl Node {
     fn from_toml(value: &toml::de::DeValue<'_>, range: Range<usize>) -> Node {
         match value {
             toml::de::DeValue::String(text) => Node { value: Value::String(text.to_string()), range: Some(range) },
+            toml::de::DeValue::Boolean(value) => Node { value: Value::Bool(*value), range: Some(range) },
             toml::de::DeValue::Array(items) => Node {
                 value: Value::Array(items.iter().map(|item| Node::from_toml(item.get_ref(), item.span())).collect()),
                 range: Some(range),
@@ -396,6 +419,7 @@ mod tests {
     fn reads_every_key() {
         check_toml(
             r#"runbooks = ["runbook-keys/*/README.md", "runbooks/**/*.md"]
+inlay-hints = false
 
 [[key-roots]]
 path = "keys-assets/node-next-keys/"
@@ -407,7 +431,7 @@ missing-side-effects = "info"
 hidden-execution = "off"
 "#,
             expect![[r#"
-                ConfigLayer { runbooks: Some(["runbook-keys/*/README.md", "runbooks/**/*.md"]), key_roots: Some([KeyRoot { path: "keys-assets/node-next-keys", prefix: "node", import: Some("@/node-keys/") }]), rules: {MissingSideEffects: On(Info), HiddenExecution: Off} }
+                ConfigLayer { runbooks: Some(["runbook-keys/*/README.md", "runbooks/**/*.md"]), key_roots: Some([KeyRoot { path: "keys-assets/node-next-keys", prefix: "node", import: Some("@/node-keys/") }]), rules: {MissingSideEffects: On(Info), HiddenExecution: Off}, inlay_hints: Some(false) }
             "#]],
         );
     }
@@ -417,6 +441,7 @@ hidden-execution = "off"
         check_toml(
             r#"runbook = ["x"]
 runbooks = ["a/[b"]
+inlay-hints = "no"
 
 [[key-roots]]
 path = "k"
@@ -428,9 +453,10 @@ missing-rollback = "loud"
 unknown-key = 3
 "#,
             expect![[r#"
-                ConfigLayer { runbooks: None, key_roots: Some([]), rules: {} }
-                problem "runbook": unknown setting `runbook` (did you mean `runbooks`?); known settings: runbooks, key-roots, rules
+                ConfigLayer { runbooks: None, key_roots: Some([]), rules: {}, inlay_hints: None }
+                problem "runbook": unknown setting `runbook` (did you mean `runbooks`?); known settings: runbooks, key-roots, rules, inlay-hints
                 problem "[\"a/[b\"]": `runbooks`: "a/[b" is not a valid glob (unclosed character class; missing ']'); using the default
+                problem "\"no\"": `inlay-hints` must be true or false; using the default (true)
                 problem "[[key-roots]]": a `key-roots` entry needs both `path` and `prefix`; entry ignored
                 problem "prefx": unknown `key-roots` field `prefx`; known fields: path, prefix, import
                 problem "missing-sideeffects": unknown rule `missing-sideeffects` (did you mean `missing-side-effects`?)
@@ -441,7 +467,7 @@ unknown-key = 3
         check_toml(
             "runbooks = [\"x\"\n[rules\n",
             expect![[r#"
-                ConfigLayer { runbooks: None, key_roots: None, rules: {} }
+                ConfigLayer { runbooks: None, key_roots: None, rules: {}, inlay_hints: None }
                 problem "": runbook-ls.toml is not valid TOML: missing comma between array elements, expected `,`
                 problem "[rules": `runbooks` must be a list of strings; using the default
                 problem "rules": runbook-ls.toml is not valid TOML: string values must be quoted, expected literal string
@@ -474,7 +500,7 @@ path = "keys/node/"
 prefix = "node"
 "#,
             expect![[r#"
-                ConfigLayer { runbooks: None, key_roots: Some([KeyRoot { path: "keys/node", prefix: "node", import: None }]), rules: {} }
+                ConfigLayer { runbooks: None, key_roots: Some([KeyRoot { path: "keys/node", prefix: "node", import: None }]), rules: {}, inlay_hints: None }
                 problem "\"../outside\"": `key-roots` path "../outside" climbs out of the workspace with `..`; a key root is a folder inside the workspace, relative to its root (like "node-keys"); entry ignored
                 problem "\"/etc\"": `key-roots` path "/etc" is absolute; a key root is a folder inside the workspace, relative to its root (like "node-keys"); entry ignored
                 problem "\"keys/../../up\"": `key-roots` path "keys/../../up" climbs out of the workspace with `..`; a key root is a folder inside the workspace, relative to its root (like "node-keys"); entry ignored
@@ -488,6 +514,7 @@ prefix = "node"
         let (file, _) = ConfigLayer::from_toml("runbooks = [\"a/*.md\"]\n[rules]\nmissing-safety = \"error\"\n");
         let (client, problems) = ConfigLayer::from_json(&serde_json::json!({
             "rules": { "missing-rollback": "off" },
+            "inlay-hints": false,
             "key-roots": [],
             "server": { "path": "/usr/bin/runbook-ls" },
             "trace": { "server": "off" },
@@ -498,6 +525,8 @@ prefix = "node"
         assert_eq!(config.level(DiagnosticCode::MissingSafety), RuleLevel::On(crate::Severity::Error));
         assert_eq!(config.level(DiagnosticCode::MissingRollback), RuleLevel::Off);
         assert_eq!(config.key_roots, KeyRoot::defaults());
+        assert!(!config.inlay_hints);
+        assert!(resolve(&[&file]).inlay_hints, "inlay hints are on by default");
     }
 }
 

@@ -55,9 +55,10 @@ pub fn quote(text: &str, range: TextRange) -> String {
 }
 
 /// A workspace from a fixture, as the server has it: the files on disk under
-/// `/ws`, indexed, and the file with the `$0` cursor (else the first markdown
-/// file) open in the editor with its fixture text. Returns the host, that
-/// file's path and the cursor's offset (0 without one).
+/// `/ws`, configured from its `runbook-ls.toml` if it has one, indexed, and
+/// the file with the `$0` cursor (else the first markdown file) open in the
+/// editor with its fixture text. Returns the host, that file's path and the
+/// cursor's offset (0 without one).
 pub fn analysis_host(fixture: &Fixture) -> (crate::AnalysisHost, PathBuf, usize) {
     let fs = std::sync::Arc::new(runbook_keys::fs::MemoryFs::from_fixture(fixture, Path::new(WORKSPACE_ROOT)));
     let mut host = crate::AnalysisHost::new(PathBuf::from(WORKSPACE_ROOT), fs);
@@ -69,6 +70,18 @@ pub fn analysis_host(fixture: &Fixture) -> (crate::AnalysisHost, PathBuf, usize)
     let path = fixture_path(fixture, main);
     host.open_document(path.clone(), &fixture.files[main].text);
     (host, path, fixture.cursor.map_or(0, |(_, offset)| offset))
+}
+
+/// `analysis_host`, with the main file's text instead of the cursor.
+pub fn host(fixture: &Fixture) -> (crate::AnalysisHost, PathBuf, String) {
+    let (host, path, _) = analysis_host(fixture);
+    (host, path, fixture.files[fixture.main_file()].text.clone())
+}
+
+/// `host`'s analysis.
+pub fn analysis(fixture: &Fixture) -> (crate::Analysis, PathBuf, String) {
+    let (host, path, text) = host(fixture);
+    (host.analysis(), path, text)
 }
 
 /// `/runbooks/a.md:3:5-3:9 "text"`: a place in a file of the analysis (open

@@ -107,7 +107,7 @@ pub async fn reload_config(session: &Arc<Session>, root: &Path) -> bool {
     }) else {
         return false;
     };
-    publish_folder_files(session, root).await;
+    folder_changed(session, root).await;
     for uri in session.open_documents_in(root) {
         session.schedule_diagnostics(uri);
     }
@@ -146,7 +146,7 @@ pub async fn rebuild_index(session: Arc<Session>, root: PathBuf) {
     });
     if current == Some(true) {
         tracing::info!("indexed {}: {n_keys} KEYs, {n_runbooks} runbooks", root.display());
-        publish_folder_files(&session, &root).await;
+        folder_changed(&session, &root).await;
         for uri in session.open_documents_in(&root) {
             session.schedule_diagnostics(uri);
         }
@@ -178,9 +178,15 @@ async fn end_progress(progress: ProgressHandle, message: String) {
     }
 }
 
-/// Publishes the findings about the folder's configuration file and KEY
-/// manifests, and clears those that were fixed.
-async fn publish_folder_files(session: &Session, root: &Path) {
+/// The folder's index or settings changed: asks the client to request again
+/// what depends on them (see `refresh`), and publishes the findings about the
+/// folder's configuration file and KEY manifests, clearing those that were
+/// fixed (a client that pulls diagnostics gets them from `workspace/diagnostic`).
+async fn folder_changed(session: &Arc<Session>, root: &Path) {
+    crate::refresh::workspace_changed(session);
+    if session.pull.pulls() {
+        return;
+    }
     let Some(analysis) = session.folder_analysis(root) else { return };
     let encoding = session.encoding();
     let mut files: BTreeMap<PathBuf, Vec<tower_lsp_server::ls_types::Diagnostic>> = BTreeMap::new();
@@ -227,7 +233,7 @@ pub async fn files_changed(session: Arc<Session>, paths: Vec<PathBuf>) {
         // `None`: the first index is still being built; it will read the new files.
         let Ok(Some(update)) = update else { continue };
         session.update_folder(&root, |folder| folder.host.set_index(update.index.clone()));
-        publish_folder_files(&session, &root).await;
+        folder_changed(&session, &root).await;
         for uri in session.open_documents_in(&root) {
             let affected = session
                 .snapshot(&uri)

@@ -10,8 +10,12 @@ mod fuzz;
 mod handlers;
 mod ordered;
 mod positions;
+mod pull_diagnostics;
+mod refresh;
+mod semantic_tokens;
 mod server;
 mod session;
+mod show_references;
 mod text_sync;
 mod to_proto;
 

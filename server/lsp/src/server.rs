@@ -16,8 +16,9 @@ use crate::handlers::code_action::{self, CodeActionSupport};
 use crate::handlers::navigation;
 use crate::ordered::Ordered;
 use crate::positions::{self, Converter};
+use crate::refresh::RefreshSupport;
 use crate::session::{ClientSupport, Session, Snapshot, file_path};
-use crate::{folders, framing, to_proto};
+use crate::{folders, framing, pull_diagnostics, semantic_tokens, show_references, to_proto};
 
 pub struct Backend {
     session: Arc<Session>,
@@ -117,7 +118,7 @@ async fn publish_diagnostics(session: Arc<Session>, mut dirty: mpsc::UnboundedRe
     }
 }
 
-fn file_diagnostics(snapshot: &Snapshot) -> Vec<Diagnostic> {
+pub(crate) fn file_diagnostics(snapshot: &Snapshot) -> Vec<Diagnostic> {
     let found = snapshot.analysis.diagnostics(&snapshot.path);
     snapshot
         .with_converter(|converter| {
@@ -199,7 +200,17 @@ impl LanguageServer for Backend {
                 .is_some_and(|operations| operations.contains(&ResourceOperationKind::Rename)),
             init_layer,
             init_problems,
+            refresh: RefreshSupport::of(capabilities),
+            show_document: capabilities
+                .window
+                .as_ref()
+                .and_then(|window| window.show_document.as_ref())
+                .is_some_and(|show_document| show_document.support),
+            show_references: show_references::client_runs_it(capabilities),
         });
+        let pulls = pull_diagnostics::client_pulls(capabilities);
+        self.session.pull.set_pulls(pulls);
+        tracing::info!("diagnostics are {}", if pulls { "pulled by the client" } else { "pushed" });
         #[allow(deprecated)] // `root_uri` is what older clients send.
         let roots = match (&params.workspace_folders, &params.root_uri) {
             (Some(folders), _) if !folders.is_empty() => {
@@ -243,6 +254,22 @@ impl LanguageServer for Backend {
                     work_done_progress_options: Default::default(),
                 }),
                 code_action_provider: Some(code_action::server_capability()),
+                semantic_tokens_provider: Some(SemanticTokensServerCapabilities::SemanticTokensOptions(
+                    SemanticTokensOptions {
+                        work_done_progress_options: WorkDoneProgressOptions::default(),
+                        legend: semantic_tokens::legend(),
+                        range: Some(true),
+                        full: Some(SemanticTokensFullOptions::Delta { delta: Some(true) }),
+                    },
+                )),
+                folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
+                inlay_hint_provider: Some(OneOf::Left(true)),
+                code_lens_provider: Some(CodeLensOptions { resolve_provider: Some(false) }),
+                execute_command_provider: Some(ExecuteCommandOptions {
+                    commands: vec![show_references::SERVER_COMMAND.to_string()],
+                    work_done_progress_options: WorkDoneProgressOptions::default(),
+                }),
+                diagnostic_provider: pulls.then(pull_diagnostics::capability),
                 workspace: Some(WorkspaceServerCapabilities {
                     workspace_folders: Some(WorkspaceFoldersServerCapabilities {
                         supported: Some(true),
@@ -416,5 +443,100 @@ impl LanguageServer for Backend {
         let session = self.session.clone();
         let support = self.code_action_support.get().copied().unwrap_or_default();
         compute(move || code_action::resolve(&session, action, support)).await?
+    }
+
+    async fn semantic_tokens_full(&self, params: SemanticTokensParams) -> Result<Option<SemanticTokensResult>> {
+        let uri = params.text_document.uri;
+        let Some(snapshot) = self.snapshot(&uri) else { return Ok(None) };
+        let session = self.session.clone();
+        compute(move || {
+            let data = semantic_tokens::document_tokens(&snapshot, None)?;
+            Some(SemanticTokensResult::Tokens(session.semantic_tokens.full(uri.as_str(), data)))
+        })
+        .await
+    }
+
+    async fn semantic_tokens_full_delta(
+        &self,
+        params: SemanticTokensDeltaParams,
+    ) -> Result<Option<SemanticTokensFullDeltaResult>> {
+        let uri = params.text_document.uri;
+        let Some(snapshot) = self.snapshot(&uri) else { return Ok(None) };
+        let session = self.session.clone();
+        compute(move || {
+            let data = semantic_tokens::document_tokens(&snapshot, None)?;
+            Some(match session.semantic_tokens.delta(uri.as_str(), &params.previous_result_id, data) {
+                Ok(delta) => SemanticTokensFullDeltaResult::TokensDelta(delta),
+                Err(full) => SemanticTokensFullDeltaResult::Tokens(full),
+            })
+        })
+        .await
+    }
+
+    async fn semantic_tokens_range(
+        &self,
+        params: SemanticTokensRangeParams,
+    ) -> Result<Option<SemanticTokensRangeResult>> {
+        let Some(snapshot) = self.snapshot(&params.text_document.uri) else { return Ok(None) };
+        compute(move || {
+            let data = semantic_tokens::document_tokens(&snapshot, Some(params.range))?;
+            Some(SemanticTokensRangeResult::Tokens(SemanticTokens { result_id: None, data }))
+        })
+        .await
+    }
+
+    async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
+        let Some(snapshot) = self.snapshot(&params.text_document.uri) else { return Ok(None) };
+        compute(move || {
+            let folds = snapshot.analysis.folding_ranges(&snapshot.path);
+            snapshot.with_converter(|converter| {
+                let mut ranges: Vec<FoldingRange> =
+                    folds.iter().filter_map(|fold| to_proto::folding_range(converter, fold)).collect();
+                // One fold per start line (the outermost): clients key folds by it.
+                ranges.dedup_by_key(|range| range.start_line);
+                ranges
+            })
+        })
+        .await
+    }
+
+    async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
+        let Some(snapshot) = self.snapshot(&params.text_document.uri) else { return Ok(None) };
+        compute(move || {
+            snapshot.with_converter(|converter| {
+                let start = converter.offset(params.range.start);
+                let range = runbook_syntax::TextRange::new(start, converter.offset(params.range.end).max(start));
+                let hints = snapshot.analysis.inlay_hints(&snapshot.path, Some(range));
+                to_proto::inlay_hints(converter, &hints)
+            })
+        })
+        .await
+    }
+
+    async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
+        let Some(snapshot) = self.snapshot(&params.text_document.uri) else { return Ok(None) };
+        let client_side = self.session.support().show_references;
+        compute(move || {
+            let lenses = snapshot.analysis.code_lenses(&snapshot.path);
+            snapshot.with_converter(|converter| {
+                lenses.iter().map(|lens| to_proto::code_lens(converter, &snapshot.uri, lens, client_side)).collect()
+            })
+        })
+        .await
+    }
+
+    async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<LSPAny>> {
+        show_references::execute(&self.session, params).await
+    }
+
+    async fn diagnostic(&self, params: DocumentDiagnosticParams) -> Result<DocumentDiagnosticReportResult> {
+        let session = self.session.clone();
+        compute(move || pull_diagnostics::document_report(&session, params)).await
+    }
+
+    async fn workspace_diagnostic(&self, params: WorkspaceDiagnosticParams) -> Result<WorkspaceDiagnosticReportResult> {
+        let session = self.session.clone();
+        compute(move || WorkspaceDiagnosticReportResult::Report(pull_diagnostics::workspace_report(&session, params)))
+            .await
     }
 }

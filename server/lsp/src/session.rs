@@ -83,6 +83,12 @@ pub struct ClientSupport {
     /// `initializationOptions`, read as a configuration layer.
     pub init_layer: ConfigLayer,
     pub init_problems: Vec<ConfigProblem>,
+    /// The `workspace/*/refresh` requests the client answers.
+    pub refresh: crate::refresh::RefreshSupport,
+    /// `window/showDocument`.
+    pub show_document: bool,
+    /// Whether the client runs code lenses' `runbook-ls.showReferences` itself.
+    pub show_references: bool,
 }
 
 #[derive(Default)]
@@ -161,6 +167,10 @@ pub struct Session {
     /// Documents whose diagnostics need publishing.
     dirty: mpsc::UnboundedSender<Uri>,
     shutdown_requested: AtomicBool,
+    /// The last semantic tokens sent for each open document.
+    pub semantic_tokens: crate::semantic_tokens::TokenCache,
+    /// Whether the client pulls diagnostics, and its reports.
+    pub pull: crate::pull_diagnostics::PullState,
 }
 
 impl Session {
@@ -175,6 +185,8 @@ impl Session {
             index_lock: tokio::sync::Mutex::new(()),
             dirty,
             shutdown_requested: AtomicBool::new(false),
+            semantic_tokens: Default::default(),
+            pull: Default::default(),
         };
         (Arc::new(session), dirty_rx)
     }
@@ -333,6 +345,10 @@ impl Session {
     }
 
     pub fn schedule_diagnostics(&self, uri: Uri) {
+        // A client that pulls is never pushed to.
+        if self.pull.pulls() {
+            return;
+        }
         // The receiver lives as long as the server; a send can only fail at exit.
         let _ = self.dirty.send(uri);
     }
@@ -340,6 +356,8 @@ impl Session {
     /// Opens a document in the host of the folder that holds it.
     pub fn open_document(&self, uri: Uri, version: i32, text: &str) {
         let path = document_path(&uri);
+        // A reopened document starts its versions again, with any text.
+        self.pull.forget(&path);
         let mut state = self.state();
         let owner = state.owner_of(&path);
         let document = OpenDocument { uri: uri.clone(), version, path: path.clone(), owner: owner.clone() };
@@ -359,6 +377,7 @@ impl Session {
     }
 
     pub fn close_document(&self, uri: &Uri) {
+        self.semantic_tokens.forget(uri.as_str());
         let mut state = self.state();
         let Some(document) = state.documents.remove(uri.as_str()) else { return };
         if let Some(host) = state.host_mut(&document) {

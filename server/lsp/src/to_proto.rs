@@ -4,9 +4,9 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use runbook_ide::{
-    CompletionItem, CompletionKind, CompletionList, Diagnostic, DocumentLink, FileSystemEdit, HoverResult,
-    NavigationTarget, ReferenceKind, RelatedLocation, ResolveData, Severity, SourceChange, Symbol, SymbolKind,
-    WorkspaceSymbol, WorkspaceSymbolKind, snippet_to_plain_text,
+    CodeLens, CompletionItem, CompletionKind, CompletionList, Diagnostic, DocumentLink, FileSystemEdit, Fold,
+    HoverResult, InlayHint, NavigationTarget, ReferenceKind, RelatedLocation, ResolveData, Severity, SourceChange,
+    Symbol, SymbolKind, WorkspaceSymbol, WorkspaceSymbolKind, snippet_to_plain_text,
 };
 use runbook_keys::ExportKind;
 use runbook_syntax::{Encoding, SourceRange, TextRange};
@@ -27,20 +27,31 @@ pub fn severity(severity: Severity) -> lsp::DiagnosticSeverity {
 }
 
 pub fn diagnostic(uri: &Uri, converter: &Converter<'_>, diagnostic: &Diagnostic) -> lsp::Diagnostic {
+    diagnostic_in(uri, |range| converter.range(range), converter.encoding, diagnostic)
+}
+
+/// A diagnostic of a document whose ranges `range` positions (an open
+/// document's converter, or the line index of a runbook that is not open).
+pub fn diagnostic_in(
+    uri: &Uri,
+    range: impl Fn(TextRange) -> lsp::Range,
+    encoding: Encoding,
+    diagnostic: &Diagnostic,
+) -> lsp::Diagnostic {
     let related: Vec<lsp::DiagnosticRelatedInformation> = diagnostic
         .related
         .iter()
         .filter_map(|related| {
             let location = match &related.location {
-                RelatedLocation::Here(range) => lsp::Location::new(uri.clone(), converter.range(*range)),
+                RelatedLocation::Here(here) => lsp::Location::new(uri.clone(), range(*here)),
                 RelatedLocation::File { path, range } => {
-                    lsp::Location::new(Uri::from_file_path(path)?, source_range(range, converter.encoding))
+                    lsp::Location::new(Uri::from_file_path(path)?, source_range(range, encoding))
                 }
             };
             Some(lsp::DiagnosticRelatedInformation { location, message: related.message.clone() })
         })
         .collect();
-    lsp_diagnostic(converter.range(diagnostic.range), diagnostic, related)
+    lsp_diagnostic(range(diagnostic.range), diagnostic, related)
 }
 
 /// A diagnostic of a file that is not open (a `key.json`), whose range was
@@ -298,6 +309,75 @@ pub fn rename_filters() -> lsp::FileOperationRegistrationOptions {
             filter("**".to_string(), lsp::FileOperationPatternKind::Folder),
         ],
     }
+}
+
+/// A fold as whole lines (what every client folds by): from the line of its
+/// start to the line of its end; `None` when that is one line.
+pub fn folding_range(converter: &Converter<'_>, fold: &Fold) -> Option<lsp::FoldingRange> {
+    let start = converter.position(fold.range.start);
+    let end = converter.position(fold.range.end);
+    // A fold that ends at a line break ends on the line before.
+    let end_line = if end.character == 0 && end.line > start.line { end.line - 1 } else { end.line };
+    (end_line > start.line).then(|| lsp::FoldingRange {
+        start_line: start.line,
+        end_line,
+        // LSP's kinds (comment, imports, region markers) name none of these.
+        ..lsp::FoldingRange::default()
+    })
+}
+
+/// The hints, those at the same place as one hint of several parts, each
+/// part with its own tooltip: clients draw separate hints at one place with
+/// no space between them (Helix 25.01), and one hint reads as one remark.
+pub fn inlay_hints(converter: &Converter<'_>, hints: &[InlayHint]) -> Vec<lsp::InlayHint> {
+    let mut converted: Vec<(usize, lsp::InlayHint)> = Vec::new();
+    for hint in hints {
+        let part = lsp::InlayHintLabelPart {
+            value: hint.label.clone(),
+            tooltip: Some(lsp::InlayHintLabelPartTooltip::MarkupContent(markdown(hint.tooltip.clone()))),
+            location: None,
+            command: None,
+        };
+        match converted.last_mut() {
+            Some((offset, lsp::InlayHint { label: lsp::InlayHintLabel::LabelParts(parts), .. }))
+                if *offset == hint.offset =>
+            {
+                parts.push(lsp::InlayHintLabelPart { value: " · ".to_string(), ..lsp::InlayHintLabelPart::default() });
+                parts.push(part);
+            }
+            _ => converted.push((
+                hint.offset,
+                lsp::InlayHint {
+                    position: converter.position(hint.offset),
+                    label: lsp::InlayHintLabel::LabelParts(vec![part]),
+                    kind: None,
+                    text_edits: None,
+                    tooltip: None,
+                    padding_left: Some(true),
+                    padding_right: None,
+                    data: None,
+                },
+            )),
+        }
+    }
+    converted.into_iter().map(|(_, hint)| hint).collect()
+}
+
+/// A lens with its command, which shows its locations (see `show_references`).
+pub fn code_lens(converter: &Converter<'_>, uri: &Uri, lens: &CodeLens, client_side: bool) -> lsp::CodeLens {
+    let range = converter.range(lens.range);
+    let locations = lens
+        .locations
+        .iter()
+        .filter_map(|location| {
+            Some(lsp::Location::new(
+                Uri::from_file_path(&location.path)?,
+                source_range(&location.range, converter.encoding),
+            ))
+        })
+        .collect();
+    let command = crate::show_references::command(lens.title.clone(), uri, range.start, locations, client_side);
+    lsp::CodeLens { range, command: Some(command), data: None }
 }
 
 #[cfg(test)]

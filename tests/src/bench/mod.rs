@@ -1,7 +1,8 @@
 //! The benchmark harness: generates a deterministic workspace, drives the
-//! built `runbook-ls` over stdio as an editor does (W1 typing, W2 completion,
-//! W3 hover, W4 cold start, W6 navigation), runs `runbook-ls check` on it
-//! (W5), and measures the floors those are compared with. `src/bin/bench.rs` is its command line.
+//! built `runbook-ls` over stdio as an editor does (W1 typing and semantic
+//! tokens, W2 completion, W3 hover, W4 cold start, W6 navigation), runs
+//! `runbook-ls check` on it (W5), and measures the floors those are compared with.
+//! `src/bin/bench.rs` is its command line.
 
 pub mod check;
 pub mod cold_start;
@@ -12,6 +13,7 @@ pub mod generate;
 pub mod hover;
 pub mod navigation;
 pub mod report;
+pub mod semantic_tokens;
 pub mod stats;
 pub mod typing;
 
@@ -254,7 +256,24 @@ pub fn run(options: &Options) -> Report {
             typing_text.lines().count()
         ));
         let uri = crate::file_uri(&root.join("runbook-keys/bench-typing/README.md"));
-        rows.push(typing::run(&mut client, uri, typing_text.clone(), sizes.typing_edits, options.seed, floor_p50));
+        rows.push(typing::run(
+            &mut client,
+            uri.clone(),
+            typing_text.clone(),
+            sizes.typing_edits,
+            options.seed,
+            floor_p50,
+        ));
+        // Closed, so that the server holds one W1-sized document at a time, as
+        // before the semantic token rows (the W4 memory rows compare runs).
+        client.notify("textDocument/didClose", json!({ "textDocument": { "uri": uri } }));
+        progress(&format!(
+            "W1: semantic tokens, {} full and {} deltas after an edit",
+            sizes.request_samples,
+            sizes.request_samples * 2
+        ));
+        let uri = crate::file_uri(&root.join("runbook-keys/bench-tokens/README.md"));
+        rows.extend(semantic_tokens::run(&mut client, uri, typing_text.clone(), sizes.request_samples, options.seed));
     }
 
     if options.runs(Workload::W2) || options.runs(Workload::W3) || options.runs(Workload::W6) {

@@ -18,7 +18,7 @@ const TYPED: &[&str] = &[
 ];
 
 /// One random single-character insert (three times in four) or delete.
-fn pick_edit(rng: &mut Rng, text: &str) -> (usize, usize, &'static str) {
+pub(super) fn pick_edit(rng: &mut Rng, text: &str) -> (usize, usize, &'static str) {
     if text.is_empty() || rng.below(4) != 0 {
         let at = rng.boundary(text);
         return (at, at, TYPED[rng.below(TYPED.len())]);
