@@ -72,7 +72,7 @@ PY
 
 hx=${HX:-$(command -v hx || true)}
 if [ -z "$hx" ]; then
-    echo "check-helix: skip hx --health (no \$HX and no hx on PATH; /work/shared/tools/helix-here.sh can provide one)"
+    echo "check-helix: skip hx --health (no \$HX and no hx on PATH; ../shared/tools/helix-here.sh next to the repository prints one; .ci/run requires it)"
     exit 0
 fi
 config_home=$(mktemp -d)
