@@ -198,6 +198,19 @@ impl Key {
     pub fn has_file(&self, file: &str) -> bool {
         self.files.binary_search_by(|candidate| candidate.as_str().cmp(file)).is_ok()
     }
+
+    /// Whether the KEY folder holds a folder `dir` (relative, `/`-separated,
+    /// with or without a trailing `/`) with a file in it; `""` is the KEY
+    /// folder itself.
+    pub fn has_dir(&self, dir: &str) -> bool {
+        let dir = dir.trim_end_matches('/');
+        if dir.is_empty() {
+            return true;
+        }
+        let prefix = format!("{dir}/");
+        let first = self.files.partition_point(|file| file.as_str() < prefix.as_str());
+        self.files.get(first).is_some_and(|file| file.starts_with(&prefix))
+    }
 }
 
 /// Where a KEY declares its safety class.
