@@ -146,9 +146,14 @@ pub struct Export {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Key {
-    /// `node-safe-cron-execution`.
+    /// The canonical slug, in its root's family: `node-safe-cron-execution`.
     pub slug: String,
-    /// `node`.
+    /// The slug in the family of the manifest's `tool`, when that is another
+    /// family (`next-audit-log-capture` for `"tool": "next"` in `node-keys/`):
+    /// it names the same KEY unless another KEY has it as its canonical slug
+    /// (see `KeyCatalog::aliases`).
+    pub alias: Option<String>,
+    /// The family of the canonical slug, its root's: `node`.
     pub family: String,
     /// Index into `KeyCatalog::roots`.
     pub root: usize,
