@@ -4,7 +4,7 @@ use expect_test::expect;
 
 use super::{check, check_without_index};
 
-const KEYS: &str = r#"
+pub(super) const KEYS: &str = r#"
 //- /node-keys/stripe-webhook-replay/key.json
 { "slug": "stripe-webhook-replay", "title": "Replay", "tool": "node", "safety": "REVERSIBLE", "side_effects": ["Replays events"] }
 //- /node-keys/stripe-webhook-replay/src/index.ts
