@@ -241,20 +241,24 @@ fn best_matching_keys<'c>(
     matching.into_iter().map(|(_, key, text)| (key, text)).collect()
 }
 
-/// The KEYs whose slugs match what was typed, as items.
+/// The KEYs whose slugs match what was typed, as items: canonical slugs
+/// first, then the aliases from manifest `tool`s (SPEC 1).
 fn key_slugs(catalog: &KeyCatalog, typed: &str, range: TextRange, wrap: Wrap) -> Vec<Candidate> {
-    best_matching_keys(catalog, typed, |key| Some(Cow::Borrowed(key.slug.as_str())))
-        .into_iter()
-        .map(|(key, slug)| {
-            let slug = slug.into_owned();
-            let mut item = CompletionItem::new(slug.clone(), CompletionKind::Key, range)
-                .detail(key_detail(key))
-                .insert(wrapped(&slug, wrap));
-            item.filter_text = (wrap == Wrap::Backticks).then(|| slug.clone());
-            item.resolve_data = Some(ResolveData::Key { slug });
-            Candidate::new(item)
-        })
-        .collect()
+    let canonical = best_matching_keys(catalog, typed, |key| Some(Cow::Borrowed(key.slug.as_str())));
+    let aliases = best_matching_keys(catalog, typed, |key| catalog.alias(key).map(Cow::Borrowed));
+    let item = |key: &Key, slug: Cow<'_, str>, detail: String| {
+        let slug = slug.into_owned();
+        let mut item =
+            CompletionItem::new(slug.clone(), CompletionKind::Key, range).detail(detail).insert(wrapped(&slug, wrap));
+        item.filter_text = (wrap == Wrap::Backticks).then(|| slug.clone());
+        item.resolve_data = Some(ResolveData::Key { slug: key.slug.clone() });
+        item
+    };
+    let canonical = canonical.into_iter().map(|(key, slug)| Candidate::new(item(key, slug, key_detail(key))));
+    let aliases = aliases.into_iter().map(|(key, slug)| {
+        Candidate::new(item(key, slug, format!("alias of {} · {}", key.slug, key_detail(key)))).group(1)
+    });
+    canonical.chain(aliases).collect()
 }
 
 /// The innermost Action holding `offset`, as a view. A section's range ends

@@ -93,6 +93,16 @@ impl IdeConfig {
         self.key_roots.iter().any(|root| root.prefix == family && root.import_prefix().is_some())
     }
 
+    /// Whether a workspace-relative path (`/node-keys/x/src/index.ts`,
+    /// `node-keys/x/`) is a configured key root or lies in one.
+    pub fn is_in_key_root(&self, path: &str) -> bool {
+        let path = path.trim_start_matches("./").trim_start_matches('/');
+        self.key_roots.iter().any(|root| {
+            let root = root.path.trim_start_matches("./").trim_matches('/');
+            !root.is_empty() && path.strip_prefix(root).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        })
+    }
+
     /// Whether an import specifier is under a key root's import prefix.
     pub fn is_key_import(&self, specifier: &str) -> bool {
         self.key_roots.iter().filter_map(KeyRoot::import_prefix).any(|prefix| specifier.starts_with(&prefix))

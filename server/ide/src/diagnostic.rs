@@ -76,7 +76,7 @@ codes! {
     UnknownKey = "unknown-key", Error, "A KEY reference of a configured family names no KEY.";
     UnresolvedImport = "unresolved-import", Error, "An import specifier under a key root names no KEY folder or entry.";
     UnknownExport = "unknown-export", Error, "An imported name is not exported by the KEY.";
-    LocationMismatch = "location-mismatch", Warning, "A Location path does not exist, or is not the entry of the Action's KEY.";
+    LocationMismatch = "location-mismatch", Warning, "A Location path (a file or a folder) does not exist, or is not the entry of the Action's KEY; outside Actions that use a KEY only paths into a key root are checked.";
     KeyImportMismatch = "key-import-mismatch", Warning, "An Action's KEY field and its Execution import name different KEYs.";
     HiddenExecution = "hidden-execution", Warning, "An Execution/Automated code block imports no KEY but holds more than 10 lines of code.";
     MissingManualAlternative = "missing-manual-alternative", Info, "An Action that executes a KEY has no Manual Alternative.";

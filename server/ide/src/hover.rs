@@ -57,7 +57,20 @@ pub fn hover(parse: &Parse, offset: usize, catalog: Option<&KeyCatalog>, config:
             Definition::Key { slug: key } | Definition::Module { key, .. } | Definition::File { key: Some(key), .. },
         ) => {
             let catalog = catalog?;
-            key_markdown(catalog.key(&key)?, catalog, action_safety())
+            let key = catalog.key(&key)?;
+            let mut markdown = key_markdown(key, catalog, action_safety());
+            // Which name the reader wrote matters when it is not the canonical one.
+            if let Token::KeySlug { key_ref } = classification.token
+                && let written = &*runbook.key_refs[key_ref].slug
+                && written != key.slug
+            {
+                markdown = format!(
+                    "{} is an alias of {}: it names the same KEY\n\n{markdown}",
+                    code(written),
+                    code(&key.slug)
+                );
+            }
+            markdown
         }
         (_, Definition::Export { key, name }) => {
             let catalog = catalog?;
@@ -201,6 +214,10 @@ pub(crate) fn key_markdown(key: &Key, catalog: &KeyCatalog, action: ActionSafety
         blocks.push(escape_paragraphs(description));
     }
     let mut facts = vec![format!("**Family**: {}", code(&key.family))];
+    if let Some(alias) = catalog.alias(key) {
+        // SPEC 1: the root's family gives the canonical slug, the manifest's `tool` an alias.
+        facts.push(format!("**Slug**: {} (canonical), {} (alias, from `tool`)", code(&key.slug), code(alias)));
+    }
     if let Some(runtime) = manifest.and_then(|manifest| manifest.runtime.as_deref()) {
         facts.push(format!("**Runtime**: {}", code(runtime)));
     }

@@ -420,3 +420,44 @@ fn document_links_for_locations_and_specifiers() {
     "#]]
     .assert_debug_eq(&links);
 }
+
+/// SPEC 1: a use of the alias (`next-…`, from the manifest's `tool`) keeps
+/// to the alias family; the canonical slug and pack.json to the root's.
+#[test]
+fn rename_a_key_used_by_its_alias() {
+    let fixture = r#"//- /runbooks/main.md
+- **KEY**: `next-audit-$0log-capture`
+- and `node-audit-log-capture` in prose
+//- /runbook-keys/audit/README.md
+# Audit
+Uses `next-audit-log-capture`.
+//- /runbook-keys/audit/pack.json
+{ "references_node_keys": ["node-audit-log-capture"] }
+//- /node-keys/audit-log-capture/key.json
+{ "slug": "audit-log-capture", "tool": "next" }
+"#;
+    check_rename(
+        fixture,
+        "next-audit-trail",
+        false,
+        expect![[r#"
+        /node-keys/audit-log-capture/key.json:1:12-1:29 "audit-log-capture" -> "audit-trail"
+        /runbook-keys/audit/README.md:2:7-2:29 "next-audit-log-capture" -> "next-audit-trail"
+        /runbook-keys/audit/pack.json:1:29-1:51 "node-audit-log-capture" -> "node-audit-trail"
+        /runbooks/main.md:1:13-1:35 "next-audit-log-capture" -> "next-audit-trail"
+        /runbooks/main.md:2:8-2:30 "node-audit-log-capture" -> "node-audit-trail"
+    "#]],
+    );
+    check_rename(
+        fixture,
+        "node-audit-trail",
+        false,
+        expect![[r#"
+        /node-keys/audit-log-capture/key.json:1:12-1:29 "audit-log-capture" -> "audit-trail"
+        /runbook-keys/audit/README.md:2:7-2:29 "next-audit-log-capture" -> "next-audit-trail"
+        /runbook-keys/audit/pack.json:1:29-1:51 "node-audit-log-capture" -> "node-audit-trail"
+        /runbooks/main.md:1:13-1:35 "next-audit-log-capture" -> "next-audit-trail"
+        /runbooks/main.md:2:8-2:30 "node-audit-log-capture" -> "node-audit-trail"
+    "#]],
+    );
+}

@@ -68,7 +68,15 @@ impl Analysis {
             return Err("only KEY slugs can be renamed".to_string());
         };
         let key = catalog.key(&slug).ok_or("the KEY is gone")?;
-        let new_slug = new_slug.trim();
+        // Renaming at a use of the alias, the editor offers the alias: the
+        // new name in the alias family names the canonical slug to write.
+        let mut new_slug = new_slug.trim().to_string();
+        if let Some(alias_family) = catalog.alias(key).and_then(|alias| alias.split('-').next())
+            && let Some(name) = new_slug.strip_prefix(&format!("{alias_family}-"))
+        {
+            new_slug = format!("{}-{name}", key.family);
+        }
+        let new_slug = new_slug.as_str();
         let new_name = validate(catalog, key, new_slug)?;
         let manifest_slug =
             key.manifest.as_ref().and_then(|manifest| Some((manifest.slug.as_ref()?, manifest.slug_range?)));
@@ -134,10 +142,21 @@ impl Analysis {
         new_folder: Option<&str>,
         change: &mut SourceChange,
     ) {
+        // A use of the alias keeps to the alias family (SPEC 1).
+        let alias = catalog.alias(key);
+        let new_alias = new_slug.zip(alias).and_then(|(slug, alias)| {
+            let name = slug.strip_prefix(&format!("{}-", key.family))?;
+            Some(format!("{}-{name}", alias.split('-').next()?))
+        });
+        let slug_for = |written: &str| match (alias, &new_alias) {
+            (Some(alias), Some(new_alias)) if written == alias => Some(new_alias.as_str()),
+            _ => new_slug,
+        };
         for (path, parse) in self.runbooks() {
             let line_index = parse.line_index();
             for key_use in key_uses(parse.runbook(), catalog, key) {
-                let (range, new_text) = match (key_use.kind, new_slug, new_folder, key_use.folder) {
+                let written = parse.text().get(key_use.range.as_range()).unwrap_or_default();
+                let (range, new_text) = match (key_use.kind, slug_for(written), new_folder, key_use.folder) {
                     (ReferenceKind::KeySlug, Some(slug), _, _) => (key_use.range, slug),
                     (ReferenceKind::ImportSpecifier | ReferenceKind::Location, _, Some(folder), Some(range)) => {
                         (range, folder)
@@ -149,9 +168,10 @@ impl Analysis {
                 change.insert(path.to_path_buf(), edit);
             }
         }
-        let (Some(slug), Some(index)) = (new_slug, self.index()) else { return };
+        let Some(index) = self.index() else { return };
         for (pack_path, pack) in index.packs.iter() {
             for range in pack_uses(pack, catalog, key) {
+                let Some(slug) = slug_for(pack.text.get(range.as_range()).unwrap_or_default()) else { continue };
                 change.insert(
                     pack_path.clone(),
                     TextEdit { range: pack.source_range(range), new_text: slug.to_string() },

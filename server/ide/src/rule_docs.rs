@@ -99,7 +99,7 @@ pub fn rule_docs(code: DiagnosticCode) -> RuleDocs {
             "import { replayFailedWebhooks } from '@/node-keys/stripe-webhook-replay/src';",
         ),
         LocationMismatch => (
-            "Rule 2 (which KEY): the Location tells the reader where the code lives; it must exist and be the entry of the Action's KEY.",
+            "Rule 2 (which KEY): the Location tells the reader where the code lives; it must exist and be the entry of the Action's KEY. Only code spans and words that look like paths are Locations: `US/EU`, `Global`, `keys/<slug>/key.json` are not.",
             "- **KEY**: `node-stripe-webhook-replay`\n- **Location**: `/node-keys/stripe-webhook-replay/src/main.ts`",
             "- **KEY**: `node-stripe-webhook-replay`\n- **Location**: `/node-keys/stripe-webhook-replay/src/index.ts`",
         ),

@@ -170,11 +170,20 @@ impl KeyCatalog {
         for (index, key) in keys.iter().enumerate() {
             by_slug.insert(key.slug.clone(), index);
         }
+        // Aliases after every canonical slug: a KEY's own name always wins
+        // over another KEY's alias, and the first alias (by slug) over a later one.
+        for (index, key) in keys.iter().enumerate() {
+            if let Some(alias) = &key.alias {
+                by_slug.entry(alias.clone()).or_insert(index);
+            }
+        }
         problems.sort_by(|a, b| {
             (&a.location.path, a.location.range.range.start).cmp(&(&b.location.path, b.location.range.range.start))
         });
         let mut families: Vec<String> =
             roots.iter().map(|root| root.prefix.clone()).chain(keys.iter().map(|key| key.family.clone())).collect();
+        // An alias's family is its manifest `tool`, one of node, next, jupyter.
+        families.extend(keys.iter().filter_map(|key| Some(key.alias.as_deref()?.split('-').next()?.to_string())));
         families.sort();
         families.dedup();
         let slug_index = Arc::new(SlugIndex::new(keys.iter().map(|key| key.slug.as_str())));
@@ -249,8 +258,16 @@ impl KeyCatalog {
         self.keys.iter().map(|key| &**key)
     }
 
+    /// The KEY a slug names: its canonical slug or its alias (SPEC 1).
     pub fn key(&self, slug: &str) -> Option<&Key> {
         self.by_slug.get(slug).map(|&index| &*self.keys[index])
+    }
+
+    /// The alias of `key` when it names `key` (another KEY may have it as
+    /// its canonical slug, or as an earlier alias).
+    pub fn alias<'k>(&self, key: &'k Key) -> Option<&'k str> {
+        let alias = key.alias.as_deref()?;
+        self.key(alias).is_some_and(|named| named.dir == key.dir).then_some(alias)
     }
 
     /// Whether `family` is the prefix of a root that exists or of some KEY.

@@ -14,7 +14,7 @@ use crate::{FileRange, Key, KeyRoot, ManifestProblem};
 /// The entry files of a KEY, in the order SPEC 1 prefers them.
 pub const ENTRY_FILES: [&str; 4] = ["src/index.ts", "src/index.tsx", "src/index.js", "src/index.mjs"];
 
-/// The manifest tools that choose a KEY's family over its root's.
+/// The manifest tools that give a KEY an alias in another family.
 const FAMILY_TOOLS: [&str; 3] = ["node", "next", "jupyter"];
 
 /// A KEY folder found under a root, with its files.
@@ -105,10 +105,18 @@ pub(crate) fn load_key(fs: &dyn FileSystem, root: &KeyRoot, alias_dir: &Path, fo
         }
     }
 
-    let tool = manifest.as_ref().and_then(|manifest| manifest.tool.as_deref());
-    let family = tool.filter(|tool| FAMILY_TOOLS.contains(tool)).unwrap_or(&root.prefix).to_string();
+    // SPEC 1: the root's family gives the canonical slug; a manifest `tool`
+    // of another family gives an alias, because real repositories keep
+    // Next-flavoured KEYs in `node-keys/` and still call them `node-…`.
+    let family = root.prefix.clone();
     let name = manifest.as_ref().and_then(|manifest| manifest.slug.as_deref()).unwrap_or(&folder);
     let slug = slug_of(&family, name);
+    let alias = manifest
+        .as_ref()
+        .and_then(|manifest| manifest.tool.as_deref())
+        .filter(|tool| FAMILY_TOOLS.contains(tool) && **tool != family)
+        .map(|tool| slug_of(tool, name))
+        .filter(|alias| *alias != slug);
 
     let entry = ENTRY_FILES.iter().find(|file| has(file)).copied();
     let exports = match entry {
@@ -121,6 +129,7 @@ pub(crate) fn load_key(fs: &dyn FileSystem, root: &KeyRoot, alias_dir: &Path, fo
 
     let key = Key {
         slug,
+        alias,
         family,
         root: root_index,
         folder,

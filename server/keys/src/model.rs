@@ -146,9 +146,14 @@ pub struct Export {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Key {
-    /// `node-safe-cron-execution`.
+    /// The canonical slug, in its root's family: `node-safe-cron-execution`.
     pub slug: String,
-    /// `node`.
+    /// The slug in the family of the manifest's `tool`, when that is another
+    /// family (`next-audit-log-capture` for `"tool": "next"` in `node-keys/`):
+    /// it names the same KEY unless another KEY has it as its canonical slug
+    /// (see `KeyCatalog::aliases`).
+    pub alias: Option<String>,
+    /// The family of the canonical slug, its root's: `node`.
     pub family: String,
     /// Index into `KeyCatalog::roots`.
     pub root: usize,
@@ -197,6 +202,19 @@ impl Key {
     /// Whether the KEY folder holds `file` (relative, `/`-separated).
     pub fn has_file(&self, file: &str) -> bool {
         self.files.binary_search_by(|candidate| candidate.as_str().cmp(file)).is_ok()
+    }
+
+    /// Whether the KEY folder holds a folder `dir` (relative, `/`-separated,
+    /// with or without a trailing `/`) with a file in it; `""` is the KEY
+    /// folder itself.
+    pub fn has_dir(&self, dir: &str) -> bool {
+        let dir = dir.trim_end_matches('/');
+        if dir.is_empty() {
+            return true;
+        }
+        let prefix = format!("{dir}/");
+        let first = self.files.partition_point(|file| file.as_str() < prefix.as_str());
+        self.files.get(first).is_some_and(|file| file.starts_with(&prefix))
     }
 }
 

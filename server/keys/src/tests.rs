@@ -49,6 +49,11 @@ pub(crate) fn render(catalog: &KeyCatalog) -> String {
     for key in catalog.keys() {
         writeln!(out, "\n{}", key.slug).unwrap();
         writeln!(out, "  family {}, folder /{}/{}", key.family, catalog.roots()[key.root].path, key.folder).unwrap();
+        match (&key.alias, catalog.alias(key)) {
+            (Some(alias), Some(_)) => writeln!(out, "  alias {alias}").unwrap(),
+            (Some(alias), None) => writeln!(out, "  alias {alias} (names another KEY)").unwrap(),
+            (None, _) => {}
+        }
         if let Some(path) = &key.manifest_path {
             writeln!(out, "  manifest {}", relative(path)).unwrap();
         }
@@ -652,16 +657,17 @@ fn malformed_manifests() {
         expect![[r#"
             root node-keys (family node, @/node-keys/)
 
-            next-bad-slug
-              family next, folder /node-keys/bad-slug
-              manifest /node-keys/bad-slug/key.json
-                tool: next
-              no entry
-              files key.json
-
             node-array
               family node, folder /node-keys/array
               manifest /node-keys/array/key.json
+              no entry
+              files key.json
+
+            node-bad-slug
+              family node, folder /node-keys/bad-slug
+              alias next-bad-slug
+              manifest /node-keys/bad-slug/key.json
+                tool: next
               no entry
               files key.json
 
@@ -819,6 +825,8 @@ export {};
 export {};
 //- /node-keys/twin/key.json
 { "slug": "twin", "tool": "next" }
+//- /node-keys/zz-copy/key.json
+{ "slug": "folder-name" }
 "#,
         expect![[r#"
             root node-keys (family node, @/node-keys/)
@@ -870,11 +878,71 @@ export {};
               no entry
               files key.json
 
+            node-stripe-webhook-entitlement
+              family node, folder /node-keys/stripe-webhook-entitlement
+              alias next-stripe-webhook-entitlement (names another KEY)
+              manifest /node-keys/stripe-webhook-entitlement/key.json
+                slug: stripe-webhook-entitlement at 1:12
+                tool: next
+              no entry
+              files key.json
+
+            node-twin
+              family node, folder /node-keys/twin
+              alias next-twin (names another KEY)
+              manifest /node-keys/twin/key.json
+                slug: twin at 1:12
+                tool: next
+              no entry
+              files key.json
+
             problems
-              /node-keys/stripe-webhook-entitlement/key.json:1:11-1:39: KEY slug `next-stripe-webhook-entitlement` is already used by /next-keys/stripe-webhook-entitlement, so /node-keys/stripe-webhook-entitlement is not indexed; give one of them a different `slug` in key.json
-              /node-keys/twin/key.json:1:11-1:17: KEY slug `next-twin` is already used by /next-keys/twin, so /node-keys/twin is not indexed; give one of them a different `slug` in key.json
+              /node-keys/zz-copy/key.json:1:11-1:24: KEY slug `node-folder-name` is already used by /node-keys/folder-name, so /node-keys/zz-copy is not indexed; give one of them a different `slug` in key.json
         "#]],
     );
+}
+
+/// Issue 14: the public KEYS repository keeps `"tool": "next"` KEYs in
+/// `node-keys/`, and its conventions and `pack.json` call them `node-…`.
+#[test]
+fn a_key_answers_to_its_family_slug_and_its_tool_alias() {
+    let fs = memory_fs(
+        r#"
+//- /node-keys/audit-log-capture/key.json
+{ "slug": "audit-log-capture", "tool": "next" }
+//- /node-keys/stripe-webhook-entitlement/key.json
+{ "slug": "stripe-webhook-entitlement", "tool": "next" }
+//- /next-keys/stripe-webhook-entitlement/key.json
+{ "slug": "stripe-webhook-entitlement" }
+//- /node-keys/safe-cron-execution/key.json
+{ "slug": "safe-cron-execution", "tool": "node" }
+"#,
+    );
+    let catalog = KeyCatalog::build(&fs, Path::new(WORKSPACE), &CatalogConfig::default());
+    let mut out = String::new();
+    for slug in [
+        "node-audit-log-capture",
+        "next-audit-log-capture",
+        "node-stripe-webhook-entitlement",
+        "next-stripe-webhook-entitlement",
+        "node-safe-cron-execution",
+        "next-safe-cron-execution",
+    ] {
+        let named = catalog.key(slug).map_or("nothing".to_string(), |key| {
+            let alias = catalog.alias(key).map_or(String::new(), |alias| format!(", alias {alias}"));
+            format!("{} ({}{alias})", key.slug, catalog.relative_path(&key.dir).unwrap_or_default())
+        });
+        writeln!(out, "{slug} -> {named}").unwrap();
+    }
+    expect![[r#"
+        node-audit-log-capture -> node-audit-log-capture (/node-keys/audit-log-capture, alias next-audit-log-capture)
+        next-audit-log-capture -> node-audit-log-capture (/node-keys/audit-log-capture, alias next-audit-log-capture)
+        node-stripe-webhook-entitlement -> node-stripe-webhook-entitlement (/node-keys/stripe-webhook-entitlement)
+        next-stripe-webhook-entitlement -> next-stripe-webhook-entitlement (/next-keys/stripe-webhook-entitlement)
+        node-safe-cron-execution -> node-safe-cron-execution (/node-keys/safe-cron-execution)
+        next-safe-cron-execution -> nothing
+    "#]]
+    .assert_eq(&out);
 }
 
 #[test]
@@ -1023,7 +1091,7 @@ fn resolve_import_names_every_target() {
         @/node-keys/safe-cron-execution/src/index               entry of node-safe-cron-execution (/node-keys/safe-cron-execution/src/index.ts)
         @/node-keys/safe-cron-execution/src/index.ts            entry of node-safe-cron-execution (/node-keys/safe-cron-execution/src/index.ts)
         @/node-keys/safe-cron-execution/src/index.js            entry of node-safe-cron-execution (/node-keys/safe-cron-execution/src/index.ts)
-        @/node-keys/stripe-webhook-entitlement/src              entry of next-stripe-webhook-entitlement (/node-keys/stripe-webhook-entitlement/src/index.tsx)
+        @/node-keys/stripe-webhook-entitlement/src              entry of node-stripe-webhook-entitlement (/node-keys/stripe-webhook-entitlement/src/index.tsx)
         @/node-keys/safe-cron-execution/src/handlers/cron       file of node-safe-cron-execution: /node-keys/safe-cron-execution/src/handlers/cron.ts
         @/node-keys/safe-cron-execution/src/types.ts            file of node-safe-cron-execution: /node-keys/safe-cron-execution/src/types.ts
         @/node-keys/safe-cron-execution/src/nope                missing in node-safe-cron-execution
@@ -1078,14 +1146,14 @@ fn key_for_path_and_closest_names() {
     expect![[r#"
         path /node-keys/safe-cron-execution/src/index.ts -> node-safe-cron-execution
         path /node-keys/safe-cron-execution -> node-safe-cron-execution
-        path node-keys/stripe-webhook-entitlement/key.json -> next-stripe-webhook-entitlement
+        path node-keys/stripe-webhook-entitlement/key.json -> node-stripe-webhook-entitlement
         path /node-keys/nope/src/index.ts -> -
         path /node-keys-other/x -> -
         path /README.md -> -
         file /ws/next-keys/audit-log-capture/src/index.ts -> Some("next-audit-log-capture")
         slug node-safe-cron-executon -> ["node-safe-cron-execution"]
         slug node-safe-cron -> ["node-safe-cron-execution"]
-        slug node-stripe-webhook-entitlement -> ["next-stripe-webhook-entitlement"]
+        slug node-stripe-webhook-entitlement -> []
         slug node-audit-log-capture -> ["next-audit-log-capture"]
         slug jupyter-eda -> ["jupyter-eda-workflows"]
         slug node-payment-refund -> []

@@ -269,3 +269,65 @@ fn crlf_and_unclosed_fences() {
         "#]],
     );
 }
+
+#[test]
+fn location_values_that_are_paths() {
+    // SPEC 2: a code span, or a bare word that looks like a path, without a
+    // template placeholder. Prose, routes of a site and templates turn up in
+    // the ordinary documents of real repositories.
+    let values = [
+        "`/node-keys/webhook-secret-update/src/index.ts`",
+        "/node-keys/webhook-secret-update/src/index.ts (the entry)",
+        "node-keys/webhook-secret-update/src/index.ts.",
+        "`sub/dir/` with the guides",
+        "sub/dir",
+        "/privacy",
+        "index.ts, next to the manifest",
+        "Node.js runtime",
+        "US/EU",
+        "CI/CD pipeline",
+        "Global (CDN edge)",
+        "Marketplace",
+        "v2.0",
+        "e.g. the dashboard",
+        "`node-keys/<slug>/key.json`",
+        "keys/<slug>/key.json",
+        "`{root}/src/index.ts`",
+        "src/**/*.ts",
+        "`node-keys/.../src`",
+        "https://status.example.com/incidents",
+        "`https://dashboard.stripe.com/webhooks`",
+        "Stripe Dashboard → Developers → Webhooks",
+    ];
+    let mut out = String::new();
+    for value in values {
+        let parse = Parse::new(&format!("**Location**: {value}\n"));
+        let paths: Vec<&str> = parse.runbook().locations.iter().map(|location| &*location.path).collect();
+        writeln!(out, "{value:?} -> {paths:?}").unwrap();
+    }
+    expect![[r#"
+        "`/node-keys/webhook-secret-update/src/index.ts`" -> ["/node-keys/webhook-secret-update/src/index.ts"]
+        "/node-keys/webhook-secret-update/src/index.ts (the entry)" -> ["/node-keys/webhook-secret-update/src/index.ts"]
+        "node-keys/webhook-secret-update/src/index.ts." -> ["node-keys/webhook-secret-update/src/index.ts"]
+        "`sub/dir/` with the guides" -> ["sub/dir/"]
+        "sub/dir" -> ["sub/dir"]
+        "/privacy" -> ["/privacy"]
+        "index.ts, next to the manifest" -> ["index.ts"]
+        "Node.js runtime" -> ["Node.js"]
+        "US/EU" -> []
+        "CI/CD pipeline" -> []
+        "Global (CDN edge)" -> []
+        "Marketplace" -> []
+        "v2.0" -> []
+        "e.g. the dashboard" -> []
+        "`node-keys/<slug>/key.json`" -> []
+        "keys/<slug>/key.json" -> []
+        "`{root}/src/index.ts`" -> []
+        "src/**/*.ts" -> []
+        "`node-keys/.../src`" -> []
+        "https://status.example.com/incidents" -> []
+        "`https://dashboard.stripe.com/webhooks`" -> []
+        "Stripe Dashboard → Developers → Webhooks" -> []
+    "#]]
+    .assert_eq(&out);
+}

@@ -822,3 +822,28 @@ export async function runUndeclared(): Promise<void> {}
     "####]]
     .assert_eq(&classified_everywhere(&on_a_bare_line));
 }
+
+/// SPEC 1: canonical slugs first, then the aliases from manifest `tool`s;
+/// an alias that is typed is still offered.
+#[test]
+fn canonical_slugs_before_aliases() {
+    let keys = r#"//- /node-keys/audit-log-capture/key.json
+{ "slug": "audit-log-capture", "title": "Audit Log Capture", "tool": "next" }
+//- /node-keys/safe-cron-execution/key.json
+{ "slug": "safe-cron-execution", "tool": "node" }
+"#;
+    check(
+        &format!("//- /runbooks/runbook.md\n- **KEY**: `$0`\n{keys}"),
+        expect![[r#"
+        node-audit-log-capture [key] detail="Audit Log Capture" edit=12..12 "" (docs on resolve)
+        node-safe-cron-execution [key] detail="safe-cron-execution" edit=12..12 "" (docs on resolve)
+        next-audit-log-capture [key] detail="alias of node-audit-log-capture · Audit Log Capture" edit=12..12 "" (docs on resolve)
+    "#]],
+    );
+    check(
+        &format!("//- /runbooks/runbook.md\n- **KEY**: `next-au$0`\n{keys}"),
+        expect![[r#"
+        next-audit-log-capture [key] detail="alias of node-audit-log-capture · Audit Log Capture" edit=12..19 "next-au" (docs on resolve)
+    "#]],
+    );
+}

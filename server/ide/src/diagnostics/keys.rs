@@ -3,6 +3,7 @@
 //! different KEYs, and KEYs that declare a stricter safety class than the
 //! Action that runs them.
 
+use runbook_keys::fs::slash_path;
 use runbook_keys::{ImportTarget, Key, KeyCatalog};
 use runbook_syntax::{Import, KeyRef, LocationRef, Runbook, SafetyClass, SourceRange, TextRange, Word};
 
@@ -25,11 +26,18 @@ pub(super) fn check(file: &File<'_>, workspace: &Workspace<'_>, catalog: &KeyCat
     for (index, (import, target)) in runbook.imports.iter().zip(&targets).enumerate() {
         check_import(runbook, index, import, target, catalog, found);
     }
+    // SPEC 5: every Location of an Action that uses a KEY is checked; any
+    // other is checked only when it points into a key root, since ordinary
+    // documents name routes (`/privacy`) and folders of other projects.
+    let in_key_root = |location: &LocationRef| workspace.config.is_in_key_root(&location.path);
     let mut checked_locations = Vec::new();
     for view in ActionView::all(runbook) {
         let action_key = action_key(&view, catalog);
+        let uses_key = action_key.is_some() || view.references_key(workspace.config);
         for location in view.locations {
-            check_location(location, action_key, workspace, catalog, found);
+            if uses_key || in_key_root(location) {
+                check_location(location, action_key, workspace, catalog, found);
+            }
             checked_locations.push(location.range);
         }
         let view_targets = &targets[view.first_import..view.first_import + view.imports.len()];
@@ -37,7 +45,11 @@ pub(super) fn check(file: &File<'_>, workspace: &Workspace<'_>, catalog: &KeyCat
         declared_safety(&view, view_targets, action_key, found);
     }
     // Locations outside Actions only need to exist.
-    for location in runbook.locations.iter().filter(|location| !checked_locations.contains(&location.range)) {
+    for location in runbook
+        .locations
+        .iter()
+        .filter(|location| !checked_locations.contains(&location.range) && in_key_root(location))
+    {
         check_location(location, None, workspace, catalog, found);
     }
 }
@@ -216,12 +228,13 @@ fn check_location(
 ) {
     let relative = location.path.trim_start_matches('/');
     let absolute = workspace.root.join(relative);
+    // A folder is as much a place as a file (`/node-keys/x/`, `docs/guides`).
     let exists = match catalog.key_for_path(&location.path) {
-        Some(key) => {
-            let inside = absolute.strip_prefix(&key.dir).map(|path| path.to_string_lossy().replace('\\', "/"));
-            inside.is_ok_and(|inside| key.has_file(&inside))
-        }
-        None => workspace.fs.is_file(&absolute),
+        Some(key) => absolute
+            .strip_prefix(&key.dir)
+            .map(slash_path)
+            .is_ok_and(|inside| key.has_file(&inside) || key.has_dir(&inside)),
+        None => workspace.fs.is_file(&absolute) || workspace.fs.is_dir(&absolute),
     };
     let expected = action_key.and_then(|(key, _)| Some((key, entry_location(key, catalog)?)));
     // The KEY's entry, written as the Location writes paths (with or without the leading `/`).

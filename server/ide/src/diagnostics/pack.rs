@@ -19,6 +19,15 @@ pub(super) fn check(path: &Path, runbook: &Runbook, workspace: &Workspace<'_>, f
     let Some(pack) = workspace.pack_beside(path) else { return };
     let pack_path = path.with_file_name(crate::pack::PACK_FILE);
     let anchor = runbook.headings.first().map_or(TextRange::empty(0), |heading| heading.text_range);
+    // A KEY's canonical slug and its alias are one KEY (SPEC 1): a pack may
+    // list `node-x` for a runbook that writes `next-x`.
+    let same_key = |a: &str, b: &str| {
+        a == b
+            || workspace.catalog.is_some_and(|catalog| match (catalog.key(a), catalog.key(b)) {
+                (Some(a), Some(b)) => a.dir == b.dir,
+                _ => false,
+            })
+    };
     for list in &pack.lists {
         let used: Vec<_> = runbook
             .key_refs
@@ -27,7 +36,9 @@ pub(super) fn check(path: &Path, runbook: &Runbook, workspace: &Workspace<'_>, f
             .collect();
         let mut reported: Vec<&str> = Vec::new();
         for key_ref in &used {
-            if list.entries.iter().any(|entry| *entry.slug == *key_ref.slug) || reported.contains(&&*key_ref.slug) {
+            if list.entries.iter().any(|entry| same_key(&entry.slug, &key_ref.slug))
+                || reported.iter().any(|slug| same_key(slug, &key_ref.slug))
+            {
                 continue;
             }
             reported.push(&key_ref.slug);
@@ -41,7 +52,7 @@ pub(super) fn check(path: &Path, runbook: &Runbook, workspace: &Workspace<'_>, f
             );
         }
         for entry in &list.entries {
-            if used.iter().any(|key_ref| *key_ref.slug == *entry.slug) {
+            if used.iter().any(|key_ref| same_key(&key_ref.slug, &entry.slug)) {
                 continue;
             }
             found.push(

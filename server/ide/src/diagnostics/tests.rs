@@ -9,6 +9,7 @@ use runbook_syntax::fixture::Fixture;
 use crate::test_utils::{EmptyFs, WORKSPACE_ROOT, fixture_path, quote};
 
 mod every_rule;
+mod incremental;
 mod keys;
 mod structure;
 use crate::{File, IdeConfig, Workspace, diagnostics};

@@ -483,3 +483,51 @@ fn side_effects_stated_twice_are_listed_once_naming_both_sources() {
         "#]],
     );
 }
+
+/// Issue 14 (SPEC 1): a Next-flavoured KEY kept in `node-keys/` answers to
+/// `node-…` (canonical) and to `next-…` (alias); hover says which is which.
+const AUDIT_KEY: &str = r#"//- /node-keys/audit-log-capture/key.json
+{ "slug": "audit-log-capture", "title": "Audit Log Capture", "tool": "next", "safety": "SAFE" }
+//- /node-keys/audit-log-capture/src/index.ts
+export function captureAuditLog() {}
+"#;
+
+#[test]
+fn canonical_slug_and_alias() {
+    check(
+        &format!("//- /runbooks/runbook.md\n- **KEY**: `node-audit$0-log-capture`\n{AUDIT_KEY}"),
+        expect![[r#"
+            12..34 "node-audit-log-capture"
+            **Audit Log Capture** · `node-audit-log-capture`
+
+            **Family**: `node` · **Slug**: `node-audit-log-capture` (canonical), `next-audit-log-capture` (alias, from `tool`)
+
+            **Safety**: the KEY declares **SAFE** (key.json)
+
+            **Side effects**: none declared
+
+            **Exports**: `captureAuditLog`
+
+            **Defined in**: `/node-keys/audit-log-capture/key.json`, entry `/node-keys/audit-log-capture/src/index.ts`
+        "#]],
+    );
+    check(
+        &format!("//- /runbooks/runbook.md\n- **KEY**: `next-audit$0-log-capture`\n{AUDIT_KEY}"),
+        expect![[r#"
+            12..34 "next-audit-log-capture"
+            `next-audit-log-capture` is an alias of `node-audit-log-capture`: it names the same KEY
+
+            **Audit Log Capture** · `node-audit-log-capture`
+
+            **Family**: `node` · **Slug**: `node-audit-log-capture` (canonical), `next-audit-log-capture` (alias, from `tool`)
+
+            **Safety**: the KEY declares **SAFE** (key.json)
+
+            **Side effects**: none declared
+
+            **Exports**: `captureAuditLog`
+
+            **Defined in**: `/node-keys/audit-log-capture/key.json`, entry `/node-keys/audit-log-capture/src/index.ts`
+        "#]],
+    );
+}

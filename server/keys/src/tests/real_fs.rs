@@ -21,8 +21,9 @@ fn corpus_catalog() {
     expect![[r#"
         root node-keys (family node, @/node-keys/)
 
-        next-audit-log-capture
-          family next, folder /node-keys/audit-log-capture
+        node-audit-log-capture
+          family node, folder /node-keys/audit-log-capture
+          alias next-audit-log-capture
           manifest /node-keys/audit-log-capture/key.json
             slug: audit-log-capture at 2:12
             title: Audit Log Capture Key
@@ -41,39 +42,6 @@ fn corpus_catalog() {
           export AuditLogWidget (function) at /node-keys/audit-log-capture/src/components/AuditLogWidget.tsx:2:17
             export function AuditLogWidget()
             | Dashboard widget listing recent audit log entries. (Corpus stub: body omitted.)
-
-        next-stripe-webhook-entitlement
-          family next, folder /node-keys/stripe-webhook-entitlement
-          manifest /node-keys/stripe-webhook-entitlement/key.json
-            slug: stripe-webhook-entitlement at 2:12
-            title: Stripe Webhook Entitlement Key
-            description: Unlocks Stripe webhook verification and entitlement checking for subscription-based features
-            tool: next
-            key_type: route, integration
-            runtime: node
-            side_effects: Creates POST /api/webhooks/stripe route handler; Verifies Stripe webhook signatures; Checks user entitlements from Stripe subscriptions; Updates local database with subscription status
-            required_env: STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET
-            optional_env: STRIPE_API_VERSION
-            tenant_scope: per-request-tenant-id
-          entry /node-keys/stripe-webhook-entitlement/src/index.ts
-          files README.md, key.json, src/handlers/webhook.ts, src/index.ts, src/types.ts, src/validators/entitlement.ts, src/validators/webhook.ts
-          export CheckEntitlementParams (interface) at /node-keys/stripe-webhook-entitlement/src/validators/entitlement.ts:1:18
-            export interface CheckEntitlementParams
-          export EntitlementResult (interface) at /node-keys/stripe-webhook-entitlement/src/types.ts:7:18
-            export interface EntitlementResult
-          export StripeWebhookConfig (interface) at /node-keys/stripe-webhook-entitlement/src/types.ts:1:18
-            export interface StripeWebhookConfig
-          export WebhookEvent (interface) at /node-keys/stripe-webhook-entitlement/src/types.ts:14:18
-            export interface WebhookEvent
-          export checkStripeEntitlement (function) at /node-keys/stripe-webhook-entitlement/src/validators/entitlement.ts:8:23
-            export async function checkStripeEntitlement(params: CheckEntitlementParams): Promise<{ hasAccess: boolean; subscriptionId?: string; features?: string[] }>
-            | Checks whether a customer's subscription grants a feature. (Corpus stub: body omitted.)
-          export stripeWebhookHandler (function) at /node-keys/stripe-webhook-entitlement/src/handlers/webhook.ts:4:23
-            export async function stripeWebhookHandler(req: Request, config?: StripeWebhookConfig): Promise<Response>
-            | Next.js route handler for Stripe webhooks. (Corpus stub: body omitted.)
-          export verifyStripeWebhook (function) at /node-keys/stripe-webhook-entitlement/src/validators/webhook.ts:2:17
-            export function verifyStripeWebhook(signature: string | null, body: string, webhookSecret: string): unknown | null
-            | Verifies a Stripe webhook signature. (Corpus stub: body omitted.)
 
         node-background-reconciliation
           family node, folder /node-keys/background-reconciliation
@@ -119,6 +87,40 @@ fn corpus_catalog() {
             | Runs a cron job under a distributed lock so that two runs never overlap.
             | (Corpus stub: body omitted.)
             @param config - Cron job configuration
+
+        node-stripe-webhook-entitlement
+          family node, folder /node-keys/stripe-webhook-entitlement
+          alias next-stripe-webhook-entitlement
+          manifest /node-keys/stripe-webhook-entitlement/key.json
+            slug: stripe-webhook-entitlement at 2:12
+            title: Stripe Webhook Entitlement Key
+            description: Unlocks Stripe webhook verification and entitlement checking for subscription-based features
+            tool: next
+            key_type: route, integration
+            runtime: node
+            side_effects: Creates POST /api/webhooks/stripe route handler; Verifies Stripe webhook signatures; Checks user entitlements from Stripe subscriptions; Updates local database with subscription status
+            required_env: STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET
+            optional_env: STRIPE_API_VERSION
+            tenant_scope: per-request-tenant-id
+          entry /node-keys/stripe-webhook-entitlement/src/index.ts
+          files README.md, key.json, src/handlers/webhook.ts, src/index.ts, src/types.ts, src/validators/entitlement.ts, src/validators/webhook.ts
+          export CheckEntitlementParams (interface) at /node-keys/stripe-webhook-entitlement/src/validators/entitlement.ts:1:18
+            export interface CheckEntitlementParams
+          export EntitlementResult (interface) at /node-keys/stripe-webhook-entitlement/src/types.ts:7:18
+            export interface EntitlementResult
+          export StripeWebhookConfig (interface) at /node-keys/stripe-webhook-entitlement/src/types.ts:1:18
+            export interface StripeWebhookConfig
+          export WebhookEvent (interface) at /node-keys/stripe-webhook-entitlement/src/types.ts:14:18
+            export interface WebhookEvent
+          export checkStripeEntitlement (function) at /node-keys/stripe-webhook-entitlement/src/validators/entitlement.ts:8:23
+            export async function checkStripeEntitlement(params: CheckEntitlementParams): Promise<{ hasAccess: boolean; subscriptionId?: string; features?: string[] }>
+            | Checks whether a customer's subscription grants a feature. (Corpus stub: body omitted.)
+          export stripeWebhookHandler (function) at /node-keys/stripe-webhook-entitlement/src/handlers/webhook.ts:4:23
+            export async function stripeWebhookHandler(req: Request, config?: StripeWebhookConfig): Promise<Response>
+            | Next.js route handler for Stripe webhooks. (Corpus stub: body omitted.)
+          export verifyStripeWebhook (function) at /node-keys/stripe-webhook-entitlement/src/validators/webhook.ts:2:17
+            export function verifyStripeWebhook(signature: string | null, body: string, webhookSecret: string): unknown | null
+            | Verifies a Stripe webhook signature. (Corpus stub: body omitted.)
 
         node-supabase-rls-guard
           family node, folder /node-keys/supabase-rls-guard

@@ -95,7 +95,9 @@ impl Facts {
             });
         }
 
-        // Locations: the first code span of the value, else its first word.
+        // Locations (SPEC 2): the first code span of the value, else its
+        // first word when that looks like a path. Prose (`US/EU`, `Global`),
+        // URLs and templates (`keys/<slug>/key.json`) are no Location.
         for (index, field) in model.fields.iter().enumerate() {
             if field.label != Some(FieldLabel::Location) || field.value_range.is_empty() {
                 continue;
@@ -110,12 +112,16 @@ impl Facts {
                 None => {
                     let value = &text[field.value_range.as_range()];
                     let first_line = value.lines().next().unwrap_or_default();
-                    let token = first_line.split_whitespace().next().unwrap_or_default();
-                    let token_start = field.value_range.start + first_line.find(token).unwrap_or(0);
+                    let word = first_line.split_whitespace().next().unwrap_or_default();
+                    let token = trim_trailing_punctuation(word);
+                    if !looks_like_path(token) {
+                        continue;
+                    }
+                    let token_start = field.value_range.start + first_line.find(word).unwrap_or(0);
                     (Arc::from(token), TextRange::new(token_start, token_start + token.len()))
                 }
             };
-            if !path.is_empty() {
+            if !path.is_empty() && !is_template_or_url(&path) {
                 model.locations.push(LocationRef { path, range, field: index });
             }
         }
@@ -141,6 +147,50 @@ impl Facts {
             .collect();
         model
     }
+}
+
+/// A word of prose without the punctuation that ends a clause after it
+/// (`src/index.ts.`, `docs/guides,`); a closing parenthesis goes only when
+/// the word opens none.
+fn trim_trailing_punctuation(word: &str) -> &str {
+    let mut token = word.trim_end_matches(['.', ',', ';', ':', '!', '?']);
+    if !token.contains('(') {
+        token = token.trim_end_matches(')').trim_end_matches(['.', ',', ';', ':', '!', '?']);
+    }
+    token
+}
+
+/// Whether a bare word of a Location value reads as a path (SPEC 2): it has
+/// a `/` (`docs/guides`, `/privacy`), or it ends in a file extension
+/// (`index.ts`, but not `e.g.`). Capitalised words joined by slashes are alternatives in
+/// prose, not folders (`US/EU`, `CI/CD`, `Settings/Billing`).
+fn looks_like_path(word: &str) -> bool {
+    if word.contains('/') {
+        let is_capitalised_word =
+            |part: &str| part.starts_with(|c: char| c.is_ascii_uppercase()) && part.chars().all(char::is_alphabetic);
+        return !word.split('/').all(is_capitalised_word);
+    }
+    // Initials are abbreviations, not file names (`e.g.`, `U.S.`).
+    if word.split('.').all(|part| part.chars().count() == 1) {
+        return false;
+    }
+    word.rsplit_once('.').is_some_and(|(stem, extension)| {
+        !stem.is_empty()
+            && (1..=10).contains(&extension.len())
+            && extension.chars().all(|c| c.is_ascii_alphanumeric())
+            && extension.chars().any(|c| c.is_ascii_alphabetic())
+    })
+}
+
+/// Whether a path is a template rather than one path (`keys/<slug>/key.json`,
+/// `{root}/x`, `src/*.ts`, `node-keys/…/src`) or a URL rather than a file of
+/// the workspace: either way there is nothing on disk to check or open.
+fn is_template_or_url(path: &str) -> bool {
+    const PLACEHOLDER_CHARACTERS: [char; 6] = ['<', '>', '{', '}', '*', '…'];
+    path.contains(PLACEHOLDER_CHARACTERS)
+        || path.split('/').any(|part| part == "...")
+        || path.contains("://")
+        || path.starts_with("mailto:")
 }
 
 fn first_after<T>(items: &[T], offset: usize, start: impl Fn(&T) -> usize) -> usize {

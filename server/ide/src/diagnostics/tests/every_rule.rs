@@ -147,3 +147,28 @@ fn every_rule_fires_and_stays_quiet() {
     };
     check_rule(PackReferenceMismatch, &pack("\"node-health\""), &pack("\"node-replay\""));
 }
+
+/// `location-mismatch` in the ordinary documents of a repository that also
+/// holds KEYs: regions, listings, routes, templates and folders are no
+/// missing files (SPEC 2 and 5). A path into a key root that is not there
+/// still is.
+#[test]
+fn location_mismatch_stays_quiet_on_ordinary_documents() {
+    let triggering = "//- /docs/README.md\n# Docs\n\n- **Location**: `/node-keys/replya/`\n";
+    let ordinary = [
+        // The README of a docs site.
+        "//- /docs/README.md\n# Docs site\n\n## Hosting\n\n- **Location**: US/EU\n- **Location**: Global\n- **Provider**: Vercel\n",
+        // A listing.
+        "//- /docs/listing.md\n# Listing\n\n**Location**: Marketplace\n**Price**: free\n",
+        // A page of the site, with its route.
+        "//- /site/privacy.md\n# Privacy policy\n\n**Location**: /privacy\n**Last Updated**: 2024-12-30\n",
+        "//- /site/terms.md\n# Terms\n\n**Location**: `/terms`\n",
+        // A template with placeholders.
+        "//- /templates/KEY.md\n# KEY template\n\n**Location**: `node-keys/<slug>/key.json`\n\n**Location**: next-keys/<slug>/src/index.ts\n",
+        // Folders that exist, inside a KEY and elsewhere.
+        "//- /docs/layout.md\n# Layout\n\n- **Location**: `/node-keys/replay/`\n- **Location**: node-keys/replay/src\n- **Location**: `node-keys`\n- **Location**: `docs/`\n",
+    ];
+    for clean in ordinary {
+        check_rule(DiagnosticCode::LocationMismatch, triggering, clean);
+    }
+}

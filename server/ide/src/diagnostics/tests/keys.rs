@@ -4,7 +4,7 @@ use expect_test::expect;
 
 use super::{check, check_without_index};
 
-const KEYS: &str = r#"
+pub(super) const KEYS: &str = r#"
 //- /node-keys/stripe-webhook-replay/key.json
 { "slug": "stripe-webhook-replay", "title": "Replay", "tool": "node", "safety": "REVERSIBLE", "side_effects": ["Replays events"] }
 //- /node-keys/stripe-webhook-replay/src/index.ts
@@ -201,6 +201,85 @@ fn without_the_index_only_index_free_rules_run() {
               fix Insert a **Side Effects** field (preferred)
             info missing-manual-alternative 1:5-1:24 "Action 1: Go (SAFE)": Action 1 executes a KEY but has no **Manual Alternative** for when the automation fails
               fix Insert a **Manual Alternative** field (preferred)
+        "#]],
+    );
+}
+
+/// An ordinary document of a repository that also holds KEYs: the README of
+/// its docs site. Its `Location` fields are regions, routes, templates and
+/// folders, and only a path under a key root is checked (SPEC 5).
+const DOCS_SITE_README: &str = r#"# Docs site
+
+Static documentation for the product, built with Next.js and served from two regions.
+
+## Hosting
+
+- **Location**: US/EU
+- **Provider**: Vercel
+- **Location**: Global (CDN edge)
+
+## Listing
+
+**Location**: Marketplace
+
+## Pages
+
+### Privacy policy
+
+**Location**: `/privacy`
+
+### Terms of service
+
+**Location**: /terms
+
+## Adding a KEY
+
+1. Copy a KEY folder and rename it.
+2. **Location**: `node-keys/<slug>/key.json`
+3. **Location**: keys/<slug>/README.md, written from the KEY's own values.
+
+## Layout
+
+- **Location**: `docs/guides/` holds the guides
+- **Location**: docs/guides
+- **Location**: `/node-keys/stripe-webhook-replay/`
+- **Location**: node-keys/stripe-webhook-replay/src
+- **Location**: `/node-keys/stripe-webhook-replay/src/handlers`
+- **Location**: `/node-keys/stripe-webhook-replay/src/index.ts`
+- **Location**: `/node-keys/stripe-webhook-replay/src/main.ts`
+- **Location**: `/node-keys/webhook-replay/`
+"#;
+
+#[test]
+fn locations_in_ordinary_documents() {
+    check(
+        &format!("//- /docs/README.md\n{DOCS_SITE_README}//- /docs/guides/setup.md\n# Setup\n{KEYS}"),
+        expect![[r#"
+            warning location-mismatch 39:18-39:62 "/node-keys/stripe-webhook-replay/src/main.ts": `/node-keys/stripe-webhook-replay/src/main.ts` does not exist in the workspace
+            warning location-mismatch 40:18-40:44 "/node-keys/webhook-replay/": `/node-keys/webhook-replay/` does not exist in the workspace
+        "#]],
+    );
+}
+
+#[test]
+fn locations_of_folders_in_an_action_that_uses_a_key() {
+    // The Action mentions its KEY but has no KEY field: nothing says which
+    // entry its Locations should be, so they only need to exist, folders too.
+    check(
+        &with_keys(
+            r#"### Action 1: Inspect the replay handlers (SAFE)
+
+**Precondition**: none
+**Action**: read what `node-stripe-webhook-replay` would do
+**Side Effects**: none, reading only
+- **Location**: `node-keys/stripe-webhook-replay/src/handlers/`
+- **Location**: runbooks
+- **Location**: `runbooks/`
+- **Location**: `/runbooks/gone/`
+"#,
+        ),
+        expect![[r#"
+            warning location-mismatch 9:18-9:33 "/runbooks/gone/": `/runbooks/gone/` does not exist in the workspace
         "#]],
     );
 }

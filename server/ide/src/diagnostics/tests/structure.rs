@@ -152,3 +152,34 @@ fn configured_levels() {
         "#]],
     );
 }
+
+/// Issue 14 (SPEC 1): the public KEYS repository keeps `"tool": "next"`
+/// KEYs in `node-keys/` and lists them as `node-…` in pack.json; a runbook
+/// that writes the `next-…` alias names the same KEY.
+#[test]
+fn pack_references_by_canonical_slug_or_alias() {
+    check(
+        r#"//- /docs/audit/README.md
+# Audit Log Runbook
+
+### Action 1: Capture the audit trail (SAFE)
+
+**Precondition**: the incident has an id
+- **KEY**: `next-audit-log-capture`
+- **Location**: `/node-keys/audit-log-capture/src/index.ts`
+**Side Effects**: none
+**Manual Alternative**: export the table by hand
+
+See also `node-audit-log-capture` and `next-stripe-webhook-entitlement`.
+//- /docs/audit/pack.json
+{ "references_node_keys": ["node-audit-log-capture", "node-stripe-webhook-entitlement"] }
+//- /node-keys/audit-log-capture/key.json
+{ "slug": "audit-log-capture", "tool": "next", "safety": "SAFE" }
+//- /node-keys/audit-log-capture/src/index.ts
+export function captureAuditLog() {}
+//- /node-keys/stripe-webhook-entitlement/key.json
+{ "slug": "stripe-webhook-entitlement", "tool": "next" }
+"#,
+        expect![[""]],
+    );
+}
