@@ -22,6 +22,8 @@ pub struct Inventory {
     pub summary: Summary,
     /// Sorted by path.
     pub runbooks: Vec<RunbookInventory>,
+    /// Every KEY of the catalog, sorted by slug.
+    pub keys: Vec<KeyInventory>,
     /// Findings in files that are not runbooks (`runbook-ls.toml`, a
     /// `key.json`, a markdown file that cannot be read).
     pub other_findings: Vec<Finding>,
@@ -78,6 +80,19 @@ pub struct KeyName {
     pub slug: String,
     /// The manifest's title.
     pub title: Option<String>,
+}
+
+/// A KEY as its manifest describes it, and how many Actions run it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KeyInventory {
+    pub slug: String,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    /// The class the KEY declares (its manifest's, else the strictest `@safety`).
+    #[serde(serialize_with = "serialize_class")]
+    pub safety: Option<SafetyClass>,
+    /// The Actions of the report that run it.
+    pub n_actions: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -232,7 +247,31 @@ pub fn inventory(analysis: &Analysis) -> Inventory {
     }
     other_findings.sort_by(|a, b| (&a.path, a.line, a.column, a.code).cmp(&(&b.path, b.line, b.column, b.code)));
     let summary = summary(&runbooks, &other_findings, catalog, &used_slugs);
-    Inventory { summary, runbooks, other_findings }
+    let keys = catalog.map(|catalog| keys(catalog, &runbooks)).unwrap_or_default();
+    Inventory { summary, runbooks, keys, other_findings }
+}
+
+fn keys(catalog: &KeyCatalog, runbooks: &[RunbookInventory]) -> Vec<KeyInventory> {
+    let mut keys: Vec<KeyInventory> = catalog
+        .keys()
+        .map(|key| {
+            let manifest = key.manifest.as_ref();
+            let n_actions = runbooks
+                .iter()
+                .flat_map(|runbook| &runbook.actions)
+                .filter(|action| action.keys.iter().any(|used| used.known && used.slug == key.slug))
+                .count();
+            KeyInventory {
+                slug: key.slug.clone(),
+                title: manifest.and_then(|manifest| manifest.title.clone()),
+                description: manifest.and_then(|manifest| manifest.description.clone()),
+                safety: key.declared_safety(),
+                n_actions,
+            }
+        })
+        .collect();
+    keys.sort_by(|a, b| a.slug.cmp(&b.slug));
+    keys
 }
 
 fn relative(root: &Path, path: &Path) -> String {

@@ -52,6 +52,12 @@ fn render(inventory: &Inventory) -> String {
         }
         render_findings(&mut out, "  ", &runbook.findings);
     }
+    writeln!(out).unwrap();
+    for key in &inventory.keys {
+        let class = key.safety.map_or("-", |class| class.as_str());
+        let title = key.title.as_deref().unwrap_or("-");
+        writeln!(out, "KEY {} [{class}] {title:?}, run by {} Actions", key.slug, key.n_actions).unwrap();
+    }
     if !inventory.other_findings.is_empty() {
         writeln!(out, "\nother findings").unwrap();
         render_findings(&mut out, "  ", &inventory.other_findings);
@@ -165,6 +171,10 @@ no rollback needed.
                 precondition "The endpoint is back"
                 rollback "Events are idempotent, no rollback needed."
                 warning false, manual alternative true
+
+            KEY node-stripe-webhook-replay [REVERSIBLE] "Stripe Webhook Replay", run by 1 Actions
+            KEY node-webhook-monitoring [SAFE] "Webhook Monitoring", run by 0 Actions
+            KEY node-webhook-secret-update [REVERSIBLE] "Webhook Secret Update", run by 0 Actions
         "#]],
     );
 }
@@ -230,6 +240,10 @@ fn safety_classes_warnings_and_declared_class() {
                 warning false, manual alternative false
                 runbooks/runbook.md:23:5 warning[missing-precondition] Action 4 has no **Preconditions** field: say what must be true before it runs
                 runbooks/runbook.md:23:5 warning[missing-safety] Action 4 has no safety class: add (SAFE), (REVERSIBLE) or (IRREVERSIBLE) to the heading or a **Safety** field
+
+            KEY node-stripe-webhook-replay [REVERSIBLE] "Stripe Webhook Replay", run by 1 Actions
+            KEY node-webhook-monitoring [SAFE] "Webhook Monitoring", run by 0 Actions
+            KEY node-webhook-secret-update [REVERSIBLE] "Webhook Secret Update", run by 0 Actions
         "#]],
     );
 }
@@ -276,6 +290,10 @@ await replayFailedWebhook({});
                 runbooks/runbook.md:3:13 error[unknown-key] no KEY is named `node-stripe-webhok-replay`: did you mean `node-stripe-webhook-replay`?
                 runbooks/runbook.md:6:10 error[unknown-export] KEY `node-stripe-webhook-replay` does not export `replayFailedWebhook`: did you mean one of `replayFailedWebhooks`, `countFailedWebhooks`?
                 runbooks/runbook.md:7:20 error[unresolved-import] no KEY folder `nowhere` in node-keys/
+
+            KEY node-stripe-webhook-replay [REVERSIBLE] "Stripe Webhook Replay", run by 1 Actions
+            KEY node-webhook-monitoring [SAFE] "Webhook Monitoring", run by 0 Actions
+            KEY node-webhook-secret-update [REVERSIBLE] "Webhook Secret Update", run by 0 Actions
         "#]],
     );
 }
@@ -314,6 +332,9 @@ Nothing to run.
               runbook-keys/stripe/README.md:1:3 warning[missing-section] this runbook has no `## Rollback / Escalation` section (it comes after Verification)
               runbook-keys/stripe/README.md:1:3 warning[missing-section] this runbook has no `## Evidence & Audit Notes` section (it comes after Rollback / Escalation)
               runbook-keys/stripe/README.md:1:3 warning[missing-section] this runbook has no `## Post-Incident Follow-Ups` section (it comes after Evidence & Audit Notes)
+
+            KEY node-broken [-] "-", run by 0 Actions
+            KEY node-lonely [-] "Lonely <KEY>", run by 0 Actions
 
             other findings
               node-keys/broken/key.json:1:11 error[invalid-key-manifest] `slug` must be a string, found a number
