@@ -7,7 +7,8 @@
 #
 #   target/report/demo.html        the report, as `runbook-ls report` wrote it
 #   target/report-screenshot.png   Chromium's screenshot, 1200x1600
-#   target/report/demo.dom.html    Chromium's DOM after scripts ran
+#   target/report/demo.dom.html    Chromium's DOM after scripts ran (and demo.dom-*.html filtered)
+#   target/report/demo.pdf         the page printed, with the print styles
 #
 # RUNBOOK_LS_BIN: the binary (default target/release/runbook-ls).
 set -euo pipefail
@@ -63,5 +64,21 @@ expect_in_dom 'Delete Stale Events' "IRREVERSIBLE Action without a Warning"
 # The inline script ran: it shows the filter bar and counts the Actions.
 expect_in_dom '<nav id="filters" class="filters" aria-label="Filters">' "filter bar made visible by the script"
 expect_in_dom '8 of 8 Actions shown' "Action count written by the filter script"
+
+step "chromium --print-to-pdf (the print styles)"
+timeout 120 chromium "${chromium_flags[@]}" --print-to-pdf="$out/demo.pdf" --no-pdf-header-footer "file://$report" \
+    >"$out/chromium-pdf.log" 2>&1 || fail "chromium --print-to-pdf failed (see $out/chromium-pdf.log)"
+head -c 5 "$out/demo.pdf" | grep -q '%PDF-' || fail "chromium wrote no PDF at $out/demo.pdf"
+
+# The filters, in the browser: the address chooses them (#class=…&key=…).
+expect_filtered() {
+    local view=$out/demo.dom-$2.html
+    timeout 120 chromium "${chromium_flags[@]}" --dump-dom "file://$report#$1" >"$view" 2>>"$out/chromium-dom.log" ||
+        fail "chromium --dump-dom #$1 failed (see $out/chromium-dom.log)"
+    grep -qF -- "$3" "$view" || fail "with #$1, Chromium's page does not say \"$3\"; see $view"
+}
+expect_filtered 'class=IRREVERSIBLE' irreversible '1 of 8 Actions shown'
+expect_filtered 'key=node-webhook-monitoring' monitoring '2 of 8 Actions shown'
+expect_filtered 'class=SAFE&key=node-stripe-webhook-replay' none '0 of 8 Actions shown'
 
 step "ok: $screenshot"

@@ -7,6 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
+use rayon::prelude::*;
 use runbook_keys::fs::slash_path;
 use runbook_keys::{Key, KeyCatalog};
 use runbook_syntax::{Encoding, FieldLabel, Parse, Runbook, SafetyClass, TextRange};
@@ -204,7 +205,6 @@ fn serialize_class<S: serde::Serializer>(class: &Option<SafetyClass>, serializer
 /// the `runbooks` globs match, and any other markdown file with an Action.
 pub fn inventory(analysis: &Analysis) -> Inventory {
     let root = analysis.root();
-    let config = analysis.config();
     let catalog = analysis.catalog();
     let mut runbooks = Vec::new();
     let mut other_findings: Vec<Finding> = analysis
@@ -219,36 +219,60 @@ pub fn inventory(analysis: &Analysis) -> Inventory {
             message: file.diagnostic.message,
         })
         .collect();
-    let mut used_slugs: BTreeSet<String> = BTreeSet::new();
     let paths: Vec<&Path> = analysis.index().map(|index| index.runbook_paths().collect()).unwrap_or_default();
-    for path in paths {
-        let relative_path = relative(root, path);
-        let diagnostics = analysis.diagnostics(path);
-        let Some(parse) = analysis.parse(path) else {
-            // Not readable as text: only its findings are known.
-            other_findings.extend(diagnostics.iter().map(|diagnostic| Finding {
-                path: relative_path.clone(),
-                line: 1,
-                column: 1,
-                severity: diagnostic.severity.as_str(),
-                code: diagnostic.code.as_str(),
-                message: diagnostic.message.clone(),
-            }));
-            continue;
-        };
-        let runbook = parse.runbook();
-        if let Some(catalog) = catalog {
-            used_slugs.extend(used_keys(runbook, catalog));
-        }
-        if runbook.actions.is_empty() && !config.is_runbook(&relative_path) {
-            continue;
-        }
-        runbooks.push(runbook_inventory(relative_path, &parse, &diagnostics, catalog));
+    // The rules are the slow part: files in parallel, as `check` does.
+    let files: Vec<(Option<RunbookInventory>, Vec<Finding>, Vec<String>)> =
+        paths.par_iter().map(|path| file_inventory(analysis, path)).collect();
+    let mut used_slugs: BTreeSet<String> = BTreeSet::new();
+    for (runbook, findings, used) in files {
+        runbooks.extend(runbook);
+        other_findings.extend(findings);
+        used_slugs.extend(used);
     }
     other_findings.sort_by(|a, b| (&a.path, a.line, a.column, a.code).cmp(&(&b.path, b.line, b.column, b.code)));
     let summary = summary(&runbooks, &other_findings, catalog, &used_slugs);
     let keys = catalog.map(|catalog| keys(catalog, &runbooks)).unwrap_or_default();
     Inventory { summary, runbooks, keys, other_findings }
+}
+
+/// One markdown file: its inventory when it is a runbook, else its findings
+/// (so that the summary counts every finding `check` reports); and the KEYs
+/// it references.
+fn file_inventory(analysis: &Analysis, path: &Path) -> (Option<RunbookInventory>, Vec<Finding>, Vec<String>) {
+    let relative_path = relative(analysis.root(), path);
+    let diagnostics = analysis.diagnostics(path);
+    let Some(parse) = analysis.parse(path) else {
+        // Not readable as text: only its findings are known.
+        let findings = diagnostics.iter().map(|diagnostic| finding(&relative_path, None, diagnostic)).collect();
+        return (None, findings, Vec::new());
+    };
+    let runbook = parse.runbook();
+    let catalog = analysis.catalog();
+    let used = catalog.map(|catalog| used_keys(runbook, catalog).collect()).unwrap_or_default();
+    if runbook.actions.is_empty() && !analysis.config().is_runbook(&relative_path) {
+        let findings = diagnostics.iter().map(|diagnostic| finding(&relative_path, Some(&parse), diagnostic)).collect();
+        return (None, findings, used);
+    }
+    (Some(runbook_inventory(relative_path, &parse, &diagnostics, catalog)), Vec::new(), used)
+}
+
+/// A finding of the file at `path`, positioned in its text when it has one.
+fn finding(path: &str, parse: Option<&Parse>, diagnostic: &Diagnostic) -> Finding {
+    let (line, column) = match parse {
+        Some(parse) => {
+            let position = parse.line_index().line_col(parse.text(), diagnostic.range.start, Encoding::Utf32);
+            (position.line + 1, position.col + 1)
+        }
+        None => (1, 1),
+    };
+    Finding {
+        path: path.to_string(),
+        line,
+        column,
+        severity: diagnostic.severity.as_str(),
+        code: diagnostic.code.as_str(),
+        message: diagnostic.message.clone(),
+    }
 }
 
 fn keys(catalog: &KeyCatalog, runbooks: &[RunbookInventory]) -> Vec<KeyInventory> {
@@ -298,17 +322,7 @@ fn runbook_inventory(
 ) -> RunbookInventory {
     let runbook = parse.runbook();
     let text = parse.text();
-    let finding = |diagnostic: &Diagnostic| {
-        let position = parse.line_index().line_col(text, diagnostic.range.start, Encoding::Utf32);
-        Finding {
-            path: path.clone(),
-            line: position.line + 1,
-            column: position.col + 1,
-            severity: diagnostic.severity.as_str(),
-            code: diagnostic.code.as_str(),
-            message: diagnostic.message.clone(),
-        }
-    };
+    let finding = |diagnostic: &Diagnostic| finding(&path, Some(parse), diagnostic);
     let mut placed = vec![false; diagnostics.len()];
     let mut actions = Vec::new();
     for view in ActionView::all(runbook) {

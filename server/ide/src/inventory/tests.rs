@@ -299,7 +299,7 @@ await replayFailedWebhook({});
 }
 
 #[test]
-fn markdown_without_actions_outside_the_runbook_globs_is_not_a_runbook() {
+fn markdown_without_actions_outside_the_runbook_globs_is_not_a_runbook_but_its_findings_count() {
     check(
         r#"
 //- /runbook-keys/stripe/README.md
@@ -309,7 +309,7 @@ fn markdown_without_actions_outside_the_runbook_globs_is_not_a_runbook() {
 //- /docs/notes.md
 # Notes
 
-Nothing to run.
+Nothing to run, but `node-nope` is named.
 //- /node-keys/lonely/key.json
 { "slug": "lonely", "title": "Lonely <KEY>" }
 //- /node-keys/broken/key.json
@@ -319,6 +319,7 @@ Nothing to run.
             runbooks 1, actions 0: SAFE 0, REVERSIBLE 0, IRREVERSIBLE 0, unclassified 0
             findings invalid-key-manifest (error): 1
             findings missing-section (warning): 9
+            findings unknown-key (error): 1
             unused KEY node-broken (-)
             unused KEY node-lonely (Lonely <KEY>)
 
@@ -337,6 +338,7 @@ Nothing to run.
             KEY node-lonely [-] "Lonely <KEY>", run by 0 Actions
 
             other findings
+              docs/notes.md:3:22 error[unknown-key] no KEY is named `node-nope`
               node-keys/broken/key.json:1:11 error[invalid-key-manifest] `slug` must be a string, found a number
         "#]],
     );

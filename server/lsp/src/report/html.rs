@@ -125,6 +125,8 @@ dd ul, .list { margin: 0; padding-left: 18px; }
 
 /// Hides the Actions that do not match the chosen class and KEY, and the
 /// runbooks left without one. It reads only `data-` attributes, never text.
+/// The choice lives in the address (`#class=SAFE&key=node-x`), so that a
+/// filtered view can be shared; a value that is not an option selects all.
 const SCRIPT: &str = r#"
 (function () {
   var filters = document.getElementById('filters');
@@ -132,6 +134,17 @@ const SCRIPT: &str = r#"
   var byKey = document.getElementById('filter-key');
   var shown = document.getElementById('filter-count');
   var actions = document.querySelectorAll('article.action');
+  var wanted = new URLSearchParams(location.hash.slice(1));
+  byClass.value = wanted.get('class') || '';
+  byKey.value = wanted.get('key') || '';
+  if (byClass.selectedIndex < 0) byClass.value = '';
+  if (byKey.selectedIndex < 0) byKey.value = '';
+  function remember() {
+    var chosen = new URLSearchParams();
+    if (byClass.value) chosen.set('class', byClass.value);
+    if (byKey.value) chosen.set('key', byKey.value);
+    try { history.replaceState(null, '', '#' + chosen.toString()); } catch (e) { /* some file:// pages */ }
+  }
   function apply() {
     var n = 0;
     actions.forEach(function (action) {
@@ -145,8 +158,8 @@ const SCRIPT: &str = r#"
     });
     shown.textContent = n + ' of ' + actions.length + ' Actions shown';
   }
-  byClass.addEventListener('change', apply);
-  byKey.addEventListener('change', apply);
+  byClass.addEventListener('change', function () { remember(); apply(); });
+  byKey.addEventListener('change', function () { remember(); apply(); });
   filters.hidden = false;
   apply();
 })();
