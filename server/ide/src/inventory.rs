@@ -10,7 +10,7 @@ use std::path::Path;
 use rayon::prelude::*;
 use runbook_keys::fs::slash_path;
 use runbook_keys::{Key, KeyCatalog};
-use runbook_syntax::{Encoding, FieldLabel, Parse, Runbook, SafetyClass, TextRange};
+use runbook_syntax::{CodeBlock, Encoding, Field, FieldLabel, Parse, Runbook, SafetyClass, TextRange};
 use serde::Serialize;
 
 use crate::action_view::{ActionView, NamedBy};
@@ -352,7 +352,7 @@ fn action_inventory(
     let safety = view.effective_class();
     let mut side_effects: Vec<SideEffect> = Vec::new();
     for field in view.fields.iter().filter(|field| field.label == Some(FieldLabel::SideEffects)) {
-        for item in items(&text[field.value_range.as_range()]) {
+        for item in items(text, field, view.code_blocks) {
             add_side_effect(&mut side_effects, item, SideEffectSource::Action);
         }
     }
@@ -383,9 +383,9 @@ fn action_inventory(
         .fields
         .iter()
         .filter(|field| field.label == Some(FieldLabel::Precondition))
-        .flat_map(|field| items(&text[field.value_range.as_range()]))
+        .flat_map(|field| items(text, field, view.code_blocks))
         .collect();
-    let rollback = view.field(FieldLabel::Rollback).map(|field| items(&text[field.value_range.as_range()]).join(" "));
+    let rollback = view.field(FieldLabel::Rollback).map(|field| items(text, field, view.code_blocks).join(" "));
     ActionInventory {
         number: view.action.number,
         title: view.action.title.to_string(),
@@ -499,28 +499,39 @@ impl<'c> KeysRun<'c> {
 }
 
 /// The statements of a field's value: its inline text and each list item,
-/// on one line each, list markers and code fences left out.
-fn items(value: &str) -> Vec<String> {
+/// on one line each, list markers left out, and without the code blocks the
+/// model found in it (a command is not a statement).
+fn items(text: &str, field: &Field, code_blocks: &[CodeBlock]) -> Vec<String> {
+    let mut prose = String::new();
+    let mut from = field.value_range.start;
+    let value = field.value_range;
+    for block in code_blocks.iter().filter(|block| value.start <= block.range.start && block.range.start < value.end) {
+        prose.push_str(&text[from..block.range.start]);
+        prose.push('\n');
+        // An unclosed block runs past the value: nothing after it is prose.
+        from = block.range.end.min(value.end);
+    }
+    if from < value.end {
+        prose.push_str(&text[from..value.end]);
+    }
     let mut items: Vec<String> = Vec::new();
-    let mut in_fence = false;
-    for line in value.lines() {
+    let mut continues = false;
+    for line in prose.lines() {
         let line = line.trim();
-        if line.starts_with("```") || line.starts_with("~~~") {
-            in_fence = !in_fence;
-            continue;
-        }
-        if in_fence || line.is_empty() {
+        if line.is_empty() {
+            // A blank line ends a statement.
+            continues = false;
             continue;
         }
         let (is_item, rest) = strip_list_marker(line);
         match items.last_mut() {
-            // A continuation line of the previous statement.
-            Some(last) if !is_item => {
+            Some(last) if continues && !is_item => {
                 last.push(' ');
                 last.push_str(rest);
             }
             _ => items.push(rest.to_string()),
         }
+        continues = true;
     }
     items.into_iter().map(|item| one_line(&item)).filter(|item| !item.is_empty()).collect()
 }

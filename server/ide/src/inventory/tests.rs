@@ -153,6 +153,11 @@ await replayFailedWebhooks({ startTime: new Date() });
 
 **Rollback**: Events are idempotent,
 no rollback needed.
+```bash
+echo "a command, not a statement"
+```
+
+Replay again if in doubt.
 "#,
         ),
         expect![[r#"
@@ -169,7 +174,7 @@ no rollback needed.
                 side effect "Writes replayed events to the `webhook_events` table" [jsdoc node-stripe-webhook-replay.replayFailedWebhooks]
                 precondition "Identified failed events"
                 precondition "The endpoint is back"
-                rollback "Events are idempotent, no rollback needed."
+                rollback "Events are idempotent, no rollback needed. Replay again if in doubt."
                 warning false, manual alternative true
 
             KEY node-stripe-webhook-replay [REVERSIBLE] "Stripe Webhook Replay", run by 1 Actions
