@@ -279,6 +279,11 @@ impl Analysis {
         crate::completion::resolve_completion(data, self.catalog())
     }
 
+    /// The audit inventory of every indexed runbook (`runbook-ls report`).
+    pub fn inventory(&self) -> crate::Inventory {
+        crate::inventory::inventory(self)
+    }
+
     pub fn document_symbols(&self, path: &Path) -> Vec<Symbol> {
         self.parse(path).map(|parse| crate::document_symbols(parse.runbook())).unwrap_or_default()
     }

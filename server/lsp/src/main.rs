@@ -1,5 +1,6 @@
 //! `runbook-ls`: with no arguments, a language server on stdio; `runbook-ls
-//! check` lints a tree of runbooks like CI does.
+//! check` lints a tree of runbooks like CI does; `runbook-ls report` writes
+//! the audit inventory of a workspace.
 
 mod change_queue;
 mod check;
@@ -12,6 +13,7 @@ mod ordered;
 mod positions;
 mod pull_diagnostics;
 mod refresh;
+mod report;
 mod semantic_tokens;
 mod server;
 mod session;
@@ -38,6 +40,8 @@ struct Cli {
 enum Command {
     /// Check runbooks and print what is wrong (exit 0: no errors, 1: errors, 2: could not run).
     Check(check::CheckArgs),
+    /// Write the audit inventory of every Action (safety, KEYs, side effects, findings) as HTML or JSON.
+    Report(report::ReportArgs),
     /// Serve LSP over stdio (what running without a command does).
     Server(ServerArgs),
 }
@@ -69,6 +73,7 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Some(Command::Check(args)) => check::run(args),
+        Some(Command::Report(args)) => report::run(args),
         None => serve(framing::DEFAULT_MAX_MESSAGE_BYTES),
         Some(Command::Server(args)) => serve(args.max_message_bytes),
     }

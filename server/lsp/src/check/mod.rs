@@ -100,9 +100,15 @@ pub(crate) struct Run {
 
 impl Run {
     pub fn new(args: &CheckArgs) -> Result<Run, String> {
+        Run::for_paths(&args.paths, args.config.as_deref())
+    }
+
+    /// The workspaces of `paths` (default: the current directory), with the
+    /// configuration file `config` instead of each root's when given.
+    pub fn for_paths(paths: &[PathBuf], config: Option<&Path>) -> Result<Run, String> {
         let cwd = std::env::current_dir().map_err(|error| format!("cannot read the current directory: {error}"))?;
         // A file named on the command line is the user's choice, wherever it is.
-        let config_file = match &args.config {
+        let config_file = match config {
             Some(path) => {
                 let path = cwd.join(path);
                 let text = std::fs::read_to_string(&path)
@@ -112,9 +118,14 @@ impl Run {
             }
             None => None,
         };
-        let paths = if args.paths.is_empty() { vec![cwd.clone()] } else { args.paths.clone() };
+        let paths = if paths.is_empty() { vec![cwd.clone()] } else { paths.to_vec() };
         let targets = discover::targets(&paths, &cwd);
         Ok(Run { cwd, config_file, targets })
+    }
+
+    /// The given paths that could not be read, with why.
+    pub fn unreadable(&self) -> &[(PathBuf, String)] {
+        &self.targets.unreadable
     }
 
     /// Each workspace, configured and indexed for its paths, read through
