@@ -3,7 +3,10 @@
 //! exactly those paths; the findings are its diagnostics, printed in one of
 //! the `format`s.
 
-mod discover;
+mod affected;
+mod baseline;
+pub(crate) mod discover;
+pub(crate) mod fingerprint;
 mod fix;
 pub mod format;
 
@@ -38,6 +41,18 @@ pub struct CheckArgs {
     /// Print the unambiguous fixes as a unified diff and write nothing.
     #[arg(long, conflicts_with = "format")]
     pub diff: bool,
+    /// Report only the findings that are not in this baseline file (matched by fingerprint, not by line).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["write_baseline", "fix", "diff"])]
+    pub baseline: Option<PathBuf>,
+    /// Record every finding in this baseline file, print none and exit 0.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["fix", "diff", "format"])]
+    pub write_baseline: Option<PathBuf>,
+    /// Check only the runbooks these changed files can affect: themselves, and those using a KEY they belong to.
+    #[arg(long, value_name = "PATH", num_args = 1.., conflicts_with_all = ["fix", "diff"])]
+    pub affected_by: Vec<PathBuf>,
+    /// Like --affected-by, with the changed files read from standard input, one per line.
+    #[arg(long, conflicts_with_all = ["affected_by", "fix", "diff"])]
+    pub stdin_paths: bool,
 }
 
 /// One finding, positioned for people: 1-based lines, columns in characters.
@@ -55,6 +70,10 @@ pub struct Finding {
     pub severity: Severity,
     pub code: DiagnosticCode,
     pub message: String,
+    /// The text the finding points at (empty for a finding about a whole file).
+    pub snippet: String,
+    /// What the finding is matched by across runs (see `fingerprint`).
+    pub fingerprint: String,
 }
 
 pub fn run(args: CheckArgs) -> ExitCode {
@@ -67,6 +86,19 @@ pub fn run(args: CheckArgs) -> ExitCode {
             eprintln!("runbook-ls: {message}");
             return ExitCode::from(2);
         }
+    };
+    if let Some(file) = &args.write_baseline {
+        return baseline::write(file, &findings);
+    }
+    let findings = match &args.baseline {
+        Some(file) => match baseline::filter(file, findings) {
+            Ok(findings) => findings,
+            Err(message) => {
+                eprintln!("runbook-ls: {message}");
+                return ExitCode::from(2);
+            }
+        },
+        None => findings,
     };
     if let Err(error) = format::print(&findings, args.format) {
         eprintln!("runbook-ls: cannot write the findings: {error}");
@@ -96,6 +128,9 @@ pub(crate) struct Run {
     pub cwd: PathBuf,
     config_file: Option<ConfigFile>,
     targets: discover::Targets,
+    /// `--affected-by`: the changed files (absolute). Each workspace is then
+    /// indexed whole, and only the runbooks they affect are checked.
+    changed: Option<Vec<PathBuf>>,
 }
 
 impl Run {
@@ -114,7 +149,8 @@ impl Run {
         };
         let paths = if args.paths.is_empty() { vec![cwd.clone()] } else { args.paths.clone() };
         let targets = discover::targets(&paths, &cwd);
-        Ok(Run { cwd, config_file, targets })
+        let changed = affected::changed_paths(args, &cwd)?;
+        Ok(Run { cwd, config_file, targets, changed })
     }
 
     /// Each workspace, configured and indexed for its paths, read through
@@ -127,7 +163,11 @@ impl Run {
                 let mut host = AnalysisHost::new(root.clone(), fs(root));
                 let config_file = self.config_file.clone().unwrap_or_else(|| host.analysis().read_config_file());
                 host.set_settings(config_file, Vec::new());
-                let index = host.analysis().build_index(&IndexScope::Paths(paths.clone()));
+                let scope = match self.changed {
+                    Some(_) => IndexScope::Workspace,
+                    None => IndexScope::Paths(paths.clone()),
+                };
+                let index = host.analysis().build_index(&scope);
                 host.set_index(index);
                 (root.clone(), host.analysis())
             })
@@ -142,14 +182,34 @@ impl Run {
             let diagnostic =
                 Diagnostic::new(DiagnosticCode::UnreadableFile, runbook_syntax::TextRange::empty(0), message);
             let start = LineCol { line: 0, col: 0 };
-            findings.push(finding(cwd, path, cwd, (start, start), &diagnostic));
+            findings.push(finding(cwd, path, cwd, (start, start), "", &diagnostic));
         }
+        let mut n_affected = 0;
         for (root, analysis) in analyses {
             for FileDiagnostic { path, range, diagnostic } in analysis.workspace_diagnostics() {
+                if self.changed.as_ref().is_some_and(|changed| !changed.contains(&path)) {
+                    continue;
+                }
                 let at = |position: SourcePosition| LineCol { line: position.line, col: position.utf32 };
-                findings.push(finding(root, &path, cwd, (at(range.start), at(range.end)), &diagnostic));
+                let text = analysis.file_text(&path).unwrap_or_default();
+                let snippet = text.get(range.range.start..range.range.end).unwrap_or_default();
+                findings.push(finding(root, &path, cwd, (at(range.start), at(range.end)), snippet, &diagnostic));
             }
-            let files: Vec<&Path> = analysis.index().map(|index| index.runbook_paths().collect()).unwrap_or_default();
+            let affected;
+            let files: Vec<&Path> = match &self.changed {
+                Some(changed) => {
+                    let under_paths = self.targets.paths(root);
+                    affected = analysis.affected_runbooks(changed);
+                    let files: Vec<&Path> = affected
+                        .iter()
+                        .filter(|runbook| under_paths.iter().any(|path| runbook.starts_with(path)))
+                        .map(PathBuf::as_path)
+                        .collect();
+                    n_affected += files.len();
+                    files
+                }
+                None => analysis.index().map(|index| index.runbook_paths().collect()).unwrap_or_default(),
+            };
             let progress = Progress::new(files.len());
             let per_file: Vec<Vec<Finding>> = files
                 .par_iter()
@@ -165,13 +225,17 @@ impl Run {
                         .iter()
                         .map(|diagnostic| {
                             let range = (at(diagnostic.range.start), at(diagnostic.range.end));
-                            finding(root, path, cwd, range, diagnostic)
+                            let snippet = text.get(diagnostic.range.start..diagnostic.range.end).unwrap_or_default();
+                            finding(root, path, cwd, range, snippet, diagnostic)
                         })
                         .collect()
                 })
                 .collect();
             progress.finish();
             findings.extend(per_file.into_iter().flatten());
+        }
+        if let Some(changed) = &self.changed {
+            affected::report(changed.len(), n_affected);
         }
         // Stable: findings at one place keep the order the rules gave them.
         findings.sort_by(|a, b| {
@@ -180,13 +244,21 @@ impl Run {
         // The same file reached through two of the given paths is reported once.
         let mut seen = std::collections::HashSet::new();
         findings.retain(|finding| seen.insert(finding.clone()));
+        fingerprint::assign(&mut findings);
         findings
     }
 }
 
 /// `diagnostic` as a finding in `path` of the workspace at `root`, from its
 /// zero-based start and end (columns in characters).
-fn finding(root: &Path, path: &Path, cwd: &Path, (start, end): (LineCol, LineCol), diagnostic: &Diagnostic) -> Finding {
+fn finding(
+    root: &Path,
+    path: &Path,
+    cwd: &Path,
+    (start, end): (LineCol, LineCol),
+    snippet: &str,
+    diagnostic: &Diagnostic,
+) -> Finding {
     Finding {
         display_path: display_path(path, cwd),
         path: relative_path(root, path),
@@ -198,6 +270,8 @@ fn finding(root: &Path, path: &Path, cwd: &Path, (start, end): (LineCol, LineCol
         severity: diagnostic.severity,
         code: diagnostic.code,
         message: diagnostic.message.clone(),
+        snippet: snippet.to_string(),
+        fingerprint: String::new(),
     }
 }
 
