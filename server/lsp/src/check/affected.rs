@@ -70,8 +70,8 @@ fn normal_join(base: &Path, part: &Path) -> PathBuf {
 /// The summary on stderr, so that a CI log says what was checked.
 pub fn report(n_changed: usize, n_runbooks: usize) {
     eprintln!(
-        "runbook-ls: {n_changed} changed {} affect {n_runbooks} {}",
-        if n_changed == 1 { "file" } else { "files" },
+        "runbook-ls: {n_changed} changed {} {n_runbooks} {}",
+        if n_changed == 1 { "file affects" } else { "files affect" },
         if n_runbooks == 1 { "runbook" } else { "runbooks" },
     );
 }
