@@ -172,6 +172,17 @@ fn a_baseline_hides_known_findings_and_counts_the_fixed_ones() {
     "#]]
     .assert_eq(&stderr(&output));
 
+    // Checking only what a change affects: entries of files not checked are
+    // not counted as fixed.
+    let affected =
+        check(&["--baseline", "runbook-ls-baseline.json", "--affected-by", "runbooks/clean.md"], &workspace.root);
+    assert_eq!(affected.status.code(), Some(0), "{affected:?}");
+    expect_test::expect![[r#"
+        runbook-ls: 1 changed file affects 1 runbook
+        runbook-ls: 0 findings not in the baseline; 0 in the baseline (not shown); 0 baseline entries fixed
+    "#]]
+    .assert_eq(&stderr(&affected));
+
     // Other formats are filtered the same way.
     let json: Value =
         serde_json::from_str(&stdout(&["--baseline", "runbook-ls-baseline.json", "--format", "json"], &workspace.root))

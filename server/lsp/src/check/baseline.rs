@@ -60,8 +60,10 @@ pub fn write(file: &Path, findings: &[Finding]) -> ExitCode {
 }
 
 /// The findings that are not in the baseline `file`, and on stderr how many
-/// were left out as known and how many baseline entries are fixed.
-pub fn filter(file: &Path, findings: Vec<Finding>) -> Result<Vec<Finding>, String> {
+/// were left out as known and how many baseline entries are fixed. When only
+/// some files were checked (`--affected-by`), only the entries of those
+/// (workspace-relative `checked` paths) can be fixed.
+pub fn filter(file: &Path, findings: Vec<Finding>, checked: Option<&[String]>) -> Result<Vec<Finding>, String> {
     let text = std::fs::read_to_string(file)
         .map_err(|error| format!("cannot read the baseline {}: {error}", file.display()))?;
     let baseline: BaselineFile = serde_json::from_str(&text).map_err(|error| {
@@ -74,7 +76,8 @@ pub fn filter(file: &Path, findings: Vec<Finding>) -> Result<Vec<Finding>, Strin
             baseline.version
         ));
     }
-    let outcome = Outcome::of(&baseline, findings);
+    let in_scope = |path: &str| checked.is_none_or(|checked| checked.iter().any(|file| file == path));
+    let outcome = Outcome::of(&baseline, findings, in_scope);
     eprintln!(
         "runbook-ls: {} not in the baseline; {} in the baseline (not shown); {} fixed",
         count(outcome.new.len(), "finding"),
@@ -88,15 +91,15 @@ struct Outcome {
     new: Vec<Finding>,
     /// Findings matched by a baseline entry.
     n_known: usize,
-    /// Baseline entries no finding matched.
+    /// Baseline entries of the checked files that no finding matched.
     n_fixed: usize,
 }
 
 impl Outcome {
-    fn of(baseline: &BaselineFile, findings: Vec<Finding>) -> Outcome {
+    fn of(baseline: &BaselineFile, findings: Vec<Finding>, in_scope: impl Fn(&str) -> bool) -> Outcome {
         // Counted, not a set: a baseline edited by hand may repeat an entry.
         let mut unmatched: HashMap<&str, usize> = HashMap::new();
-        for entry in &baseline.findings {
+        for entry in baseline.findings.iter().filter(|entry| in_scope(&entry.path)) {
             *unmatched.entry(entry.fingerprint.as_str()).or_default() += 1;
         }
         let mut new = Vec::new();

@@ -80,8 +80,8 @@ pub fn run(args: CheckArgs) -> ExitCode {
     if args.fix || args.diff {
         return fix::run(&args);
     }
-    let findings = match check(&args) {
-        Ok(findings) => findings,
+    let (findings, checked) = match check(&args) {
+        Ok(checked) => checked,
         Err(message) => {
             eprintln!("runbook-ls: {message}");
             return ExitCode::from(2);
@@ -91,7 +91,7 @@ pub fn run(args: CheckArgs) -> ExitCode {
         return baseline::write(file, &findings);
     }
     let findings = match &args.baseline {
-        Some(file) => match baseline::filter(file, findings) {
+        Some(file) => match baseline::filter(file, findings, checked.as_deref()) {
             Ok(findings) => findings,
             Err(message) => {
                 eprintln!("runbook-ls: {message}");
@@ -113,13 +113,23 @@ fn exit_status(findings: &[Finding]) -> ExitCode {
     if n_errors > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }
 }
 
-/// Every finding under the given paths, sorted by path and position. A path
-/// that cannot be read is a finding too: one bad path never hides the
-/// findings of the others.
-pub fn check(args: &CheckArgs) -> Result<Vec<Finding>, String> {
+/// Every finding under the given paths, sorted by path and position, and
+/// with `--affected-by` the workspace-relative paths of the files checked
+/// (`None`: everything under the paths). A path that cannot be read is a
+/// finding too: one bad path never hides the findings of the others.
+pub fn check(args: &CheckArgs) -> Result<(Vec<Finding>, Option<Vec<String>>), String> {
     let run = Run::new(args)?;
     let analyses = run.analyses(|root| Arc::new(RealFs::new([root.to_path_buf()])));
-    Ok(run.findings(&analyses))
+    let findings = run.findings(&analyses);
+    let checked = run.changed.as_ref().map(|changed| {
+        let mut checked = Vec::new();
+        for (root, analysis) in &analyses {
+            let files = run.affected_files(root, analysis, changed).into_iter().chain(changed.iter().cloned());
+            checked.extend(files.map(|path| relative_path(root, &path)));
+        }
+        checked
+    });
+    Ok((findings, checked))
 }
 
 /// What one `check` works on: the paths grouped by workspace, and the
@@ -174,6 +184,15 @@ impl Run {
             .collect()
     }
 
+    /// The runbooks under the given paths of the workspace at `root` that
+    /// the `changed` files affect.
+    fn affected_files(&self, root: &Path, analysis: &Analysis, changed: &[PathBuf]) -> Vec<PathBuf> {
+        let under_paths = self.targets.paths(root);
+        let mut affected = analysis.affected_runbooks(changed);
+        affected.retain(|runbook| under_paths.iter().any(|path| runbook.starts_with(path)));
+        affected
+    }
+
     pub fn findings(&self, analyses: &[(PathBuf, Analysis)]) -> Vec<Finding> {
         let cwd = &self.cwd;
         let mut findings = Vec::new();
@@ -198,15 +217,9 @@ impl Run {
             let affected;
             let files: Vec<&Path> = match &self.changed {
                 Some(changed) => {
-                    let under_paths = self.targets.paths(root);
-                    affected = analysis.affected_runbooks(changed);
-                    let files: Vec<&Path> = affected
-                        .iter()
-                        .filter(|runbook| under_paths.iter().any(|path| runbook.starts_with(path)))
-                        .map(PathBuf::as_path)
-                        .collect();
-                    n_affected += files.len();
-                    files
+                    affected = self.affected_files(root, analysis, changed);
+                    n_affected += affected.len();
+                    affected.iter().map(PathBuf::as_path).collect()
                 }
                 None => analysis.index().map(|index| index.runbook_paths().collect()).unwrap_or_default(),
             };
