@@ -2,6 +2,7 @@
 //! and labels out. Knows nothing of LSP.
 
 mod action_view;
+mod affected;
 mod assists;
 pub mod classify;
 mod code_lens;

@@ -104,3 +104,17 @@ pub fn quote_file_range(analysis: &crate::Analysis, path: &Path, range: runbook_
         quoted
     )
 }
+
+/// A workspace from a fixture with nothing open, indexed whole as the server
+/// and `check --affected-by` index it. Returns its analysis and its root.
+pub fn workspace_analysis(fixture: &str) -> (crate::Analysis, PathBuf) {
+    let fixture = Fixture::parse(fixture.trim_start());
+    let root = PathBuf::from(WORKSPACE_ROOT);
+    let fs = std::sync::Arc::new(runbook_keys::fs::MemoryFs::from_fixture(&fixture, &root));
+    let mut host = crate::AnalysisHost::new(root.clone(), fs);
+    let config_file = host.analysis().read_config_file();
+    host.set_settings(config_file, Vec::new());
+    let index = host.analysis().build_index(&crate::IndexScope::Workspace);
+    host.set_index(index);
+    (host.analysis(), root)
+}

@@ -15,6 +15,13 @@ pub struct Targets {
     pub unreadable: Vec<(PathBuf, String)>,
 }
 
+impl Targets {
+    /// The paths to check under the workspace at `root`.
+    pub fn paths(&self, root: &Path) -> &[PathBuf] {
+        self.workspaces.iter().find(|(known, _)| known == root).map_or(&[], |(_, paths)| paths.as_slice())
+    }
+}
+
 /// Groups `paths` (relative to `cwd`) by workspace.
 pub fn targets(paths: &[PathBuf], cwd: &Path) -> Targets {
     let mut workspaces: Vec<(PathBuf, Vec<PathBuf>)> = Vec::new();

@@ -3,7 +3,10 @@
 //! exactly those paths; the findings are its diagnostics, printed in one of
 //! the `format`s.
 
-mod discover;
+mod affected;
+mod baseline;
+pub(crate) mod discover;
+pub(crate) mod fingerprint;
 mod fix;
 pub mod format;
 
@@ -38,6 +41,18 @@ pub struct CheckArgs {
     /// Print the unambiguous fixes as a unified diff and write nothing.
     #[arg(long, conflicts_with = "format")]
     pub diff: bool,
+    /// Report only the findings that are not in this baseline file (matched by fingerprint, not by line).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["write_baseline", "fix", "diff"])]
+    pub baseline: Option<PathBuf>,
+    /// Record every finding in this baseline file, print none and exit 0.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["fix", "diff", "format"])]
+    pub write_baseline: Option<PathBuf>,
+    /// Check only the runbooks these changed files can affect: themselves, and those using a KEY they belong to.
+    #[arg(long, value_name = "PATH", num_args = 1.., conflicts_with_all = ["fix", "diff"])]
+    pub affected_by: Vec<PathBuf>,
+    /// Like --affected-by, with the changed files read from standard input, one per line.
+    #[arg(long, conflicts_with_all = ["affected_by", "fix", "diff"])]
+    pub stdin_paths: bool,
 }
 
 /// One finding, positioned for people: 1-based lines, columns in characters.
@@ -55,18 +70,35 @@ pub struct Finding {
     pub severity: Severity,
     pub code: DiagnosticCode,
     pub message: String,
+    /// The text the finding points at (empty for a finding about a whole file).
+    pub snippet: String,
+    /// What the finding is matched by across runs (see `fingerprint`).
+    pub fingerprint: String,
 }
 
 pub fn run(args: CheckArgs) -> ExitCode {
     if args.fix || args.diff {
         return fix::run(&args);
     }
-    let findings = match check(&args) {
-        Ok(findings) => findings,
+    let (findings, checked) = match check(&args) {
+        Ok(checked) => checked,
         Err(message) => {
             eprintln!("runbook-ls: {message}");
             return ExitCode::from(2);
         }
+    };
+    if let Some(file) = &args.write_baseline {
+        return baseline::write(file, &findings);
+    }
+    let findings = match &args.baseline {
+        Some(file) => match baseline::filter(file, findings, checked.as_deref()) {
+            Ok(findings) => findings,
+            Err(message) => {
+                eprintln!("runbook-ls: {message}");
+                return ExitCode::from(2);
+            }
+        },
+        None => findings,
     };
     if let Err(error) = format::print(&findings, args.format) {
         eprintln!("runbook-ls: cannot write the findings: {error}");
@@ -81,13 +113,23 @@ fn exit_status(findings: &[Finding]) -> ExitCode {
     if n_errors > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }
 }
 
-/// Every finding under the given paths, sorted by path and position. A path
-/// that cannot be read is a finding too: one bad path never hides the
-/// findings of the others.
-pub fn check(args: &CheckArgs) -> Result<Vec<Finding>, String> {
+/// Every finding under the given paths, sorted by path and position, and
+/// with `--affected-by` the workspace-relative paths of the files checked
+/// (`None`: everything under the paths). A path that cannot be read is a
+/// finding too: one bad path never hides the findings of the others.
+pub fn check(args: &CheckArgs) -> Result<(Vec<Finding>, Option<Vec<String>>), String> {
     let run = Run::new(args)?;
     let analyses = run.analyses(|root| Arc::new(RealFs::new([root.to_path_buf()])));
-    Ok(run.findings(&analyses))
+    let findings = run.findings(&analyses);
+    let checked = run.changed.as_ref().map(|changed| {
+        let mut checked = Vec::new();
+        for (root, analysis) in &analyses {
+            let files = run.affected_files(root, analysis, changed).into_iter().chain(changed.iter().cloned());
+            checked.extend(files.map(|path| relative_path(root, &path)));
+        }
+        checked
+    });
+    Ok((findings, checked))
 }
 
 /// What one `check` works on: the paths grouped by workspace, and the
@@ -96,11 +138,16 @@ pub(crate) struct Run {
     pub cwd: PathBuf,
     config_file: Option<ConfigFile>,
     targets: discover::Targets,
+    /// `--affected-by`: the changed files (absolute). Each workspace is then
+    /// indexed whole, and only the runbooks they affect are checked.
+    changed: Option<Vec<PathBuf>>,
 }
 
 impl Run {
     pub fn new(args: &CheckArgs) -> Result<Run, String> {
-        Run::for_paths(&args.paths, args.config.as_deref())
+        let mut run = Run::for_paths(&args.paths, args.config.as_deref())?;
+        run.changed = affected::changed_paths(args, &run.cwd)?;
+        Ok(run)
     }
 
     /// The workspaces of `paths` (default: the current directory), with the
@@ -120,7 +167,7 @@ impl Run {
         };
         let paths = if paths.is_empty() { vec![cwd.clone()] } else { paths.to_vec() };
         let targets = discover::targets(&paths, &cwd);
-        Ok(Run { cwd, config_file, targets })
+        Ok(Run { cwd, config_file, targets, changed: None })
     }
 
     /// The given paths that could not be read, with why.
@@ -138,11 +185,24 @@ impl Run {
                 let mut host = AnalysisHost::new(root.clone(), fs(root));
                 let config_file = self.config_file.clone().unwrap_or_else(|| host.analysis().read_config_file());
                 host.set_settings(config_file, Vec::new());
-                let index = host.analysis().build_index(&IndexScope::Paths(paths.clone()));
+                let scope = match self.changed {
+                    Some(_) => IndexScope::Workspace,
+                    None => IndexScope::Paths(paths.clone()),
+                };
+                let index = host.analysis().build_index(&scope);
                 host.set_index(index);
                 (root.clone(), host.analysis())
             })
             .collect()
+    }
+
+    /// The runbooks under the given paths of the workspace at `root` that
+    /// the `changed` files affect.
+    fn affected_files(&self, root: &Path, analysis: &Analysis, changed: &[PathBuf]) -> Vec<PathBuf> {
+        let under_paths = self.targets.paths(root);
+        let mut affected = analysis.affected_runbooks(changed);
+        affected.retain(|runbook| under_paths.iter().any(|path| runbook.starts_with(path)));
+        affected
     }
 
     pub fn findings(&self, analyses: &[(PathBuf, Analysis)]) -> Vec<Finding> {
@@ -153,14 +213,28 @@ impl Run {
             let diagnostic =
                 Diagnostic::new(DiagnosticCode::UnreadableFile, runbook_syntax::TextRange::empty(0), message);
             let start = LineCol { line: 0, col: 0 };
-            findings.push(finding(cwd, path, cwd, (start, start), &diagnostic));
+            findings.push(finding(cwd, path, cwd, (start, start), "", &diagnostic));
         }
+        let mut n_affected = 0;
         for (root, analysis) in analyses {
             for FileDiagnostic { path, range, diagnostic } in analysis.workspace_diagnostics() {
+                if self.changed.as_ref().is_some_and(|changed| !changed.contains(&path)) {
+                    continue;
+                }
                 let at = |position: SourcePosition| LineCol { line: position.line, col: position.utf32 };
-                findings.push(finding(root, &path, cwd, (at(range.start), at(range.end)), &diagnostic));
+                let text = analysis.file_text(&path).unwrap_or_default();
+                let snippet = text.get(range.range.start..range.range.end).unwrap_or_default();
+                findings.push(finding(root, &path, cwd, (at(range.start), at(range.end)), snippet, &diagnostic));
             }
-            let files: Vec<&Path> = analysis.index().map(|index| index.runbook_paths().collect()).unwrap_or_default();
+            let affected;
+            let files: Vec<&Path> = match &self.changed {
+                Some(changed) => {
+                    affected = self.affected_files(root, analysis, changed);
+                    n_affected += affected.len();
+                    affected.iter().map(PathBuf::as_path).collect()
+                }
+                None => analysis.index().map(|index| index.runbook_paths().collect()).unwrap_or_default(),
+            };
             let progress = Progress::new(files.len());
             let per_file: Vec<Vec<Finding>> = files
                 .par_iter()
@@ -176,13 +250,17 @@ impl Run {
                         .iter()
                         .map(|diagnostic| {
                             let range = (at(diagnostic.range.start), at(diagnostic.range.end));
-                            finding(root, path, cwd, range, diagnostic)
+                            let snippet = text.get(diagnostic.range.start..diagnostic.range.end).unwrap_or_default();
+                            finding(root, path, cwd, range, snippet, diagnostic)
                         })
                         .collect()
                 })
                 .collect();
             progress.finish();
             findings.extend(per_file.into_iter().flatten());
+        }
+        if let Some(changed) = &self.changed {
+            affected::report(changed.len(), n_affected);
         }
         // Stable: findings at one place keep the order the rules gave them.
         findings.sort_by(|a, b| {
@@ -191,13 +269,21 @@ impl Run {
         // The same file reached through two of the given paths is reported once.
         let mut seen = std::collections::HashSet::new();
         findings.retain(|finding| seen.insert(finding.clone()));
+        fingerprint::assign(&mut findings);
         findings
     }
 }
 
 /// `diagnostic` as a finding in `path` of the workspace at `root`, from its
 /// zero-based start and end (columns in characters).
-fn finding(root: &Path, path: &Path, cwd: &Path, (start, end): (LineCol, LineCol), diagnostic: &Diagnostic) -> Finding {
+fn finding(
+    root: &Path,
+    path: &Path,
+    cwd: &Path,
+    (start, end): (LineCol, LineCol),
+    snippet: &str,
+    diagnostic: &Diagnostic,
+) -> Finding {
     Finding {
         display_path: display_path(path, cwd),
         path: relative_path(root, path),
@@ -209,6 +295,8 @@ fn finding(root: &Path, path: &Path, cwd: &Path, (start, end): (LineCol, LineCol
         severity: diagnostic.severity,
         code: diagnostic.code,
         message: diagnostic.message.clone(),
+        snippet: snippet.to_string(),
+        fingerprint: String::new(),
     }
 }
 

@@ -1,6 +1,9 @@
 //! How `runbook-ls check` prints its findings: one file per format.
 
+mod github;
+mod gitlab;
 mod json;
+mod junit;
 pub mod sarif;
 mod text;
 
@@ -18,6 +21,12 @@ pub enum Format {
     Json,
     /// SARIF 2.1.0, for code-scanning services.
     Sarif,
+    /// GitHub Actions workflow commands: annotations on the pull request.
+    Github,
+    /// GitLab Code Quality JSON.
+    Gitlab,
+    /// JUnit XML: one failing test case per finding.
+    Junit,
 }
 
 /// Writes the findings to standard output in `format`.
@@ -28,6 +37,9 @@ pub fn print(findings: &[Finding], format: Format) -> io::Result<()> {
         Format::Text => text::write(&mut out, findings)?,
         Format::Json => json::write(&mut out, findings)?,
         Format::Sarif => sarif::write(&mut out, findings)?,
+        Format::Github => github::write(&mut out, findings)?,
+        Format::Gitlab => gitlab::write(&mut out, findings)?,
+        Format::Junit => junit::write(&mut out, findings)?,
     }
     out.flush()
 }

@@ -7,7 +7,7 @@ use std::path::Path;
 use runbook_ide::{DiagnosticCode, Severity};
 use serde_json::{Value, json};
 
-use crate::check::Finding;
+use crate::check::{Finding, fingerprint};
 
 pub fn write(out: &mut impl Write, findings: &[Finding]) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, &sarif_report(findings))?;
@@ -58,6 +58,7 @@ pub fn sarif_report(findings: &[Finding]) -> Value {
                         },
                     },
                 }],
+                "partialFingerprints": { fingerprint::SARIF_KEY: finding.fingerprint },
             })
         })
         .collect();
