@@ -3,9 +3,7 @@
 //! else UTF-16), and the CLI's character columns.
 
 use ropey::Rope;
-use runbook_syntax::{
-    Encoding, SourcePosition, SourceRange, TextRange, column_width, floor_char_boundary, offset_in_line,
-};
+use runbook_syntax::{Encoding, SourcePosition, SourceRange, TextRange, floor_char_boundary};
 use tower_lsp_server::ls_types::{ClientCapabilities, Position, PositionEncodingKind, Range};
 
 /// Picks the encoding from what the client offers (LSP 3.17).
@@ -46,9 +44,9 @@ impl<'a> Converter<'a> {
     pub fn position(&self, offset: usize) -> Position {
         let offset = floor_char_boundary(self.text, offset.min(self.text.len()));
         let line = self.rope.byte_to_line(offset);
-        let content = self.line_content(line);
-        let end = offset.clamp(content.start, content.end);
-        Position::new(line as u32, column_width(&self.text[content.start..end], self.encoding))
+        let start = self.rope.line_to_byte(line);
+        let end = offset.min(line_content_end(self.rope, line));
+        Position::new(line as u32, columns_between(self.rope, start, end, self.encoding) as u32)
     }
 
     pub fn range(&self, range: TextRange) -> Range {
@@ -61,14 +59,6 @@ impl<'a> Converter<'a> {
     /// surrogate pair, a byte of a UTF-8 sequence) rounds down to its start.
     pub fn offset(&self, position: Position) -> usize {
         rope_offset(self.rope, position, self.encoding)
-    }
-
-    /// A line's text without its line break.
-    fn line_content(&self, line: usize) -> TextRange {
-        let start = self.rope.line_to_byte(line);
-        let end = if line + 1 < self.rope.len_lines() { self.rope.line_to_byte(line + 1) } else { self.text.len() };
-        let content = self.text[start..end].trim_end_matches(['\n', '\r']);
-        TextRange::new(start, start + content.len())
     }
 }
 
@@ -87,10 +77,49 @@ pub fn rope_offset(rope: &Rope, position: Position, encoding: Encoding) -> usize
     if line >= rope.len_lines() {
         return rope.len_bytes();
     }
-    let line_start = rope.line_to_byte(line);
-    let line_slice = rope.line(line);
-    let content: String = line_slice.chars().take_while(|&c| c != '\n' && c != '\r').collect();
-    line_start + offset_in_line(&content, position.character, encoding)
+    let start = rope.line_to_byte(line);
+    let end = line_content_end(rope, line);
+    let column = position.character as usize;
+    // Each step is a lookup in the rope's tree: a column on a long line
+    // costs no walk over the characters before it.
+    let char_index = match encoding {
+        // Rounded down to its character's start by the round trip through chars.
+        Encoding::Utf8 => rope.byte_to_char((start + column).min(end)),
+        Encoding::Utf16 => {
+            let line_start = rope.char_to_utf16_cu(rope.byte_to_char(start));
+            let line_end = rope.char_to_utf16_cu(rope.byte_to_char(end));
+            // Half a surrogate pair maps to the character it belongs to.
+            rope.utf16_cu_to_char((line_start + column).min(line_end))
+        }
+        Encoding::Utf32 => (rope.byte_to_char(start) + column).min(rope.byte_to_char(end)),
+    };
+    rope.char_to_byte(char_index)
+}
+
+/// Where a line's content ends, before its line break (LF, CRLF or lone CR,
+/// which end the rope's lines as they end LSP's).
+fn line_content_end(rope: &Rope, line: usize) -> usize {
+    if line + 1 >= rope.len_lines() {
+        return rope.len_bytes();
+    }
+    let next_start = rope.line_to_byte(line + 1);
+    match (rope.byte(next_start - 1), next_start.checked_sub(2).map(|at| rope.byte(at))) {
+        (b'\n', Some(b'\r')) => next_start - 2,
+        _ => next_start - 1,
+    }
+}
+
+/// The width of `start..end` (character boundaries on one line) in
+/// `encoding`, from the rope's indexes rather than by counting characters,
+/// so that converting many offsets of one long line stays linear overall.
+fn columns_between(rope: &Rope, start: usize, end: usize, encoding: Encoding) -> usize {
+    match encoding {
+        Encoding::Utf8 => end - start,
+        Encoding::Utf16 => {
+            rope.char_to_utf16_cu(rope.byte_to_char(end)) - rope.char_to_utf16_cu(rope.byte_to_char(start))
+        }
+        Encoding::Utf32 => rope.byte_to_char(end) - rope.byte_to_char(start),
+    }
 }
 
 #[cfg(test)]
@@ -154,6 +183,42 @@ mod tests {
                 assert_eq!(converter.offset(converter.position(offset)), offset.min(line_end));
             }
         }
+    }
+
+    /// Converting every finding of one long line must cost about the same
+    /// per finding however long the line is (a 1 MB line of code spans took
+    /// a minute when each conversion walked the line from its start). The
+    /// findings of sixteen n-unit lines are timed against those of one
+    /// 16n-unit line: linear work takes as long for both, the old quadratic
+    /// work 16 times as long for the long line; 4 leaves room for a busy
+    /// machine without letting that through.
+    #[test]
+    fn conversions_on_one_long_line_scale_linearly() {
+        fn convert_every_span(n_units: usize, times: usize) -> std::time::Duration {
+            let text = "é `node-x` 😀 ".repeat(n_units);
+            let rope = Rope::from_str(&text);
+            let spans: Vec<usize> = text.match_indices('`').map(|(at, _)| at).collect();
+            let start = std::time::Instant::now();
+            for _ in 0..times {
+                for encoding in [Encoding::Utf16, Encoding::Utf8] {
+                    let converter = Converter { text: &text, rope: &rope, encoding };
+                    for &at in &spans {
+                        let position = converter.position(at);
+                        assert_eq!(rope_offset(&rope, position, encoding), at);
+                    }
+                }
+            }
+            start.elapsed()
+        }
+        // Interleaved and the fastest of three, so that a burst of load on a
+        // shared machine hits both alike.
+        let (mut short, mut long) = (std::time::Duration::MAX, std::time::Duration::MAX);
+        for _ in 0..3 {
+            short = short.min(convert_every_span(100, 16));
+            long = long.min(convert_every_span(16 * 100, 1));
+        }
+        let ratio = long.as_secs_f64() / short.as_secs_f64();
+        assert!(ratio < 4.0, "one 16 times longer line took {ratio:.1} times as long as 16 short ones");
     }
 
     #[test]
