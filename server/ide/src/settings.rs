@@ -25,6 +25,10 @@ pub const SETTINGS: &[(&str, &str)] = &[
     ("runbooks", "Globs (relative to the workspace root) of the files the structure rules apply to."),
     ("key-roots", "Folders of KEYs with their family prefix and import prefix; replaces the default roots."),
     ("rules", "Per-rule severity: \"error\", \"warning\", \"info\", \"hint\" or \"off\"."),
+    (
+        "max-document-bytes",
+        "Open documents larger than this many bytes (default 4194304, 4 MiB) are not analysed as you type; they get one file-too-large finding. `runbook-ls check` checks them whatever their size.",
+    ),
 ];
 
 /// Settings that clients keep under the same section for themselves.
@@ -36,6 +40,7 @@ pub struct ConfigLayer {
     pub runbooks: Option<Vec<String>>,
     pub key_roots: Option<Vec<KeyRoot>>,
     pub rules: BTreeMap<DiagnosticCode, RuleLevel>,
+    pub max_document_bytes: Option<usize>,
 }
 
 /// Something wrong in a configuration source.
@@ -105,6 +110,13 @@ impl ConfigLayer {
                 }
                 "key-roots" => layer.key_roots = key_roots(value, problems),
                 "rules" => layer.rules = rules(value, problems),
+                "max-document-bytes" => match value.value {
+                    Value::Integer(bytes) if bytes > 0 => layer.max_document_bytes = usize::try_from(bytes).ok(),
+                    _ => problems.push(value.problem(format!(
+                        "`max-document-bytes` must be a positive whole number of bytes; using the default ({})",
+                        crate::DEFAULT_MAX_DOCUMENT_BYTES
+                    ))),
+                },
                 _ if source == ConfigSource::Client && CLIENT_ONLY_SETTINGS.contains(&key.as_str()) => {}
                 _ => {
                     let known: Vec<&str> = SETTINGS.iter().map(|(name, _)| *name).collect();
@@ -173,7 +185,11 @@ pub fn resolve(layers: &[&ConfigLayer]) -> IdeConfig {
     let mut runbooks = None;
     let mut key_roots = None;
     let mut rules: HashMap<DiagnosticCode, RuleLevel> = HashMap::new();
+    let mut max_document_bytes = crate::DEFAULT_MAX_DOCUMENT_BYTES;
     for layer in layers {
+        if let Some(bytes) = layer.max_document_bytes {
+            max_document_bytes = bytes;
+        }
         if let Some(globs) = &layer.runbooks {
             runbooks = Some(globs.clone());
         }
@@ -186,7 +202,9 @@ pub fn resolve(layers: &[&ConfigLayer]) -> IdeConfig {
     let runbooks =
         runbooks.unwrap_or_else(|| crate::DEFAULT_RUNBOOK_GLOBS.iter().map(|glob| glob.to_string()).collect());
     // The globs were validated when the layer was read.
-    IdeConfig::new(rules, runbooks, key_roots).unwrap_or_default()
+    let mut config = IdeConfig::new(rules, runbooks, key_roots).unwrap_or_default();
+    config.max_document_bytes = max_document_bytes;
+    config
 }
 
 fn strings(node: &Node, key: &str, problems: &mut Vec<ConfigProblem>) -> Option<Vec<String>> {
@@ -307,6 +325,7 @@ struct Node {
 
 enum Value {
     String(String),
+    Integer(i64),
     Array(Vec<Node>),
     Table(Vec<(String, Option<Range<usize>>, Node)>),
     Other,
@@ -320,6 +339,7 @@ impl Node {
     fn from_json(json: &Json) -> Node {
         let value = match json {
             Json::String(text) => Value::String(text.clone()),
+            Json::Number(number) => number.as_i64().map_or(Value::Other, Value::Integer),
             Json::Array(items) => Value::Array(items.iter().map(Node::from_json).collect()),
             Json::Object(map) => {
                 Value::Table(map.iter().map(|(key, value)| (key.clone(), None, Node::from_json(value))).collect())
@@ -347,6 +367,10 @@ impl Node {
                 range: Some(range),
             },
             toml::de::DeValue::Table(table) => Node::from_toml_table(table, range),
+            toml::de::DeValue::Integer(integer) => Node {
+                value: i64::from_str_radix(integer.as_str(), integer.radix()).map_or(Value::Other, Value::Integer),
+                range: Some(range),
+            },
             _ => Node { value: Value::Other, range: Some(range) },
         }
     }
@@ -373,6 +397,7 @@ mod tests {
     fn reads_every_key() {
         check_toml(
             r#"runbooks = ["runbook-keys/*/README.md", "runbooks/**/*.md"]
+max-document-bytes = 8_000_000
 
 [[key-roots]]
 path = "keys-assets/node-next-keys/"
@@ -384,7 +409,7 @@ missing-side-effects = "info"
 hidden-execution = "off"
 "#,
             expect![[r#"
-                ConfigLayer { runbooks: Some(["runbook-keys/*/README.md", "runbooks/**/*.md"]), key_roots: Some([KeyRoot { path: "keys-assets/node-next-keys", prefix: "node", import: Some("@/node-keys/") }]), rules: {MissingSideEffects: On(Info), HiddenExecution: Off} }
+                ConfigLayer { runbooks: Some(["runbook-keys/*/README.md", "runbooks/**/*.md"]), key_roots: Some([KeyRoot { path: "keys-assets/node-next-keys", prefix: "node", import: Some("@/node-keys/") }]), rules: {MissingSideEffects: On(Info), HiddenExecution: Off}, max_document_bytes: Some(8000000) }
             "#]],
         );
     }
@@ -394,6 +419,7 @@ hidden-execution = "off"
         check_toml(
             r#"runbook = ["x"]
 runbooks = ["a/[b"]
+max-document-bytes = "5 MB"
 
 [[key-roots]]
 path = "k"
@@ -405,9 +431,10 @@ missing-rollback = "loud"
 unknown-key = 3
 "#,
             expect![[r#"
-                ConfigLayer { runbooks: None, key_roots: Some([]), rules: {} }
-                problem "runbook": unknown setting `runbook` (did you mean `runbooks`?); known settings: runbooks, key-roots, rules
+                ConfigLayer { runbooks: None, key_roots: Some([]), rules: {}, max_document_bytes: None }
+                problem "runbook": unknown setting `runbook` (did you mean `runbooks`?); known settings: runbooks, key-roots, rules, max-document-bytes
                 problem "[\"a/[b\"]": `runbooks`: "a/[b" is not a valid glob (unclosed character class; missing ']'); using the default
+                problem "\"5 MB\"": `max-document-bytes` must be a positive whole number of bytes; using the default (4194304)
                 problem "[[key-roots]]": a `key-roots` entry needs both `path` and `prefix`; entry ignored
                 problem "prefx": unknown `key-roots` field `prefx`; known fields: path, prefix, import
                 problem "missing-sideeffects": unknown rule `missing-sideeffects` (did you mean `missing-side-effects`?)
@@ -418,7 +445,7 @@ unknown-key = 3
         check_toml(
             "runbooks = [\"x\"\n[rules\n",
             expect![[r#"
-                ConfigLayer { runbooks: None, key_roots: None, rules: {} }
+                ConfigLayer { runbooks: None, key_roots: None, rules: {}, max_document_bytes: None }
                 problem "": runbook-ls.toml is not valid TOML: missing comma between array elements, expected `,`
                 problem "[rules": `runbooks` must be a list of strings; using the default
                 problem "rules": runbook-ls.toml is not valid TOML: string values must be quoted, expected literal string

@@ -3,7 +3,7 @@
 //! else UTF-16), and the CLI's character columns.
 
 use ropey::Rope;
-use runbook_syntax::{Encoding, SourcePosition, SourceRange, TextRange, floor_char_boundary};
+use runbook_syntax::{Encoding, SourcePosition, SourceRange, TextRange};
 use tower_lsp_server::ls_types::{ClientCapabilities, Position, PositionEncodingKind, Range};
 
 /// Picks the encoding from what the client offers (LSP 3.17).
@@ -28,21 +28,21 @@ pub fn encoding_kind(encoding: Encoding) -> PositionEncodingKind {
 /// through the rope the text came from: its lines end exactly where LSP's do
 /// and it answers in O(log n), without the O(n) scan a line index costs per
 /// version, which matters when a large document changes on every keystroke.
+/// It needs no parse, so a document too large to parse still gets positions.
 pub struct Converter<'a> {
-    pub text: &'a str,
     rope: &'a Rope,
     pub encoding: Encoding,
 }
 
 impl<'a> Converter<'a> {
-    /// The converter of an open document's version: `rope` holds the same text as `parse`.
-    pub fn for_document(parse: &'a runbook_syntax::Parse, rope: &'a Rope, encoding: Encoding) -> Converter<'a> {
-        debug_assert_eq!(rope.len_bytes(), parse.text().len());
-        Converter { text: parse.text(), rope, encoding }
+    /// The converter of an open document's version, from its rope.
+    pub fn new(rope: &'a Rope, encoding: Encoding) -> Converter<'a> {
+        Converter { rope, encoding }
     }
 
     pub fn position(&self, offset: usize) -> Position {
-        let offset = floor_char_boundary(self.text, offset.min(self.text.len()));
+        // A byte inside a character maps to that character: its start is the floor.
+        let offset = self.rope.char_to_byte(self.rope.byte_to_char(offset.min(self.rope.len_bytes())));
         let line = self.rope.byte_to_line(offset);
         let start = self.rope.line_to_byte(line);
         let end = offset.min(line_content_end(self.rope, line));
@@ -124,7 +124,7 @@ fn columns_between(rope: &Rope, start: usize, end: usize, encoding: Encoding) ->
 
 #[cfg(test)]
 mod tests {
-    use runbook_syntax::{LineCol, LineIndex, Parse};
+    use runbook_syntax::{LineCol, LineIndex, floor_char_boundary};
 
     use super::*;
 
@@ -133,11 +133,10 @@ mod tests {
     #[test]
     fn rope_positions_match_the_line_index() {
         let text = "a😀b\r\nçé\rz\n漢字x";
-        let parse = Parse::new(text);
         let rope = Rope::from_str(text);
         let index = LineIndex::new(text);
         for encoding in [Encoding::Utf8, Encoding::Utf16] {
-            let converter = Converter::for_document(&parse, &rope, encoding);
+            let converter = Converter::new(&rope, encoding);
             for offset in 0..=text.len() {
                 let LineCol { line, col } = index.line_col(text, offset, encoding);
                 let position = converter.position(offset);
@@ -159,10 +158,9 @@ mod tests {
     #[test]
     fn offsets_of_positions_after_multi_byte_text() {
         let text = "é😀`node-x`\r\n漢字 (REV\nend";
-        let parse = Parse::new(text);
         let rope = Rope::from_str(text);
-        let utf16 = Converter::for_document(&parse, &rope, Encoding::Utf16);
-        let utf8 = Converter::for_document(&parse, &rope, Encoding::Utf8);
+        let utf16 = Converter::new(&rope, Encoding::Utf16);
+        let utf8 = Converter::new(&rope, Encoding::Utf8);
         let backtick = text.find('`').unwrap();
         // é is 1 UTF-16 unit and 2 bytes, 😀 2 units and 4 bytes.
         assert_eq!(utf16.offset(Position::new(0, 3)), backtick);
@@ -201,7 +199,7 @@ mod tests {
             let start = std::time::Instant::now();
             for _ in 0..times {
                 for encoding in [Encoding::Utf16, Encoding::Utf8] {
-                    let converter = Converter { text: &text, rope: &rope, encoding };
+                    let converter = Converter::new(&rope, encoding);
                     for &at in &spans {
                         let position = converter.position(at);
                         assert_eq!(rope_offset(&rope, position, encoding), at);

@@ -108,8 +108,7 @@ impl Snapshot {
     /// Runs `f` with the position converter of the document's text.
     pub(crate) fn with_converter<T>(&self, f: impl FnOnce(&Converter<'_>) -> T) -> Option<T> {
         let document = self.analysis.document(&self.path)?;
-        let parse = document.parse();
-        Some(f(&Converter::for_document(&parse, document.rope(), self.encoding)))
+        Some(f(&Converter::new(document.rope(), self.encoding)))
     }
 }
 
