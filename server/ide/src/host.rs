@@ -242,10 +242,14 @@ impl Analysis {
                 Diagnostic::new(DiagnosticCode::UnreadableFile, runbook_syntax::TextRange::empty(0), message);
             return self.state.config.configured(diagnostic).into_iter().collect();
         }
-        if let Some(document) = self.state.open.get(path)
-            && self.is_too_large(document)
-        {
-            let (size, limit) = (document.len(), self.state.config.max_document_bytes);
+        let too_large =
+            match (self.state.open.get(path), self.state.index.as_ref().and_then(|index| index.runbooks.get(path))) {
+                (Some(document), _) => self.is_too_large(document).then(|| document.len()),
+                (None, Some(DiskFile::TooLarge { len })) => Some(*len),
+                _ => None,
+            };
+        if let Some(size) = too_large {
+            let limit = self.state.config.max_document_bytes;
             let message = format!(
                 "this document is {size} bytes, above the {limit}-byte limit for analysis as you type: raise `max-document-bytes` to analyse it live; `runbook-ls check` still checks it"
             );
@@ -391,5 +395,25 @@ mod tests {
         assert!(
             host.analysis().diagnostics(&path).iter().all(|diagnostic| diagnostic.code != DiagnosticCode::FileTooLarge)
         );
+    }
+
+    /// The server's index does not parse a runbook above the limit either;
+    /// `check`'s (named paths) parses everything.
+    #[test]
+    fn the_workspace_index_skips_runbooks_above_the_size_limit() {
+        let mut fs = MemoryFs::new();
+        let path = PathBuf::from("/ws/runbooks/big.md");
+        fs.insert(path.clone(), "### Action 1: Restart\n\n`node-unknown-thing` and more text to pass the limit\n");
+        let mut host = AnalysisHost::new(PathBuf::from("/ws"), Arc::new(fs));
+        let (layer, _) = ConfigLayer::from_toml("max-document-bytes = 64\n");
+        host.set_settings(ConfigFile { layer, ..ConfigFile::default() }, Vec::new());
+        for (scope, too_large) in [(IndexScope::Workspace, true), (IndexScope::Paths(vec![path.clone()]), false)] {
+            let index = host.analysis().build_index(&scope);
+            host.set_index(index);
+            let codes: Vec<DiagnosticCode> =
+                host.analysis().diagnostics(&path).iter().map(|diagnostic| diagnostic.code).collect();
+            assert_eq!(codes == [DiagnosticCode::FileTooLarge], too_large, "{scope:?}: {codes:?}");
+            assert_eq!(host.analysis().parse(&path).is_none(), too_large);
+        }
     }
 }

@@ -27,7 +27,7 @@ pub const SETTINGS: &[(&str, &str)] = &[
     ("rules", "Per-rule severity: \"error\", \"warning\", \"info\", \"hint\" or \"off\"."),
     (
         "max-document-bytes",
-        "Open documents larger than this many bytes (default 4194304, 4 MiB) are not analysed as you type; they get one file-too-large finding. `runbook-ls check` checks them whatever their size.",
+        "Runbooks larger than this many bytes (default 4194304, 4 MiB) are not analysed by the server, open or not; they get one file-too-large finding. `runbook-ls check` checks them whatever their size.",
     ),
 ];
 
