@@ -142,7 +142,7 @@ fn sarif_output_on_the_demo_is_valid_sarif() {
     let errors: Vec<String> =
         validator.iter_errors(&value).map(|error| format!("{} at {}", error, error.instance_path())).collect();
     assert!(errors.is_empty(), "{errors:#?}");
-    assert_eq!(value["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap().len(), 20);
+    assert_eq!(value["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap().len(), 21);
     // The workspace root is machine-specific; the rest is a snapshot.
     let root_uri = value["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"].as_str().unwrap().to_string();
     assert!(root_uri.starts_with("file:///") && root_uri.ends_with("/tests/fixtures/demo/"), "{root_uri}");

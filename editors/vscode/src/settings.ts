@@ -5,7 +5,7 @@
 export const SECTION = 'runbook-ls';
 
 /** Keys of the server's config struct; `server.*` and `trace.*` are client-only settings. */
-export const SERVER_KEYS = ['runbooks', 'key-roots', 'rules', 'inlay-hints'] as const;
+export const SERVER_KEYS = ['runbooks', 'key-roots', 'rules', 'inlay-hints', 'max-document-bytes'] as const;
 export type ServerKey = (typeof SERVER_KEYS)[number];
 
 export const SEVERITIES = ['error', 'warning', 'info', 'hint', 'off'] as const;
@@ -32,6 +32,7 @@ export const RULE_CODES = [
     'invalid-key-manifest',
     'invalid-config',
     'unreadable-file',
+    'file-too-large',
 ] as const;
 
 /** What `WorkspaceConfiguration.inspect(key)` reports, reduced to the scopes we read. */

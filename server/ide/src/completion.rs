@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::IdeConfig;
 use crate::action_view::ActionView;
-use crate::hover::markup::{code, code_block};
+use crate::hover::markup::{MAX_TEXT_BYTES, clip, code, code_block};
 use crate::hover::{ActionSafety, export_markdown, key_markdown, key_title, safety_class_markdown};
 use context::{Context, Wrap};
 use ranking::{Candidate, rank};
@@ -210,7 +210,8 @@ fn wrapped(text: &str, wrap: Wrap) -> String {
 }
 
 fn key_detail(key: &Key) -> String {
-    key_title(key).map_or_else(|| key.folder.clone(), str::to_string)
+    let detail = key_title(key).unwrap_or(&key.folder);
+    clip(detail, MAX_TEXT_BYTES).into_owned()
 }
 
 /// The KEYs whose `text` (a slug, an import specifier) matches what was
@@ -496,7 +497,7 @@ fn export_kind(kind: ExportKind) -> CompletionKind {
 
 fn export_item(key: &Key, export: &Export, catalog: &KeyCatalog, range: TextRange, label: &str) -> CompletionItem {
     let mut item = CompletionItem::new(label, export_kind(export.kind), range)
-        .detail(export.signature.clone())
+        .detail(clip(&export.signature, MAX_TEXT_BYTES))
         .documentation(export_markdown(key, export, catalog, ActionSafety::NotInAction))
         .insert(label);
     if export.kind.is_type() {

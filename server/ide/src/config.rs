@@ -23,6 +23,11 @@ impl RuleLevel {
 
 pub const DEFAULT_RUNBOOK_GLOBS: &[&str] = &["runbook-keys/*/README.md"];
 
+/// Open documents above this size are not analysed live (`max-document-bytes`):
+/// far above any real runbook, and low enough that analysing a document costs
+/// well under a second and a few hundred MB at most.
+pub const DEFAULT_MAX_DOCUMENT_BYTES: usize = 4 * 1024 * 1024;
+
 #[derive(Debug, Clone)]
 pub struct IdeConfig {
     /// Overrides of the default levels.
@@ -34,6 +39,8 @@ pub struct IdeConfig {
     pub key_roots: Vec<KeyRoot>,
     /// Whether to show inlay hints after KEY references.
     pub inlay_hints: bool,
+    /// Open documents larger than this are not analysed live.
+    pub max_document_bytes: usize,
 }
 
 impl Default for IdeConfig {
@@ -55,7 +62,14 @@ impl IdeConfig {
         key_roots: Vec<KeyRoot>,
     ) -> Result<IdeConfig, (String, String)> {
         let runbook_matcher = build_globs(&runbook_globs)?;
-        Ok(IdeConfig { rules, runbook_globs, runbook_matcher, key_roots, inlay_hints: true })
+        Ok(IdeConfig {
+            rules,
+            runbook_globs,
+            runbook_matcher,
+            key_roots,
+            inlay_hints: true,
+            max_document_bytes: DEFAULT_MAX_DOCUMENT_BYTES,
+        })
     }
 
     pub fn level(&self, code: DiagnosticCode) -> RuleLevel {

@@ -86,6 +86,7 @@ codes! {
     InvalidKeyManifest = "invalid-key-manifest", Error, "A key.json is not JSON or has fields of the wrong type.";
     InvalidConfig = "invalid-config", Warning, "A runbook-ls.toml entry is unknown or has a bad value.";
     UnreadableFile = "unreadable-file", Error, "A markdown file is not valid UTF-8 text.";
+    FileTooLarge = "file-too-large", Info, "A runbook is above the server's size limit (`max-document-bytes`); `runbook-ls check` still checks it.";
 }
 
 impl DiagnosticCode {

@@ -181,12 +181,19 @@ impl Analysis {
         self.state.open.get(path)
     }
 
-    /// The parse of a runbook: the open document's, else the index's.
+    /// The parse of a runbook: the open document's, else the index's. An
+    /// open document above `max-document-bytes` has none: it is never parsed,
+    /// so that typing in it costs only the rope's edit.
     pub fn parse(&self, path: &Path) -> Option<Arc<Parse>> {
         if let Some(document) = self.state.open.get(path) {
-            return Some(document.parse());
+            return (!self.is_too_large(document)).then(|| document.parse());
         }
         self.state.index.as_ref()?.runbooks.get(path)?.parse().cloned()
+    }
+
+    /// Whether an open document is above the live-analysis size limit.
+    pub fn is_too_large(&self, document: &Document) -> bool {
+        document.len() > self.state.config.max_document_bytes
     }
 
     /// A range of a runbook (open or indexed), positioned in every encoding.
@@ -197,10 +204,17 @@ impl Analysis {
 
     /// Every runbook of the workspace (open or indexed), with its parse.
     pub fn runbooks(&self) -> impl Iterator<Item = (&Path, Arc<Parse>)> {
-        let open = self.state.open.iter().map(|(path, document)| (path.as_path(), document.parse()));
+        // A document too large to analyse live counts as it is on disk.
+        let live = |path: &Path| self.state.open.get(path).is_some_and(|document| !self.is_too_large(document));
+        let open = self
+            .state
+            .open
+            .iter()
+            .filter(move |(path, _)| live(path))
+            .map(|(path, document)| (path.as_path(), document.parse()));
         let indexed = self.state.index.iter().flat_map(|index| index.runbooks.iter());
         let on_disk = indexed
-            .filter(|(path, _)| !self.state.open.contains_key(*path))
+            .filter(move |(path, _)| !live(path))
             .filter_map(|(path, file)| Some((path.as_path(), file.parse()?.clone())));
         open.chain(on_disk)
     }
@@ -226,6 +240,21 @@ impl Analysis {
             );
             let diagnostic =
                 Diagnostic::new(DiagnosticCode::UnreadableFile, runbook_syntax::TextRange::empty(0), message);
+            return self.state.config.configured(diagnostic).into_iter().collect();
+        }
+        let too_large =
+            match (self.state.open.get(path), self.state.index.as_ref().and_then(|index| index.runbooks.get(path))) {
+                (Some(document), _) => self.is_too_large(document).then(|| document.len()),
+                (None, Some(DiskFile::TooLarge { len })) => Some(*len),
+                _ => None,
+            };
+        if let Some(size) = too_large {
+            let limit = self.state.config.max_document_bytes;
+            let message = format!(
+                "this document is {size} bytes, above the {limit}-byte limit for analysis as you type: raise `max-document-bytes` to analyse it live; `runbook-ls check` still checks it"
+            );
+            let diagnostic =
+                Diagnostic::new(DiagnosticCode::FileTooLarge, runbook_syntax::TextRange::empty(0), message);
             return self.state.config.configured(diagnostic).into_iter().collect();
         }
         let Some(parse) = self.parse(path) else { return Vec::new() };
@@ -360,5 +389,65 @@ impl Analysis {
     pub fn code_lenses(&self, path: &Path) -> Vec<crate::CodeLens> {
         let (Some(parse), Some(catalog)) = (self.parse(path), self.catalog()) else { return Vec::new() };
         crate::code_lens::code_lenses(path, &parse, self.runbooks(), catalog, &self.state.config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use runbook_keys::fs::MemoryFs;
+
+    use super::*;
+
+    /// A document above `max-document-bytes` gets one finding and no analysis.
+    #[test]
+    fn documents_above_the_size_limit_are_not_analysed_live() {
+        let mut host = AnalysisHost::new(PathBuf::from("/ws"), Arc::new(MemoryFs::new()));
+        let (layer, problems) = ConfigLayer::from_toml("max-document-bytes = 64\n");
+        assert_eq!(problems, []);
+        host.set_settings(ConfigFile { layer, ..ConfigFile::default() }, Vec::new());
+        let path = PathBuf::from("/ws/runbook.md");
+        let text = "### Action 1: Restart (SAFE)\n\n`node-unknown-thing` and more text to pass the limit\n";
+        host.open_document(path.clone(), text);
+        let analysis = host.analysis();
+        let found = analysis.diagnostics(&path);
+        let rendered: Vec<String> = found
+            .iter()
+            .map(|diagnostic| format!("{} {:?}: {}", diagnostic.code, diagnostic.severity, diagnostic.message))
+            .collect();
+        expect_test::expect![[r#"
+            [
+                "file-too-large Info: this document is 83 bytes, above the 64-byte limit for analysis as you type: raise `max-document-bytes` to analyse it live; `runbook-ls check` still checks it",
+            ]
+        "#]]
+        .assert_debug_eq(&rendered);
+        assert!(analysis.parse(&path).is_none());
+        assert!(analysis.hover(&path, text.find("node-").unwrap()).is_none());
+        assert_eq!(analysis.runbooks().count(), 0);
+        // Under the limit again, it is analysed as usual.
+        host.document_mut(&path).unwrap().edit(runbook_syntax::TextRange::new(30, text.len()), "");
+        assert!(host.analysis().parse(&path).is_some());
+        assert!(
+            host.analysis().diagnostics(&path).iter().all(|diagnostic| diagnostic.code != DiagnosticCode::FileTooLarge)
+        );
+    }
+
+    /// The server's index does not parse a runbook above the limit either;
+    /// `check`'s (named paths) parses everything.
+    #[test]
+    fn the_workspace_index_skips_runbooks_above_the_size_limit() {
+        let mut fs = MemoryFs::new();
+        let path = PathBuf::from("/ws/runbooks/big.md");
+        fs.insert(path.clone(), "### Action 1: Restart\n\n`node-unknown-thing` and more text to pass the limit\n");
+        let mut host = AnalysisHost::new(PathBuf::from("/ws"), Arc::new(fs));
+        let (layer, _) = ConfigLayer::from_toml("max-document-bytes = 64\n");
+        host.set_settings(ConfigFile { layer, ..ConfigFile::default() }, Vec::new());
+        for (scope, too_large) in [(IndexScope::Workspace, true), (IndexScope::Paths(vec![path.clone()]), false)] {
+            let index = host.analysis().build_index(&scope);
+            host.set_index(index);
+            let codes: Vec<DiagnosticCode> =
+                host.analysis().diagnostics(&path).iter().map(|diagnostic| diagnostic.code).collect();
+            assert_eq!(codes == [DiagnosticCode::FileTooLarge], too_large, "{scope:?}: {codes:?}");
+            assert_eq!(host.analysis().parse(&path).is_none(), too_large);
+        }
     }
 }

@@ -11,7 +11,7 @@ use runbook_syntax::{Parse, Runbook, SafetyClass, TextRange, Word, floor_char_bo
 use crate::IdeConfig;
 use crate::action_view::ActionView;
 use crate::classify::{Definition, Token, classify};
-use markup::{code, code_block, escape, escape_paragraphs};
+use markup::{MAX_LIST_ITEMS, clip_list, code, code_block, escape, escape_paragraphs};
 
 /// What to show for the token under the cursor.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -165,9 +165,14 @@ fn side_effects_list<'k>(key: &'k Key, exports: impl Iterator<Item = &'k Export>
         exports: Vec<&'k String>,
     }
     let mut effects: Vec<SideEffect<'k>> = Vec::new();
+    // Past the list's length only counted, so that comparing each statement
+    // with those before it stays bounded for a manifest of any size.
+    let mut n_left_out = 0;
     if let Some(manifest) = &key.manifest {
         for text in &manifest.side_effects {
-            if !effects.iter().any(|effect| same_statement(effect.text, text)) {
+            if effects.len() >= MAX_LIST_ITEMS {
+                n_left_out += 1;
+            } else if !effects.iter().any(|effect| same_statement(effect.text, text)) {
                 effects.push(SideEffect { text, in_manifest: true, exports: Vec::new() });
             }
         }
@@ -175,14 +180,20 @@ fn side_effects_list<'k>(key: &'k Key, exports: impl Iterator<Item = &'k Export>
     for export in exports {
         let Some(doc) = &export.doc else { continue };
         for text in &doc.side_effects {
+            let full = effects.len() >= MAX_LIST_ITEMS;
             match effects.iter_mut().find(|effect| same_statement(effect.text, text)) {
-                Some(effect) if !effect.exports.contains(&&export.name) => effect.exports.push(&export.name),
+                Some(effect) if !effect.exports.contains(&&export.name) => {
+                    if effect.exports.len() < MAX_LIST_ITEMS {
+                        effect.exports.push(&export.name);
+                    }
+                }
                 Some(_) => {}
+                None if full => n_left_out += 1,
                 None => effects.push(SideEffect { text, in_manifest: false, exports: vec![&export.name] }),
             }
         }
     }
-    effects
+    let mut lines: Vec<String> = effects
         .iter()
         .map(|effect| {
             let text = escape(effect.text);
@@ -194,11 +205,21 @@ fn side_effects_list<'k>(key: &'k Key, exports: impl Iterator<Item = &'k Export>
                 (false, false) => format!("- {text} (`@sideEffect` of {})", code_list(effect.exports.iter().copied())),
             }
         })
-        .collect()
+        .collect();
+    if n_left_out > 0 {
+        lines.push(format!("- … and {n_left_out} more"));
+    }
+    lines
 }
 
+/// Items as code spans, the first `MAX_LIST_ITEMS` of them.
 fn code_list<'a>(items: impl IntoIterator<Item = &'a String>) -> String {
-    items.into_iter().map(|item| code(item)).collect::<Vec<_>>().join(", ")
+    let (shown, n_left_out) = clip_list(items);
+    let mut list = shown.into_iter().map(|item| code(item)).collect::<Vec<_>>().join(", ");
+    if n_left_out > 0 {
+        list.push_str(&format!(" … and {n_left_out} more"));
+    }
+    list
 }
 
 /// The whole story of a KEY: what it is, its safety and side effects, what
@@ -249,15 +270,15 @@ pub(crate) fn key_markdown(key: &Key, catalog: &KeyCatalog, action: ActionSafety
             blocks.push(env.join(" · "));
         }
     }
-    let callables: Vec<String> =
-        key.exports.iter().filter(|export| !export.kind.is_type()).map(|export| code(&export.name)).collect();
-    let types: Vec<String> =
-        key.exports.iter().filter(|export| export.kind.is_type()).map(|export| code(&export.name)).collect();
+    let callables: Vec<&String> =
+        key.exports.iter().filter(|export| !export.kind.is_type()).map(|export| &export.name).collect();
+    let types: Vec<&String> =
+        key.exports.iter().filter(|export| export.kind.is_type()).map(|export| &export.name).collect();
     match (callables.is_empty(), types.is_empty()) {
         (true, true) => blocks.push("**Exports**: nothing".to_string()),
-        (false, true) => blocks.push(format!("**Exports**: {}", callables.join(", "))),
-        (true, false) => blocks.push(format!("**Exports**: types {}", types.join(", "))),
-        (false, false) => blocks.push(format!("**Exports**: {}; types {}", callables.join(", "), types.join(", "))),
+        (false, true) => blocks.push(format!("**Exports**: {}", code_list(callables))),
+        (true, false) => blocks.push(format!("**Exports**: types {}", code_list(types))),
+        (false, false) => blocks.push(format!("**Exports**: {}; types {}", code_list(callables), code_list(types))),
     }
     let mut defined = Vec::new();
     if let Some(path) = key.manifest_path.as_deref().and_then(|path| catalog.relative_path(path)) {
@@ -279,7 +300,7 @@ pub(crate) fn key_markdown(key: &Key, catalog: &KeyCatalog, action: ActionSafety
 pub(crate) fn export_markdown(key: &Key, export: &Export, catalog: &KeyCatalog, action: ActionSafety) -> String {
     let mut blocks: Vec<String> = Vec::new();
     let mut signature = export.signature.clone();
-    for overload in &export.overloads {
+    for overload in export.overloads.iter().take(MAX_LIST_ITEMS) {
         signature.push('\n');
         signature.push_str(overload);
     }
@@ -289,13 +310,13 @@ pub(crate) fn export_markdown(key: &Key, export: &Export, catalog: &KeyCatalog, 
             blocks.push(escape_paragraphs(&doc.summary));
         }
         let mut tags = Vec::new();
-        for (name, text) in &doc.params {
+        for (name, text) in doc.params.iter().take(MAX_LIST_ITEMS) {
             tags.push(format!("- *@param* {} — {}", code(name), escape(text)));
         }
         if let Some(returns) = &doc.returns {
             tags.push(format!("- *@returns* {}", escape(returns)));
         }
-        for precondition in &doc.preconditions {
+        for precondition in doc.preconditions.iter().take(MAX_LIST_ITEMS) {
             tags.push(format!("- *@precondition* {}", escape(precondition)));
         }
         if let Some(rollback) = &doc.rollback {

@@ -34,12 +34,20 @@ pub(crate) enum DiskFile {
     Unreadable {
         valid_up_to: usize,
     },
+    /// Above the server's `max-document-bytes`: not parsed (`check` has no limit).
+    TooLarge {
+        len: usize,
+    },
 }
 
 impl DiskFile {
-    /// Reads and parses a markdown file; `None` when it cannot be read at all.
-    pub(crate) fn read(fs: &dyn FileSystem, path: &Path) -> Option<DiskFile> {
+    /// Reads and parses a markdown file of at most `max_bytes` (when given);
+    /// `None` when it cannot be read at all.
+    pub(crate) fn read(fs: &dyn FileSystem, path: &Path, max_bytes: Option<usize>) -> Option<DiskFile> {
         let bytes = fs.read(path).ok()?;
+        if max_bytes.is_some_and(|max_bytes| bytes.len() > max_bytes) {
+            return Some(DiskFile::TooLarge { len: bytes.len() });
+        }
         Some(match String::from_utf8(bytes) {
             Ok(text) => DiskFile::Parsed(Arc::new(Parse::standalone(&text))),
             Err(error) => DiskFile::Unreadable { valid_up_to: error.utf8_error().valid_up_to() },
@@ -49,7 +57,7 @@ impl DiskFile {
     pub(crate) fn parse(&self) -> Option<&Arc<Parse>> {
         match self {
             DiskFile::Parsed(parse) => Some(parse),
-            DiskFile::Unreadable { .. } => None,
+            DiskFile::Unreadable { .. } | DiskFile::TooLarge { .. } => None,
         }
     }
 }
@@ -76,6 +84,8 @@ pub struct WorkspaceIndex {
     /// Whether `runbooks` is every runbook of the workspace (cross-file
     /// features then answer for the whole workspace).
     pub(crate) complete: bool,
+    /// Runbooks above this size are not parsed (the server's index).
+    pub(crate) max_runbook_bytes: Option<usize>,
 }
 
 /// A new index after files changed on disk, and the KEYs whose meaning changed.
@@ -105,6 +115,9 @@ impl WorkspaceIndex {
     pub(crate) fn build(fs: &dyn FileSystem, root: &Path, config: &IdeConfig, scope: &IndexScope) -> WorkspaceIndex {
         let catalog_config = CatalogConfig { key_roots: config.key_roots.clone() };
         let catalog = KeyCatalog::build(fs, root, &catalog_config);
+        // The server's index of the whole workspace skips what it would not
+        // analyse live either; `check` (named paths) reads everything.
+        let max_runbook_bytes = matches!(scope, IndexScope::Workspace).then_some(config.max_document_bytes);
         let (markdown, packs): (Vec<PathBuf>, Vec<PathBuf>) = match scope {
             IndexScope::Workspace => {
                 let files = fs.walk(root);
@@ -127,9 +140,10 @@ impl WorkspaceIndex {
         };
         WorkspaceIndex {
             catalog: Arc::new(catalog),
-            runbooks: Arc::new(read_runbooks(fs, markdown)),
+            runbooks: Arc::new(read_runbooks(fs, markdown, max_runbook_bytes)),
             packs: Arc::new(read_packs(fs, packs)),
             complete: matches!(scope, IndexScope::Workspace),
+            max_runbook_bytes,
         }
     }
 
@@ -162,7 +176,7 @@ impl WorkspaceIndex {
             let read: Vec<(PathBuf, Option<DiskFile>)> = markdown
                 .into_par_iter()
                 .map(|path| {
-                    let file = DiskFile::read(fs, &path);
+                    let file = DiskFile::read(fs, &path, self.max_runbook_bytes);
                     (path, file)
                 })
                 .collect();
@@ -188,7 +202,13 @@ impl WorkspaceIndex {
             Arc::new(all)
         };
         IndexUpdate {
-            index: WorkspaceIndex { catalog, runbooks, packs, complete: self.complete },
+            index: WorkspaceIndex {
+                catalog,
+                runbooks,
+                packs,
+                complete: self.complete,
+                max_runbook_bytes: self.max_runbook_bytes,
+            },
             changed_slugs,
             changed_folders,
             packs_changed,
@@ -196,11 +216,11 @@ impl WorkspaceIndex {
     }
 }
 
-fn read_runbooks(fs: &dyn FileSystem, paths: Vec<PathBuf>) -> BTreeMap<PathBuf, DiskFile> {
+fn read_runbooks(fs: &dyn FileSystem, paths: Vec<PathBuf>, max_bytes: Option<usize>) -> BTreeMap<PathBuf, DiskFile> {
     paths
         .into_par_iter()
         .filter_map(|path| {
-            let file = DiskFile::read(fs, &path)?;
+            let file = DiskFile::read(fs, &path, max_bytes)?;
             Some((path, file))
         })
         .collect()

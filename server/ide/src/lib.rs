@@ -37,7 +37,7 @@ pub use completion::{
     COMPLETION_TRIGGER_CHARACTERS, CompletionItem, CompletionKind, CompletionList, ResolveData, completions,
     resolve_completion, snippet_to_plain_text,
 };
-pub use config::{DEFAULT_RUNBOOK_GLOBS, IdeConfig, RuleLevel, build_globs};
+pub use config::{DEFAULT_MAX_DOCUMENT_BYTES, DEFAULT_RUNBOOK_GLOBS, IdeConfig, RuleLevel, build_globs};
 pub use diagnostic::{Diagnostic, DiagnosticCode, Related, RelatedLocation, Severity};
 pub use diagnostics::{File, Workspace, diagnostics};
 pub use document_links::DocumentLink;

@@ -148,6 +148,11 @@ pub fn rule_docs(code: DiagnosticCode) -> RuleDocs {
             "runbooks/notes.md saved as Latin-1: `Caf\\xe9 r\\xe9seau`",
             "runbooks/notes.md saved as UTF-8: `Café réseau`",
         ),
+        FileTooLarge => (
+            "Analysing a huge document on every keystroke would slow the editor and every other document; the server says why it is quiet instead of silently giving nothing.",
+            "runbooks/everything.md: 40 MB, one runbook per incident ever written",
+            "runbooks/<incident>.md: one runbook per file, or `max-document-bytes = 50000000` in runbook-ls.toml",
+        ),
     };
     RuleDocs { code, why, bad, good }
 }

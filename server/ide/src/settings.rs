@@ -29,6 +29,10 @@ pub const SETTINGS: &[(&str, &str)] = &[
         "inlay-hints",
         "Inlay hints after KEY references (the class a KEY declares when its Action states none or a weaker one, and how many of its side effects the Action does not list): true (default) or false.",
     ),
+    (
+        "max-document-bytes",
+        "Runbooks larger than this many bytes (default 4194304, 4 MiB) are not analysed by the server, open or not; they get one file-too-large finding. `runbook-ls check` checks them whatever their size.",
+    ),
 ];
 
 /// Settings that clients keep under the same section for themselves.
@@ -41,6 +45,7 @@ pub struct ConfigLayer {
     pub key_roots: Option<Vec<KeyRoot>>,
     pub rules: BTreeMap<DiagnosticCode, RuleLevel>,
     pub inlay_hints: Option<bool>,
+    pub max_document_bytes: Option<usize>,
 }
 
 /// Something wrong in a configuration source.
@@ -111,6 +116,13 @@ impl ConfigLayer {
                 "key-roots" => layer.key_roots = key_roots(value, problems),
                 "rules" => layer.rules = rules(value, problems),
                 "inlay-hints" => layer.inlay_hints = boolean(value, "inlay-hints", problems),
+                "max-document-bytes" => match value.value {
+                    Value::Integer(bytes) if bytes > 0 => layer.max_document_bytes = usize::try_from(bytes).ok(),
+                    _ => problems.push(value.problem(format!(
+                        "`max-document-bytes` must be a positive whole number of bytes; using the default ({})",
+                        crate::DEFAULT_MAX_DOCUMENT_BYTES
+                    ))),
+                },
                 _ if source == ConfigSource::Client && CLIENT_ONLY_SETTINGS.contains(&key.as_str()) => {}
                 _ => {
                     let known: Vec<&str> = SETTINGS.iter().map(|(name, _)| *name).collect();
@@ -180,7 +192,11 @@ pub fn resolve(layers: &[&ConfigLayer]) -> IdeConfig {
     let mut key_roots = None;
     let mut rules: HashMap<DiagnosticCode, RuleLevel> = HashMap::new();
     let mut inlay_hints = None;
+    let mut max_document_bytes = crate::DEFAULT_MAX_DOCUMENT_BYTES;
     for layer in layers {
+        if let Some(bytes) = layer.max_document_bytes {
+            max_document_bytes = bytes;
+        }
         if let Some(globs) = &layer.runbooks {
             runbooks = Some(globs.clone());
         }
@@ -196,6 +212,7 @@ pub fn resolve(layers: &[&ConfigLayer]) -> IdeConfig {
     // The globs were validated when the layer was read.
     let mut config = IdeConfig::new(rules, runbooks, key_roots).unwrap_or_default();
     config.inlay_hints = inlay_hints.unwrap_or(true);
+    config.max_document_bytes = max_document_bytes;
     config
 }
 
@@ -351,6 +368,7 @@ struct Node {
 enum Value {
     String(String),
     Bool(bool),
+    Integer(i64),
     Array(Vec<Node>),
     Table(Vec<(String, Option<Range<usize>>, Node)>),
     Other,
@@ -365,6 +383,7 @@ impl Node {
         let value = match json {
             Json::String(text) => Value::String(text.clone()),
             Json::Bool(value) => Value::Bool(*value),
+            Json::Number(number) => number.as_i64().map_or(Value::Other, Value::Integer),
             Json::Array(items) => Value::Array(items.iter().map(Node::from_json).collect()),
             Json::Object(map) => {
                 Value::Table(map.iter().map(|(key, value)| (key.clone(), None, Node::from_json(value))).collect())
@@ -393,6 +412,10 @@ impl Node {
                 range: Some(range),
             },
             toml::de::DeValue::Table(table) => Node::from_toml_table(table, range),
+            toml::de::DeValue::Integer(integer) => Node {
+                value: i64::from_str_radix(integer.as_str(), integer.radix()).map_or(Value::Other, Value::Integer),
+                range: Some(range),
+            },
             _ => Node { value: Value::Other, range: Some(range) },
         }
     }
@@ -420,6 +443,7 @@ mod tests {
         check_toml(
             r#"runbooks = ["runbook-keys/*/README.md", "runbooks/**/*.md"]
 inlay-hints = false
+max-document-bytes = 8_000_000
 
 [[key-roots]]
 path = "keys-assets/node-next-keys/"
@@ -431,7 +455,7 @@ missing-side-effects = "info"
 hidden-execution = "off"
 "#,
             expect![[r#"
-                ConfigLayer { runbooks: Some(["runbook-keys/*/README.md", "runbooks/**/*.md"]), key_roots: Some([KeyRoot { path: "keys-assets/node-next-keys", prefix: "node", import: Some("@/node-keys/") }]), rules: {MissingSideEffects: On(Info), HiddenExecution: Off}, inlay_hints: Some(false) }
+                ConfigLayer { runbooks: Some(["runbook-keys/*/README.md", "runbooks/**/*.md"]), key_roots: Some([KeyRoot { path: "keys-assets/node-next-keys", prefix: "node", import: Some("@/node-keys/") }]), rules: {MissingSideEffects: On(Info), HiddenExecution: Off}, inlay_hints: Some(false), max_document_bytes: Some(8000000) }
             "#]],
         );
     }
@@ -442,6 +466,7 @@ hidden-execution = "off"
             r#"runbook = ["x"]
 runbooks = ["a/[b"]
 inlay-hints = "no"
+max-document-bytes = "5 MB"
 
 [[key-roots]]
 path = "k"
@@ -453,10 +478,11 @@ missing-rollback = "loud"
 unknown-key = 3
 "#,
             expect![[r#"
-                ConfigLayer { runbooks: None, key_roots: Some([]), rules: {}, inlay_hints: None }
-                problem "runbook": unknown setting `runbook` (did you mean `runbooks`?); known settings: runbooks, key-roots, rules, inlay-hints
+                ConfigLayer { runbooks: None, key_roots: Some([]), rules: {}, inlay_hints: None, max_document_bytes: None }
+                problem "runbook": unknown setting `runbook` (did you mean `runbooks`?); known settings: runbooks, key-roots, rules, inlay-hints, max-document-bytes
                 problem "[\"a/[b\"]": `runbooks`: "a/[b" is not a valid glob (unclosed character class; missing ']'); using the default
                 problem "\"no\"": `inlay-hints` must be true or false; using the default (true)
+                problem "\"5 MB\"": `max-document-bytes` must be a positive whole number of bytes; using the default (4194304)
                 problem "[[key-roots]]": a `key-roots` entry needs both `path` and `prefix`; entry ignored
                 problem "prefx": unknown `key-roots` field `prefx`; known fields: path, prefix, import
                 problem "missing-sideeffects": unknown rule `missing-sideeffects` (did you mean `missing-side-effects`?)
@@ -467,7 +493,7 @@ unknown-key = 3
         check_toml(
             "runbooks = [\"x\"\n[rules\n",
             expect![[r#"
-                ConfigLayer { runbooks: None, key_roots: None, rules: {}, inlay_hints: None }
+                ConfigLayer { runbooks: None, key_roots: None, rules: {}, inlay_hints: None, max_document_bytes: None }
                 problem "": runbook-ls.toml is not valid TOML: missing comma between array elements, expected `,`
                 problem "[rules": `runbooks` must be a list of strings; using the default
                 problem "rules": runbook-ls.toml is not valid TOML: string values must be quoted, expected literal string
@@ -500,7 +526,7 @@ path = "keys/node/"
 prefix = "node"
 "#,
             expect![[r#"
-                ConfigLayer { runbooks: None, key_roots: Some([KeyRoot { path: "keys/node", prefix: "node", import: None }]), rules: {}, inlay_hints: None }
+                ConfigLayer { runbooks: None, key_roots: Some([KeyRoot { path: "keys/node", prefix: "node", import: None }]), rules: {}, inlay_hints: None, max_document_bytes: None }
                 problem "\"../outside\"": `key-roots` path "../outside" climbs out of the workspace with `..`; a key root is a folder inside the workspace, relative to its root (like "node-keys"); entry ignored
                 problem "\"/etc\"": `key-roots` path "/etc" is absolute; a key root is a folder inside the workspace, relative to its root (like "node-keys"); entry ignored
                 problem "\"keys/../../up\"": `key-roots` path "keys/../../up" climbs out of the workspace with `..`; a key root is a folder inside the workspace, relative to its root (like "node-keys"); entry ignored

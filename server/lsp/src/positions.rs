@@ -3,9 +3,7 @@
 //! else UTF-16), and the CLI's character columns.
 
 use ropey::Rope;
-use runbook_syntax::{
-    Encoding, SourcePosition, SourceRange, TextRange, column_width, floor_char_boundary, offset_in_line,
-};
+use runbook_syntax::{Encoding, SourcePosition, SourceRange, TextRange};
 use tower_lsp_server::ls_types::{ClientCapabilities, Position, PositionEncodingKind, Range};
 
 /// Picks the encoding from what the client offers (LSP 3.17).
@@ -30,25 +28,25 @@ pub fn encoding_kind(encoding: Encoding) -> PositionEncodingKind {
 /// through the rope the text came from: its lines end exactly where LSP's do
 /// and it answers in O(log n), without the O(n) scan a line index costs per
 /// version, which matters when a large document changes on every keystroke.
+/// It needs no parse, so a document too large to parse still gets positions.
 pub struct Converter<'a> {
-    pub text: &'a str,
     rope: &'a Rope,
     pub encoding: Encoding,
 }
 
 impl<'a> Converter<'a> {
-    /// The converter of an open document's version: `rope` holds the same text as `parse`.
-    pub fn for_document(parse: &'a runbook_syntax::Parse, rope: &'a Rope, encoding: Encoding) -> Converter<'a> {
-        debug_assert_eq!(rope.len_bytes(), parse.text().len());
-        Converter { text: parse.text(), rope, encoding }
+    /// The converter of an open document's version, from its rope.
+    pub fn new(rope: &'a Rope, encoding: Encoding) -> Converter<'a> {
+        Converter { rope, encoding }
     }
 
     pub fn position(&self, offset: usize) -> Position {
-        let offset = floor_char_boundary(self.text, offset.min(self.text.len()));
+        // A byte inside a character maps to that character: its start is the floor.
+        let offset = self.rope.char_to_byte(self.rope.byte_to_char(offset.min(self.rope.len_bytes())));
         let line = self.rope.byte_to_line(offset);
-        let content = self.line_content(line);
-        let end = offset.clamp(content.start, content.end);
-        Position::new(line as u32, column_width(&self.text[content.start..end], self.encoding))
+        let start = self.rope.line_to_byte(line);
+        let end = offset.min(line_content_end(self.rope, line));
+        Position::new(line as u32, columns_between(self.rope, start, end, self.encoding) as u32)
     }
 
     pub fn range(&self, range: TextRange) -> Range {
@@ -63,19 +61,15 @@ impl<'a> Converter<'a> {
         rope_offset(self.rope, position, self.encoding)
     }
 
-    /// Positions of offsets asked in order, found by walking the text once
-    /// instead of looking each up in the rope: semantic tokens position
-    /// thousands of offsets per request.
+    /// Positions of offsets asked in order: the line is looked up only when
+    /// an offset passes its end, and a column grows by the text since the
+    /// offset asked before, so semantic tokens (thousands of offsets per
+    /// request, many on one long line) cost linear work in all.
     pub fn in_order(&self) -> OrderedPositions<'_, 'a> {
-        OrderedPositions { converter: self, line: 0, line_start: 0, scanned: 0 }
-    }
-
-    /// A line's text without its line break.
-    fn line_content(&self, line: usize) -> TextRange {
-        let start = self.rope.line_to_byte(line);
-        let end = if line + 1 < self.rope.len_lines() { self.rope.line_to_byte(line + 1) } else { self.text.len() };
-        let content = self.text[start..end].trim_end_matches(['\n', '\r']);
-        TextRange::new(start, start + content.len())
+        let mut positions =
+            OrderedPositions { converter: self, line: 0, next_line_start: 0, line_end: 0, last: 0, column: 0 };
+        positions.enter_line(0);
+        positions
     }
 }
 
@@ -92,32 +86,50 @@ pub fn parse_range(parse: &runbook_syntax::Parse, range: TextRange, encoding: En
 /// See `Converter::in_order`.
 pub struct OrderedPositions<'c, 'a> {
     converter: &'c Converter<'a>,
-    line: u32,
-    line_start: usize,
-    /// The offset up to which line breaks are counted.
-    scanned: usize,
+    line: usize,
+    /// Where the next line starts (past the end of the text on the last).
+    next_line_start: usize,
+    /// Where the current line's content ends, before its line break.
+    line_end: usize,
+    /// The offset asked last, clamped to the line's content, and its column.
+    last: usize,
+    column: usize,
 }
 
 impl OrderedPositions<'_, '_> {
-    /// `Converter::position` of `offset`, which must not be before the
-    /// offset asked last.
+    /// `Converter::position` of `offset`; an offset before the one asked
+    /// last counts as that one.
     pub fn position(&mut self, offset: usize) -> Position {
-        let text = self.converter.text;
-        let bytes = text.as_bytes();
-        let offset = floor_char_boundary(text, offset.min(text.len())).max(self.scanned);
-        // Lines end at LF, CRLF and a lone CR; a CRLF counts at its LF.
-        for at in memchr::memchr2_iter(b'\n', b'\r', &bytes[self.scanned..offset]) {
-            let at = self.scanned + at;
-            if bytes[at] == b'\r' && bytes.get(at + 1) == Some(&b'\n') {
-                continue;
-            }
-            self.line += 1;
-            self.line_start = at + 1;
+        let rope = self.converter.rope;
+        // A byte inside a character maps to that character: its start is the floor.
+        let offset = rope.char_to_byte(rope.byte_to_char(offset.min(rope.len_bytes())));
+        if offset >= self.next_line_start {
+            self.enter_line(rope.byte_to_line(offset));
         }
-        self.scanned = offset;
-        // Between the CR and the LF of a CRLF is the end of the line's content.
-        let end = if offset > self.line_start && bytes[offset - 1] == b'\r' { offset - 1 } else { offset };
-        Position::new(self.line, column_width(&text[self.line_start..end], self.converter.encoding))
+        let end = offset.min(self.line_end);
+        if end > self.last {
+            self.column += columns_of(rope.byte_slice(self.last..end), self.converter.encoding);
+            self.last = end;
+        }
+        Position::new(self.line as u32, self.column as u32)
+    }
+
+    fn enter_line(&mut self, line: usize) {
+        let rope = self.converter.rope;
+        self.line = line;
+        self.last = rope.line_to_byte(line);
+        self.column = 0;
+        self.line_end = line_content_end(rope, line);
+        self.next_line_start = if line + 1 < rope.len_lines() { rope.line_to_byte(line + 1) } else { usize::MAX };
+    }
+}
+
+/// The width of a slice of one line in `encoding`.
+fn columns_of(slice: ropey::RopeSlice<'_>, encoding: Encoding) -> usize {
+    match encoding {
+        Encoding::Utf8 => slice.len_bytes(),
+        Encoding::Utf16 => slice.len_utf16_cu(),
+        Encoding::Utf32 => slice.len_chars(),
     }
 }
 
@@ -136,15 +148,54 @@ pub fn rope_offset(rope: &Rope, position: Position, encoding: Encoding) -> usize
     if line >= rope.len_lines() {
         return rope.len_bytes();
     }
-    let line_start = rope.line_to_byte(line);
-    let line_slice = rope.line(line);
-    let content: String = line_slice.chars().take_while(|&c| c != '\n' && c != '\r').collect();
-    line_start + offset_in_line(&content, position.character, encoding)
+    let start = rope.line_to_byte(line);
+    let end = line_content_end(rope, line);
+    let column = position.character as usize;
+    // Each step is a lookup in the rope's tree: a column on a long line
+    // costs no walk over the characters before it.
+    let char_index = match encoding {
+        // Rounded down to its character's start by the round trip through chars.
+        Encoding::Utf8 => rope.byte_to_char((start + column).min(end)),
+        Encoding::Utf16 => {
+            let line_start = rope.char_to_utf16_cu(rope.byte_to_char(start));
+            let line_end = rope.char_to_utf16_cu(rope.byte_to_char(end));
+            // Half a surrogate pair maps to the character it belongs to.
+            rope.utf16_cu_to_char((line_start + column).min(line_end))
+        }
+        Encoding::Utf32 => (rope.byte_to_char(start) + column).min(rope.byte_to_char(end)),
+    };
+    rope.char_to_byte(char_index)
+}
+
+/// Where a line's content ends, before its line break (LF, CRLF or lone CR,
+/// which end the rope's lines as they end LSP's).
+fn line_content_end(rope: &Rope, line: usize) -> usize {
+    if line + 1 >= rope.len_lines() {
+        return rope.len_bytes();
+    }
+    let next_start = rope.line_to_byte(line + 1);
+    match (rope.byte(next_start - 1), next_start.checked_sub(2).map(|at| rope.byte(at))) {
+        (b'\n', Some(b'\r')) => next_start - 2,
+        _ => next_start - 1,
+    }
+}
+
+/// The width of `start..end` (character boundaries on one line) in
+/// `encoding`, from the rope's indexes rather than by counting characters,
+/// so that converting many offsets of one long line stays linear overall.
+fn columns_between(rope: &Rope, start: usize, end: usize, encoding: Encoding) -> usize {
+    match encoding {
+        Encoding::Utf8 => end - start,
+        Encoding::Utf16 => {
+            rope.char_to_utf16_cu(rope.byte_to_char(end)) - rope.char_to_utf16_cu(rope.byte_to_char(start))
+        }
+        Encoding::Utf32 => rope.byte_to_char(end) - rope.byte_to_char(start),
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use runbook_syntax::{LineCol, LineIndex, Parse};
+    use runbook_syntax::{LineCol, LineIndex, floor_char_boundary};
 
     use super::*;
 
@@ -153,11 +204,10 @@ mod tests {
     #[test]
     fn rope_positions_match_the_line_index() {
         let text = "a😀b\r\nçé\rz\n漢字x";
-        let parse = Parse::new(text);
         let rope = Rope::from_str(text);
         let index = LineIndex::new(text);
         for encoding in [Encoding::Utf8, Encoding::Utf16] {
-            let converter = Converter::for_document(&parse, &rope, encoding);
+            let converter = Converter::new(&rope, encoding);
             for offset in 0..=text.len() {
                 let LineCol { line, col } = index.line_col(text, offset, encoding);
                 let position = converter.position(offset);
@@ -180,10 +230,9 @@ mod tests {
     #[test]
     fn positions_in_order_match_the_rope() {
         for text in ["a😀b\r\nçé\rz\n漢字x\r\n\r\n\n\rend\r", "", "\n", "\r\n", "x"] {
-            let parse = Parse::new(text);
             let rope = Rope::from_str(text);
             for encoding in [Encoding::Utf8, Encoding::Utf16] {
-                let converter = Converter::for_document(&parse, &rope, encoding);
+                let converter = Converter::new(&rope, encoding);
                 let mut in_order = converter.in_order();
                 for offset in 0..=text.len() {
                     assert_eq!(in_order.position(offset), converter.position(offset), "{text:?} @ {offset}");
@@ -195,10 +244,9 @@ mod tests {
     #[test]
     fn offsets_of_positions_after_multi_byte_text() {
         let text = "é😀`node-x`\r\n漢字 (REV\nend";
-        let parse = Parse::new(text);
         let rope = Rope::from_str(text);
-        let utf16 = Converter::for_document(&parse, &rope, Encoding::Utf16);
-        let utf8 = Converter::for_document(&parse, &rope, Encoding::Utf8);
+        let utf16 = Converter::new(&rope, Encoding::Utf16);
+        let utf8 = Converter::new(&rope, Encoding::Utf8);
         let backtick = text.find('`').unwrap();
         // é is 1 UTF-16 unit and 2 bytes, 😀 2 units and 4 bytes.
         assert_eq!(utf16.offset(Position::new(0, 3)), backtick);
@@ -219,6 +267,42 @@ mod tests {
                 assert_eq!(converter.offset(converter.position(offset)), offset.min(line_end));
             }
         }
+    }
+
+    /// Converting every finding of one long line must cost about the same
+    /// per finding however long the line is (a 1 MB line of code spans took
+    /// a minute when each conversion walked the line from its start). The
+    /// findings of sixteen n-unit lines are timed against those of one
+    /// 16n-unit line: linear work takes as long for both, the old quadratic
+    /// work 16 times as long for the long line; 4 leaves room for a busy
+    /// machine without letting that through.
+    #[test]
+    fn conversions_on_one_long_line_scale_linearly() {
+        fn convert_every_span(n_units: usize, times: usize) -> std::time::Duration {
+            let text = "é `node-x` 😀 ".repeat(n_units);
+            let rope = Rope::from_str(&text);
+            let spans: Vec<usize> = text.match_indices('`').map(|(at, _)| at).collect();
+            let start = std::time::Instant::now();
+            for _ in 0..times {
+                for encoding in [Encoding::Utf16, Encoding::Utf8] {
+                    let converter = Converter::new(&rope, encoding);
+                    for &at in &spans {
+                        let position = converter.position(at);
+                        assert_eq!(rope_offset(&rope, position, encoding), at);
+                    }
+                }
+            }
+            start.elapsed()
+        }
+        // Interleaved and the fastest of three, so that a burst of load on a
+        // shared machine hits both alike.
+        let (mut short, mut long) = (std::time::Duration::MAX, std::time::Duration::MAX);
+        for _ in 0..3 {
+            short = short.min(convert_every_span(100, 16));
+            long = long.min(convert_every_span(16 * 100, 1));
+        }
+        let ratio = long.as_secs_f64() / short.as_secs_f64();
+        assert!(ratio < 4.0, "one 16 times longer line took {ratio:.1} times as long as 16 short ones");
     }
 
     #[test]

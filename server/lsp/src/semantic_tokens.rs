@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 use runbook_ide::{SemanticToken as IdeToken, TokenKind};
+use runbook_syntax::SafetyClass;
 use runbook_syntax::TextRange;
-use runbook_syntax::{SafetyClass, column_width};
 use tower_lsp_server::ls_types::{
     Range, SemanticToken, SemanticTokenModifier, SemanticTokenType, SemanticTokens, SemanticTokensDelta,
     SemanticTokensEdit, SemanticTokensLegend,
@@ -94,7 +94,8 @@ pub fn encode(converter: &Converter<'_>, tokens: &[IdeToken]) -> Vec<SemanticTok
     let mut positions = converter.in_order();
     for token in tokens {
         let start = positions.position(token.range.start);
-        let length = column_width(&converter.text[token.range.as_range()], converter.encoding);
+        // A token is on one line: its length is the column of its end less its start's.
+        let length = positions.position(token.range.end).character - start.character;
         if length == 0 {
             continue;
         }

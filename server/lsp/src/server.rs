@@ -1,11 +1,11 @@
 //! The language server: capabilities, request handlers and the diagnostics
 //! publisher, over stdio behind the framing guard.
 
-use std::collections::HashSet;
-use std::sync::Arc;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
-use tokio::sync::mpsc;
+use tokio::sync::{Semaphore, mpsc};
 use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{LanguageServer, LspService, Server};
@@ -89,30 +89,65 @@ pub(crate) async fn compute<T: Send + 'static>(f: impl FnOnce() -> T + Send + 's
     })
 }
 
-/// Publishes the diagnostics of documents as they change. Changes that queue
-/// up while a document is being checked are coalesced: the next check sees
-/// the latest version, and every publication carries the version it is for.
-/// Published versions never go back: this is the only publisher of versioned
-/// diagnostics, it publishes in the order it takes snapshots, and `ordered`
-/// only ever moves a document's version forward.
+/// Publishes the diagnostics of documents as they change, each document on
+/// its own task: a document that takes long to check never delays another's
+/// diagnostics. Changes that arrive while a document is being checked are
+/// coalesced: its task checks it once more, at the latest version, and every
+/// publication carries the version it is for. A document's published
+/// versions never go back: only its one task publishes versioned
+/// diagnostics for it, in the order it takes snapshots, and `ordered` only
+/// ever moves a document's version forward. At most as many documents as
+/// there are cores are checked at once, so that a burst (the index changed
+/// under every open document) never holds every document's analysis in
+/// memory together.
 async fn publish_diagnostics(session: Arc<Session>, mut dirty: mpsc::UnboundedReceiver<Uri>) {
-    while let Some(first) = dirty.recv().await {
-        let mut pending = vec![first];
-        while let Ok(uri) = dirty.try_recv() {
-            pending.push(uri);
-        }
-        let mut seen = HashSet::new();
-        pending.retain(|uri| seen.insert(uri.as_str().to_string()));
-        for uri in pending {
-            let Some(snapshot) = session.snapshot(&uri) else {
-                // Closed: clear what was published for it.
-                session.client.publish_diagnostics(uri, Vec::new(), None).await;
+    let checking: Arc<Mutex<HashMap<String, bool>>> = Arc::default();
+    let n_cores = std::thread::available_parallelism().map_or(2, usize::from).max(2);
+    let permits = Arc::new(Semaphore::new(n_cores));
+    while let Some(uri) = dirty.recv().await {
+        {
+            let mut checking = checking.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some(changed_again) = checking.get_mut(uri.as_str()) {
+                *changed_again = true;
                 continue;
-            };
-            let version = snapshot.version;
-            match compute(move || file_diagnostics(&snapshot)).await {
-                Ok(diagnostics) => session.client.publish_diagnostics(uri, diagnostics, Some(version)).await,
-                Err(error) => tracing::error!("no diagnostics for {}: {}", uri.as_str(), error.message),
+            }
+            checking.insert(uri.as_str().to_string(), false);
+        }
+        tokio::spawn(publish_document(session.clone(), uri, checking.clone(), permits.clone()));
+    }
+}
+
+/// Checks and publishes one document until it stops changing under the check.
+async fn publish_document(
+    session: Arc<Session>,
+    uri: Uri,
+    checking: Arc<Mutex<HashMap<String, bool>>>,
+    permits: Arc<Semaphore>,
+) {
+    loop {
+        // The snapshot is taken once a check may start, so that it is as fresh as can be.
+        let permit = permits.clone().acquire_owned().await;
+        match session.snapshot(&uri) {
+            // Closed: clear what was published for it.
+            None => session.client.publish_diagnostics(uri.clone(), Vec::new(), None).await,
+            Some(snapshot) => {
+                let version = snapshot.version;
+                let computed = compute(move || file_diagnostics(&snapshot)).await;
+                drop(permit);
+                match computed {
+                    Ok(diagnostics) => {
+                        session.client.publish_diagnostics(uri.clone(), diagnostics, Some(version)).await
+                    }
+                    Err(error) => tracing::error!("no diagnostics for {}: {}", uri.as_str(), error.message),
+                }
+            }
+        }
+        let mut checking = checking.lock().unwrap_or_else(PoisonError::into_inner);
+        match checking.get_mut(uri.as_str()) {
+            Some(changed_again) if *changed_again => *changed_again = false,
+            _ => {
+                checking.remove(uri.as_str());
+                return;
             }
         }
     }
@@ -139,8 +174,7 @@ impl Snapshot {
     /// Runs `f` with the position converter of the document's text.
     pub(crate) fn with_converter<T>(&self, f: impl FnOnce(&Converter<'_>) -> T) -> Option<T> {
         let document = self.analysis.document(&self.path)?;
-        let parse = document.parse();
-        Some(f(&Converter::for_document(&parse, document.rope(), self.encoding)))
+        Some(f(&Converter::new(document.rope(), self.encoding)))
     }
 }
 

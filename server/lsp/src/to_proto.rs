@@ -400,7 +400,7 @@ mod tests {
         let list = runbook_ide::completions(&parse, text.find('\n').unwrap(), None, &IdeConfig::default());
         let item = list.items.iter().find(|item| item.label == "REVERSIBLE").expect("offered");
         for (encoding, start, end) in [(Encoding::Utf16, 28, 31), (Encoding::Utf8, 31, 34)] {
-            let converter = Converter::for_document(&parse, &rope, encoding);
+            let converter = Converter::new(&rope, encoding);
             let cursor = converter.offset(lsp::Position::new(0, end));
             assert_eq!(cursor, text.find('\n').unwrap(), "{encoding:?}");
             let converted = completion_item(&converter, &uri(), item, true);
@@ -417,9 +417,8 @@ mod tests {
     #[test]
     fn snippets_become_plain_text_without_client_support() {
         let text = "### Act\n";
-        let parse = Parse::new(text);
         let rope = ropey::Rope::from_str(text);
-        let converter = Converter::for_document(&parse, &rope, Encoding::Utf16);
+        let converter = Converter::new(&rope, Encoding::Utf16);
         let item = CompletionItem {
             label: "Action 1: X".to_string(),
             label_description: None,

@@ -71,6 +71,9 @@ impl Parse {
     }
 }
 
+/// How many edits an unparsed version may carry from the last parse.
+const MAX_PENDING_EDITS: usize = 256;
+
 #[derive(Clone)]
 pub struct Document {
     rope: Rope,
@@ -147,11 +150,22 @@ impl Document {
         };
         let base = match self.syntax.parse.get() {
             Some(parse) => Some((parse.clone(), vec![edit])),
-            None => self.syntax.base.lock().unwrap_or_else(PoisonError::into_inner).as_ref().map(|(parse, edits)| {
-                let mut edits = edits.clone();
-                edits.push(edit);
-                (parse.clone(), edits)
-            }),
+            // Edits pile up only while nobody asks for a parse (a document
+            // above the live-analysis limit): past a few hundred the old parse
+            // is dropped, so that it is not kept alive and each keystroke does
+            // not copy an ever longer list; the next parse starts afresh.
+            None => self
+                .syntax
+                .base
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .as_ref()
+                .filter(|(_, edits)| edits.len() < MAX_PENDING_EDITS)
+                .map(|(parse, edits)| {
+                    let mut edits = edits.clone();
+                    edits.push(edit);
+                    (parse.clone(), edits)
+                }),
         };
         self.syntax = Arc::new(SyntaxCell { parse: OnceLock::new(), base: Mutex::new(base) });
     }
@@ -235,6 +249,18 @@ mod tests {
         assert_eq!(snapshot.parse().text(), "# A\n\ntext\n");
         assert_eq!(doc.parse().text(), "# B\n\ntext\n");
         assert_eq!(&*doc.parse().runbook().headings[0].text, "B");
+    }
+
+    #[test]
+    fn edits_without_parses_stop_holding_the_old_parse() {
+        let mut doc = Document::new("# A\n\ntext\n");
+        let first = doc.parse();
+        for _ in 0..MAX_PENDING_EDITS + 1 {
+            doc.edit(TextRange::new(0, 0), "x");
+        }
+        assert_eq!(Arc::strong_count(&first), 1, "only this test holds the first parse");
+        let expected = format!("{}# A\n\ntext\n", "x".repeat(MAX_PENDING_EDITS + 1));
+        assert_eq!(doc.parse().text(), expected);
     }
 
     #[test]

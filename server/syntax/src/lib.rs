@@ -17,8 +17,8 @@ mod tests;
 
 pub use document::{Document, Parse};
 pub use line_index::{
-    Encoding, LineCol, LineIndex, SourcePosition, SourceRange, column_width, floor_char_boundary, line_end, line_start,
-    offset_in_line,
+    Encoding, LineCol, LineColCursor, LineIndex, SourcePosition, SourceRange, column_width, floor_char_boundary,
+    line_end, line_start, offset_in_line,
 };
 pub use lower::{is_slug, references};
 pub use model::*;

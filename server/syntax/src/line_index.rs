@@ -167,6 +167,45 @@ impl LineIndex {
     fn is_ascii_line(&self, line: u32) -> bool {
         self.non_ascii_lines.binary_search(&line).is_err()
     }
+
+    /// A converter of many offsets that remembers the last one: converting
+    /// offsets in increasing order (findings sorted by position) walks each
+    /// non-ASCII line once, where `line_col` walks it from its start each time.
+    pub fn cursor<'a>(&'a self, text: &'a str, encoding: Encoding) -> LineColCursor<'a> {
+        LineColCursor { index: self, text, encoding, last: None }
+    }
+}
+
+/// See `LineIndex::cursor`.
+#[derive(Debug)]
+pub struct LineColCursor<'a> {
+    index: &'a LineIndex,
+    text: &'a str,
+    encoding: Encoding,
+    /// The last conversion of a non-ASCII line: its offset and position.
+    last: Option<(usize, LineCol)>,
+}
+
+impl LineColCursor<'_> {
+    /// What `LineIndex::line_col` answers, from the last answer when it is on
+    /// the same line and not after `offset`.
+    pub fn line_col(&mut self, offset: usize) -> LineCol {
+        let (index, text) = (self.index, self.text);
+        let offset = floor_char_boundary(text, offset.min(index.len as usize));
+        let line = index.line_of(offset);
+        if index.is_ascii_line(line) {
+            return index.line_col(text, offset, self.encoding);
+        }
+        let start = index.line_starts[line as usize] as usize;
+        let offset = offset.min(index.line_ends[line as usize] as usize).max(start);
+        let (from, col) = match self.last {
+            Some((last_offset, last)) if last.line == line && last_offset <= offset => (last_offset, last.col),
+            _ => (start, 0),
+        };
+        let position = LineCol { line, col: col + column_width(&text[from..offset], self.encoding) };
+        self.last = Some((offset, position));
+        position
+    }
 }
 
 /// The width of `text` in code units of `encoding`.
@@ -218,6 +257,48 @@ pub fn floor_char_boundary(text: &str, offset: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The cursor answers what `line_col` answers, in any order of offsets.
+    #[test]
+    fn the_cursor_agrees_with_line_col() {
+        let text = "a😀b\r\nçé\rz\n漢字x `é` 😀 end";
+        let index = LineIndex::new(text);
+        let mut offsets: Vec<usize> = (0..=text.len() + 2).collect();
+        offsets.extend((0..=text.len()).rev());
+        for encoding in [Encoding::Utf8, Encoding::Utf16, Encoding::Utf32] {
+            let mut cursor = index.cursor(text, encoding);
+            for &offset in &offsets {
+                assert_eq!(cursor.line_col(offset), index.line_col(text, offset, encoding), "{offset} {encoding:?}");
+            }
+        }
+    }
+
+    /// `check` converts every finding of a long non-ASCII line: sixteen
+    /// n-unit lines take as long as one 16n-unit line through the cursor
+    /// (converting from the line's start each time took 16 times as long).
+    #[test]
+    fn the_cursor_is_linear_on_one_long_line() {
+        fn convert_every_span(n_units: usize, times: usize) -> std::time::Duration {
+            let text = "é `node-x` 😀 ".repeat(n_units);
+            let index = LineIndex::new(&text);
+            let spans: Vec<usize> = text.match_indices('`').map(|(at, _)| at).collect();
+            let start = std::time::Instant::now();
+            for _ in 0..times {
+                let mut cursor = index.cursor(&text, Encoding::Utf32);
+                for &at in &spans {
+                    std::hint::black_box(cursor.line_col(at));
+                }
+            }
+            start.elapsed()
+        }
+        let (mut short, mut long) = (std::time::Duration::MAX, std::time::Duration::MAX);
+        for _ in 0..3 {
+            short = short.min(convert_every_span(1_000, 16));
+            long = long.min(convert_every_span(16 * 1_000, 1));
+        }
+        let ratio = long.as_secs_f64() / short.as_secs_f64();
+        assert!(ratio < 4.0, "one 16 times longer line took {ratio:.1} times as long as 16 short ones");
+    }
 
     fn roundtrip(text: &str, encoding: Encoding) {
         let index = LineIndex::new(text);

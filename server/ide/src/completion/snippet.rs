@@ -124,7 +124,7 @@ impl Placeholders {
 /// name in words (`webhook-monitoring` → `Webhook Monitoring`).
 fn action_title(key: &Key) -> String {
     match key_title(key) {
-        Some(title) => title.to_string(),
+        Some(title) => crate::hover::markup::clip(title, crate::hover::markup::MAX_TEXT_BYTES).into_owned(),
         None => key
             .folder
             .split(['-', '_'])
@@ -160,12 +160,17 @@ fn main_callable(key: &Key) -> Option<&Export> {
     })
 }
 
-/// The manifest's entries, then the JSDoc's that say something new (ignoring case).
+/// The manifest's entries, then the JSDoc's that say something new (ignoring
+/// case): at most `MAX_LIST_ITEMS` of each, each cut to `MAX_TEXT_BYTES`, so
+/// that a huge manifest neither floods the snippet nor makes the comparison slow.
 pub(crate) fn merged(manifest: &[String], jsdoc: &[String]) -> Vec<String> {
-    let mut merged = manifest.to_vec();
-    for entry in jsdoc {
-        if !merged.iter().any(|known| same_statement(known, entry)) {
-            merged.push(entry.clone());
+    use crate::hover::markup::{MAX_LIST_ITEMS, MAX_TEXT_BYTES, clip};
+    let entry = |text: &String| clip(text, MAX_TEXT_BYTES).into_owned();
+    let mut merged: Vec<String> = manifest.iter().take(MAX_LIST_ITEMS).map(entry).collect();
+    for jsdoc_entry in jsdoc.iter().take(MAX_LIST_ITEMS) {
+        let jsdoc_entry = entry(jsdoc_entry);
+        if !merged.iter().any(|known| same_statement(known, &jsdoc_entry)) {
+            merged.push(jsdoc_entry);
         }
     }
     merged
@@ -250,6 +255,7 @@ pub(crate) fn action_section(key: &Key, catalog: &KeyCatalog, place: SnippetPlac
         .and_then(|manifest| manifest.rollback.clone())
         .or_else(|| callable.and_then(|export| export.doc.as_ref()?.rollback.clone()))
         .unwrap_or_else(|| "How to undo it".to_string());
+    let rollback = crate::hover::markup::clip(&rollback, crate::hover::markup::MAX_TEXT_BYTES);
     lines.push(format!("**Rollback**: {}", stops.text(&rollback)));
     lines.push("$0".to_string());
     lines.join("\n")

@@ -8,8 +8,51 @@
 //! code span: CommonMark interprets nothing inside one. Fixed text goes in a
 //! code span or block whose fence is longer than any backtick run inside it.
 
+use std::borrow::Cow;
+
+/// The most bytes of one piece of untrusted text (a title, a side effect, a
+/// tag) a hover or completion shows: manifests and sources can be any size,
+/// and what an editor receives must not be (a 100 MB key.json made a 106 MB
+/// hover).
+pub(crate) const MAX_TEXT_BYTES: usize = 1_000;
+/// The most bytes of untrusted text shown as paragraphs or a code block (a
+/// description, a JSDoc summary, a signature).
+pub(crate) const MAX_BLOCK_BYTES: usize = 4_000;
+/// The most bytes of a name or path shown as a code span.
+pub(crate) const MAX_CODE_BYTES: usize = 300;
+/// The most entries of one list (side effects, env vars, exports) shown.
+pub(crate) const MAX_LIST_ITEMS: usize = 30;
+
+/// `text` cut to at most `max_bytes` (at a character boundary), ending with
+/// a visible "…" when anything was cut.
+pub(crate) fn clip(text: &str, max_bytes: usize) -> Cow<'_, str> {
+    if text.len() <= max_bytes {
+        return Cow::Borrowed(text);
+    }
+    let mut cut = max_bytes;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    Cow::Owned(format!("{}…", text[..cut].trim_end()))
+}
+
+/// The first `MAX_LIST_ITEMS` items, then how many were left out.
+pub(crate) fn clip_list<T>(items: impl IntoIterator<Item = T>) -> (Vec<T>, usize) {
+    let mut shown = Vec::new();
+    let mut n_left_out = 0;
+    for item in items {
+        if shown.len() < MAX_LIST_ITEMS {
+            shown.push(item);
+        } else {
+            n_left_out += 1;
+        }
+    }
+    (shown, n_left_out)
+}
+
 /// `text` as literal inline markdown, on one line.
 pub(crate) fn escape(text: &str) -> String {
+    let text = clip(text, MAX_TEXT_BYTES);
     let line: Vec<char> = text.split_whitespace().collect::<Vec<_>>().join(" ").chars().collect();
     let verbatim = code_spans(&line);
     let mut escaped = vec![false; line.len()];
@@ -156,6 +199,7 @@ fn block_marker(line: &[char]) -> Option<usize> {
 /// `text` as literal markdown keeping its paragraphs: lines are escaped one
 /// by one (so none can start a block) and blank lines separate paragraphs.
 pub(crate) fn escape_paragraphs(text: &str) -> String {
+    let text = clip(text, MAX_BLOCK_BYTES);
     let mut paragraphs: Vec<String> = Vec::new();
     let mut current: Vec<String> = Vec::new();
     for line in text.lines() {
@@ -176,6 +220,7 @@ pub(crate) fn escape_paragraphs(text: &str) -> String {
 
 /// `text` as an inline code span on one line.
 pub(crate) fn code(text: &str) -> String {
+    let text = clip(text, MAX_CODE_BYTES);
     let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
     let fence = "`".repeat(longest_run(&text, '`') + 1);
     // A span that starts or ends with a backtick needs a space of padding,
@@ -186,6 +231,8 @@ pub(crate) fn code(text: &str) -> String {
 
 /// `text` as a fenced code block tagged `language`.
 pub(crate) fn code_block(language: &str, text: &str) -> String {
+    let text = clip(text, MAX_BLOCK_BYTES);
+    let text = text.as_ref();
     let fence = "`".repeat(longest_run(text, '`').max(2) + 1);
     format!("{fence}{language}\n{}\n{fence}", text.trim_end_matches(['\n', '\r']))
 }

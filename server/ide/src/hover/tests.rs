@@ -531,3 +531,33 @@ fn canonical_slug_and_alias() {
         "#]],
     );
 }
+
+/// A manifest and JSDoc of any size give a hover of bounded size, cut with a
+/// visible "…" (a 100 MB key.json made a 106 MB hover).
+#[test]
+fn huge_manifests_and_jsdoc_give_bounded_hovers() {
+    let long = "word ".repeat(40_000);
+    let many: Vec<String> = (0..5_000).map(|i| format!("Side effect number {i}")).collect();
+    let manifest = serde_json::json!({
+        "slug": "huge", "title": long, "description": long, "tool": "node",
+        "side_effects": many, "required_env": many, "preconditions": many, "rollback": long,
+    });
+    let exports: String = (0..2).map(|i| format!("export function f{i}(): void {{}}\n")).collect();
+    let jsdoc = format!(
+        "/**\n * {long}\n{} */\nexport async function run(options: {{ a: string }}): Promise<void> {{}}\n",
+        many.iter().map(|effect| format!(" * @sideEffect {effect} again\n")).collect::<String>()
+    );
+    let fixture = format!(
+        "//- /runbooks/runbook.md\n- **KEY**: `node-hu$0ge`\n\n```ts\nimport {{ run }} from '@/node-keys/huge/src';\nawait run({{}});\n```\n//- /node-keys/huge/key.json\n{manifest}\n//- /node-keys/huge/src/index.ts\n{jsdoc}{exports}"
+    );
+    let key_hover = render_hover(&fixture, true);
+    let call = fixture.find("{ run }").unwrap() + "{ r".len();
+    let export_fixture = format!("{}$0{}", &fixture[..call], &fixture[call..]).replacen("$0", "", 1);
+    let export_hover = render_hover(&export_fixture, true);
+    for hover in [&key_hover, &export_hover] {
+        assert!(hover.len() < 64_000, "a hover of {} bytes", hover.len());
+        assert!(hover.contains('…'), "{hover}");
+    }
+    assert!(key_hover.contains("and 4970 more"), "{key_hover}");
+    assert!(export_hover.contains("more"), "{export_hover}");
+}

@@ -244,12 +244,15 @@ impl Run {
                     let text = parse.as_ref().map_or("", |parse| parse.text());
                     let empty = LineIndex::new("");
                     let line_index = parse.as_ref().map_or(&empty, |parse| parse.line_index());
-                    let at = |offset| line_index.line_col(text, offset, Encoding::Utf32);
+                    // Findings come sorted by position: one cursor for their
+                    // starts and one for their ends walk a long line once each.
+                    let mut starts = line_index.cursor(text, Encoding::Utf32);
+                    let mut ends = line_index.cursor(text, Encoding::Utf32);
                     progress.tick();
                     found
                         .iter()
                         .map(|diagnostic| {
-                            let range = (at(diagnostic.range.start), at(diagnostic.range.end));
+                            let range = (starts.line_col(diagnostic.range.start), ends.line_col(diagnostic.range.end));
                             let snippet = text.get(diagnostic.range.start..diagnostic.range.end).unwrap_or_default();
                             finding(root, path, cwd, range, snippet, diagnostic)
                         })

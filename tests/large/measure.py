@@ -1,0 +1,302 @@
+#!/usr/bin/env python3
+"""Measures runbook-ls on the large and hostile documents of issue 14.
+
+Drives the release binary over stdio as an editor does (didOpen, one-character
+didChange, didClose), timing each publishDiagnostics from the client's side and
+sampling the server's resident memory from /proc; runs `runbook-ls check` on
+generated files under /usr/bin/time. Wall-clock figures: run it on a quiet
+machine and report the load (`uptime`) with them.
+
+    python3 tests/large/measure.py [--bin target/release/runbook-ls]
+        [--max-document-bytes N] [--timeout S] [CASE...]
+
+Cases: runbook5 runbook20 runbook50 blockquotes line1mb-utf16 line1mb-utf8
+check-paragraph (75 to 600 KB) check-runbook5 neighbour (a small document's
+diagnostics next to a 5 MB one) (default: all but runbook50). Documents above
+the live-analysis limit (4 MiB by default) get one file-too-large finding;
+`--max-document-bytes` raises the limit to measure their analysis.
+
+Not part of the benchmark harness (tests/src/bench): a probe for issue 14's
+figures, kept so that they can be reproduced.
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import queue
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+DEMO = os.path.join(REPO, "tests", "fixtures", "demo")
+
+
+# ---------------------------------------------------------------- generators
+
+def runbook(size):
+    """A runbook of about `size` bytes: the demo's runbooks, Actions renumbered, repeated."""
+    parts = []
+    for name in ("clean.md", "broken.md"):
+        with open(os.path.join(DEMO, "runbooks", name), encoding="utf-8") as f:
+            parts.append(f.read())
+    body = "\n".join(parts)
+    out = []
+    total = 0
+    n = 0
+    while total < size:
+        n += 1
+        block = re.sub(r"(#+ (?:Action|Step)) (\d+)", lambda m: f"{m.group(1)} {n}{m.group(2)}", body)
+        out.append(block)
+        total += len(block) + 1
+    return "\n".join(out)
+
+
+def blockquotes(n_lines=3000, size=9_000_000):
+    """`n_lines` lines nested deeper and deeper in block quotes, `size` bytes in all."""
+    per_line = size // n_lines
+    depth = per_line // 2 - 4
+    return "".join("> " * depth + "x\n" for _ in range(n_lines))
+
+
+def code_span_line(size=1_000_000):
+    """One line of unknown-KEY code spans."""
+    unit = "`node-unknown-key` "
+    return unit * (size // len(unit)) + "\n"
+
+
+def repeated_paragraph(size):
+    unit = "word `x` **b** "
+    return "# Notes\n\n" + unit * (size // len(unit)) + "\n"
+
+
+# ---------------------------------------------------------------- LSP client
+
+class Server:
+    def __init__(self, binary, root, encodings, init_options=None):
+        env = dict(os.environ, RUNBOOK_LS_LOG="off")
+        self.proc = subprocess.Popen([binary], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+        self.messages = queue.Queue()
+        self.next_id = 1
+        threading.Thread(target=self._read, daemon=True).start()
+        self.request("initialize", {
+            "processId": os.getpid(),
+            "rootUri": "file://" + root,
+            "initializationOptions": init_options,
+            "workspaceFolders": [{"uri": "file://" + root, "name": "ws"}],
+            "capabilities": {
+                "general": {"positionEncodings": encodings},
+                "textDocument": {"publishDiagnostics": {"versionSupport": True}},
+                "workspace": {"configuration": False},
+            },
+        })
+        self.notify("initialized", {})
+
+    def _read(self):
+        out = self.proc.stdout
+        while True:
+            length = None
+            while True:
+                line = out.readline()
+                if not line:
+                    return
+                line = line.strip()
+                if not line:
+                    break
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":")[1])
+            self.messages.put(json.loads(out.read(length)))
+
+    def send(self, message):
+        body = json.dumps(message).encode()
+        self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        self.proc.stdin.flush()
+
+    def notify(self, method, params):
+        self.send({"jsonrpc": "2.0", "method": method, "params": params})
+
+    def request(self, method, params, timeout=60):
+        rid = self.next_id
+        self.next_id += 1
+        self.send({"jsonrpc": "2.0", "id": rid, "method": method, "params": params})
+        return self.wait(lambda m: m.get("id") == rid and "method" not in m, timeout)
+
+    def wait(self, wanted, timeout):
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            try:
+                message = self.messages.get(timeout=left)
+            except queue.Empty:
+                return None
+            if "id" in message and "method" in message:
+                self.send({"jsonrpc": "2.0", "id": message["id"], "result": None})
+                continue
+            if wanted(message):
+                return message
+
+    def diagnostics(self, uri, version, timeout):
+        return self.wait(lambda m: m.get("method") == "textDocument/publishDiagnostics"
+                         and m["params"]["uri"] == uri and m["params"].get("version") == version, timeout)
+
+    def rss_mb(self, field="VmRSS"):
+        try:
+            with open(f"/proc/{self.proc.pid}/status") as f:
+                for line in f:
+                    if line.startswith(field + ":"):
+                        return int(line.split()[1]) / 1024
+        except OSError:
+            return None
+
+    def kill(self):
+        self.proc.kill()
+        self.proc.wait()
+
+
+def open_edit_close(binary, workspace, name, text, encodings, timeout, edits=3, init_options=None):
+    path = os.path.join(workspace, "runbooks", name)
+    uri = "file://" + path
+    server = Server(binary, workspace, encodings, init_options)
+    result = {"case": name, "bytes": len(text.encode()), "encoding": encodings[0]}
+    try:
+        start = time.monotonic()
+        server.notify("textDocument/didOpen", {"textDocument": {
+            "uri": uri, "languageId": "markdown", "version": 1, "text": text}})
+        published = server.diagnostics(uri, 1, timeout)
+        if published is None:
+            result["first_diagnostics_s"] = f"> {timeout}"
+            result["peak_rss_mb"] = server.rss_mb("VmHWM")
+            return result
+        result["first_diagnostics_s"] = round(time.monotonic() - start, 3)
+        result["n_diagnostics"] = len(published["params"]["diagnostics"])
+        codes = sorted({d.get("code") for d in published["params"]["diagnostics"]})
+        result["codes"] = codes[:5]
+        result["rss_after_open_mb"] = server.rss_mb()
+        # One-character edits in the middle of the text: time to the new version's diagnostics.
+        lines = text.split("\n")
+        line = len(lines) // 2
+        times = []
+        for version in range(2, 2 + edits):
+            start = time.monotonic()
+            server.notify("textDocument/didChange", {
+                "textDocument": {"uri": uri, "version": version},
+                "contentChanges": [{"range": {"start": {"line": line, "character": 0},
+                                              "end": {"line": line, "character": 0}}, "text": "x"}]})
+            if server.diagnostics(uri, version, timeout) is None:
+                times.append(f"> {timeout}")
+                break
+            times.append(round((time.monotonic() - start) * 1000, 1))
+        result["edit_ms"] = times
+        result["peak_rss_mb"] = server.rss_mb("VmHWM")
+        server.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
+        server.wait(lambda m: m.get("method") == "textDocument/publishDiagnostics"
+                    and m["params"]["uri"] == uri and not m["params"]["diagnostics"], timeout)
+        time.sleep(1.0)
+        result["rss_after_close_mb"] = server.rss_mb()
+        return result
+    finally:
+        server.kill()
+
+
+def neighbour(binary, workspace, text, timeout, init_options=None):
+    """Opens a huge document, then a small one: how long the small one's diagnostics take."""
+    big = "file://" + os.path.join(workspace, "runbooks", "big.md")
+    small = "file://" + os.path.join(workspace, "runbooks", "broken.md")
+    with open(os.path.join(DEMO, "runbooks", "broken.md"), encoding="utf-8") as f:
+        small_text = f.read()
+    server = Server(binary, workspace, ["utf-16"], init_options)
+    try:
+        # Baseline: the small document alone.
+        start = time.monotonic()
+        server.notify("textDocument/didOpen", {"textDocument": {
+            "uri": small, "languageId": "markdown", "version": 1, "text": small_text}})
+        server.diagnostics(small, 1, timeout)
+        alone = time.monotonic() - start
+        server.notify("textDocument/didOpen", {"textDocument": {
+            "uri": big, "languageId": "markdown", "version": 1, "text": text}})
+        start = time.monotonic()
+        server.notify("textDocument/didChange", {
+            "textDocument": {"uri": small, "version": 2},
+            "contentChanges": [{"range": {"start": {"line": 0, "character": 0},
+                                          "end": {"line": 0, "character": 0}}, "text": "x"}]})
+        got = server.diagnostics(small, 2, timeout)
+        behind = time.monotonic() - start if got else None
+        return {"case": "neighbour", "big_bytes": len(text), "small_alone_ms": round(alone * 1000, 1),
+                "small_after_big_ms": round(behind * 1000, 1) if behind else f"> {timeout}"}
+    finally:
+        server.kill()
+
+
+def check(binary, workspace, name, text, timeout):
+    path = os.path.join(workspace, "runbooks", name)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+    try:
+        start = time.monotonic()
+        proc = subprocess.run(["/usr/bin/time", "-f", "%M", binary, "check", path, "--format", "json"],
+                              capture_output=True, timeout=timeout, cwd=workspace)
+        elapsed = time.monotonic() - start
+        max_rss_kb = int(proc.stderr.decode().strip().splitlines()[-1])
+        findings = json.loads(proc.stdout or b"[]")
+        return {"case": f"check {name}", "bytes": len(text), "seconds": round(elapsed, 3),
+                "max_rss_mb": round(max_rss_kb / 1024, 1), "n_findings": len(findings),
+                "codes": sorted({f["code"] for f in findings})[:5]}
+    except subprocess.TimeoutExpired:
+        return {"case": f"check {name}", "bytes": len(text), "seconds": f"> {timeout}"}
+    finally:
+        os.remove(path)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bin", default=os.path.join(REPO, "target", "release", "runbook-ls"))
+    parser.add_argument("--timeout", type=float, default=180)
+    parser.add_argument("--max-document-bytes", type=int,
+                        help="sent as initializationOptions (to analyse documents above the default limit)")
+    parser.add_argument("cases", nargs="*")
+    args = parser.parse_args()
+    cases = args.cases or ["runbook5", "runbook20", "blockquotes", "line1mb-utf16", "line1mb-utf8",
+                           "check-paragraph", "check-runbook5", "neighbour"]
+    binary = os.path.abspath(args.bin)
+    init = {"max-document-bytes": args.max_document_bytes} if args.max_document_bytes else None
+    workspace = tempfile.mkdtemp(prefix="runbook-ls-large-")
+    try:
+        shutil.copytree(os.path.join(DEMO, "node-keys"), os.path.join(workspace, "node-keys"))
+        os.makedirs(os.path.join(workspace, "runbooks"))
+        print(json.dumps({"uptime": open("/proc/loadavg").read().split()[:3]}), flush=True)
+        for case in cases:
+            if case.startswith("runbook") and case[7:].isdigit():
+                mb = int(case[7:])
+                result = open_edit_close(binary, workspace, f"{case}.md", runbook(mb * 1_000_000),
+                                         ["utf-16"], args.timeout, init_options=init)
+            elif case == "blockquotes":
+                result = open_edit_close(binary, workspace, "blockquotes.md", blockquotes(), ["utf-16"],
+                                         args.timeout, init_options=init)
+            elif case.startswith("line1mb-"):
+                encoding = case.split("-")[1].replace("utf", "utf-")
+                result = open_edit_close(binary, workspace, f"{case}.md", code_span_line(), [encoding],
+                                         args.timeout, init_options=init)
+            elif case == "check-paragraph":
+                for size in (75_000, 150_000, 300_000, 600_000):
+                    print(json.dumps(check(binary, workspace, f"paragraph-{size // 1000}kb.md",
+                                           repeated_paragraph(size), args.timeout)), flush=True)
+                continue
+            elif case == "check-runbook5":
+                result = check(binary, workspace, "runbook-5mb.md", runbook(5_000_000), args.timeout)
+            elif case == "neighbour":
+                result = neighbour(binary, workspace, runbook(5_000_000), args.timeout, init)
+            else:
+                sys.exit(f"unknown case {case}")
+            print(json.dumps(result), flush=True)
+    finally:
+        shutil.rmtree(workspace, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,80 @@
+//! End-to-end: large documents. One above `max-document-bytes` gets one
+//! finding and no analysis; one that takes long to check never holds back
+//! another document's diagnostics.
+
+use runbook_ls_tests::{ClientOptions, LspClient, TempWorkspace, demo_dir};
+use serde_json::{Value, json};
+
+/// The demo's broken runbook repeated to at least `size` bytes.
+fn runbook_of_size(workspace: &TempWorkspace, size: usize) -> String {
+    let unit = workspace.read("runbooks/broken.md");
+    unit.repeat(size.div_ceil(unit.len()))
+}
+
+fn codes(diagnostics: &[Value]) -> Vec<&str> {
+    diagnostics.iter().map(|diagnostic| diagnostic["code"].as_str().unwrap_or_default()).collect()
+}
+
+#[test]
+fn a_document_above_the_size_limit_gets_one_finding_and_no_analysis() {
+    let workspace = TempWorkspace::copy_of(&demo_dir());
+    let (mut client, _) = LspClient::start(ClientOptions {
+        root: Some(workspace.root.clone()),
+        initialization_options: json!({ "max-document-bytes": 20_000 }),
+        ..ClientOptions::default()
+    });
+    let uri = workspace.uri("runbooks/big.md");
+    let text = runbook_of_size(&workspace, 30_000);
+    client.open(&uri, &text);
+    let diagnostics = client.diagnostics(&uri, 1);
+    assert_eq!(codes(&diagnostics), ["file-too-large"], "{diagnostics:#?}");
+    assert_eq!(diagnostics[0]["severity"], 3, "information");
+    assert!(diagnostics[0]["message"].as_str().unwrap().contains("max-document-bytes"));
+    let slug = text.find("node-").unwrap();
+    let line = text[..slug].matches('\n').count();
+    let character = slug - text[..slug].rfind('\n').map_or(0, |at| at + 1);
+    let hover = client.request(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": uri }, "position": { "line": line, "character": character } }),
+    );
+    assert_eq!(hover, Value::Null);
+
+    // Typing in it changes nothing but the version.
+    client.notify(
+        "textDocument/didChange",
+        json!({
+            "textDocument": { "uri": uri, "version": 2 },
+            "contentChanges": [{ "range": { "start": { "line": 3, "character": 0 }, "end": { "line": 3, "character": 0 } }, "text": "x" }],
+        }),
+    );
+    assert_eq!(codes(&client.diagnostics(&uri, 2)), ["file-too-large"]);
+
+    // Back under the limit, it is analysed as usual.
+    let small = workspace.read("runbooks/broken.md");
+    client.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri, "version": 3 }, "contentChanges": [{ "text": small }] }),
+    );
+    let diagnostics = client.diagnostics(&uri, 3);
+    assert!(!diagnostics.is_empty() && !codes(&diagnostics).contains(&"file-too-large"), "{diagnostics:#?}");
+}
+
+/// Before, one task checked every document in turn: a small document opened
+/// after a big one waited for the big one's check (a minute for 5 MB).
+#[test]
+fn a_slow_document_does_not_delay_the_diagnostics_of_another() {
+    let workspace = TempWorkspace::copy_of(&demo_dir());
+    let (mut client, _) =
+        LspClient::start(ClientOptions { root: Some(workspace.root.clone()), ..ClientOptions::default() });
+    let big = workspace.uri("runbooks/big.md");
+    let small = workspace.uri("runbooks/broken.md");
+    // Seconds to check, under the default size limit.
+    client.open(&big, &runbook_of_size(&workspace, 3_000_000));
+    client.open(&small, &workspace.read("runbooks/broken.md"));
+    let diagnostics = client.diagnostics(&small, 1);
+    assert!(!diagnostics.is_empty());
+    let big_published = client.notifications.iter().any(|notification| {
+        notification["method"] == "textDocument/publishDiagnostics" && notification["params"]["uri"] == big
+    });
+    assert!(!big_published, "the small document's diagnostics waited for the big one's");
+}
