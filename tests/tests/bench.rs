@@ -53,6 +53,7 @@ fn quick_run_measures_every_workload() {
     measured(row("after all workloads"), 1);
     measured(row("wall time"), 1);
     measured(row("files per second"), 1);
+    measured(row("check --cache, warm run"), 1);
     assert!(row("wall time")["notes"][0].as_str().unwrap().starts_with("50 markdown files; exit status 1;"));
     // Completion and hover are measured once the server has them, and
     // reported as not supported until then.

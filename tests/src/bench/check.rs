@@ -123,6 +123,8 @@ impl Runs {
 pub struct Checked {
     pub wall_row: Row,
     pub rate_row: Row,
+    /// `check --cache` when nothing changed since the last run.
+    pub warm_row: Row,
     pub comparisons: Vec<Comparison>,
 }
 
@@ -186,6 +188,7 @@ pub fn run(binary: &Path, root: &Path, one_runbook: &Path, n_runs: usize, peers:
     let rate_row =
         Row::new("W5", "CLI: check, files per second (p50 = median run)", "files/s", runs.outcome(&runs.rates))
             .with_targets(&[Target::P50AtLeast(1000.0)]);
+    let warm_row = warm(binary, root, n_runs, &runs);
 
     let comparisons = peers
         .iter()
@@ -212,7 +215,57 @@ pub fn run(binary: &Path, root: &Path, one_runbook: &Path, n_runs: usize, peers:
             }
         })
         .collect();
-    Checked { wall_row, rate_row, comparisons }
+    Checked { wall_row, rate_row, warm_row, comparisons }
+}
+
+/// `check --cache` of the same workspace: one run fills the cache (in a
+/// folder beside the workspace, so that the peers never see it), then
+/// `n_runs` warm runs, whose median is compared with the cold runs'.
+fn warm(binary: &Path, root: &Path, n_runs: usize, cold: &Runs) -> Row {
+    let cache_dir = root.parent().unwrap_or(root).join("check-cache");
+    let _ = std::fs::remove_dir_all(&cache_dir);
+    let checker = Checker {
+        program: binary.to_path_buf(),
+        args: ["check", "--format", "json", "--cache", "--cache-dir"]
+            .into_iter()
+            .map(str::to_string)
+            .chain([cache_dir.display().to_string(), root.display().to_string()])
+            .collect(),
+        cwd: root.parent().unwrap_or(root).to_path_buf(),
+    };
+    let n_files = count_markdown_files(root);
+    let mut runs = Runs::default();
+    let filled = checker.run_once();
+    let filled_output = filled.as_ref().ok().map(|timed| timed.output.stdout.clone());
+    let filling_ms = filled.as_ref().ok().map(|timed| timed.wall_ms);
+    if let Err(error) = filled {
+        runs.failure = Some(format!("cannot run {}: {error}", binary.display()));
+    }
+    let mut same_findings = true;
+    for _ in 0..n_runs {
+        if runs.failure.is_some() {
+            break;
+        }
+        if let Some(output) = runs.record(checker.run_once(), binary, n_files) {
+            same_findings &= filled_output.as_deref() == Some(output.stdout.as_slice());
+        }
+    }
+    let mut row =
+        Row::new("W5", "CLI: check --cache, warm run (nothing changed), wall time", "ms", runs.outcome(&runs.wall));
+    if let (Some(cold), Some(warm)) = (summarize(&cold.wall), summarize(&runs.wall)) {
+        row.note(format!("median cold run / median warm run: {:.1}× (target ≥ 10×)", cold.p50 / warm.p50));
+    }
+    if let Some(filling_ms) = filling_ms {
+        row.note(format!("the run that filled the cache took {filling_ms:.0} ms"));
+    }
+    row.note(if same_findings {
+        "every warm run printed the same findings as the run that filled the cache"
+    } else {
+        "a warm run printed other findings than the run that filled the cache"
+    });
+    row.notes.extend(runs.cpu_note());
+    let _ = std::fs::remove_dir_all(&cache_dir);
+    row
 }
 
 fn findings_note(output: &Output, n_files: usize) -> String {

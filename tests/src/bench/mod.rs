@@ -389,6 +389,7 @@ pub fn run(options: &Options) -> Report {
         let checked = check::run(&binary, &root, &root.join(&workspace.runbooks[0]), sizes.check_runs, &installed);
         rows.push(checked.wall_row);
         rows.push(checked.rate_row);
+        rows.push(checked.warm_row);
         comparisons.extend(checked.comparisons);
         let what = "check of the W4 workspace, files per second (median run)";
         for (found, tool) in [(&rumdl, &peers::RUMDL), (&markdownlint, &peers::MARKDOWNLINT_CLI2)] {
