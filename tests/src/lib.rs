@@ -163,12 +163,14 @@ impl LspClient {
         if std::env::var_os("RUNBOOK_LS_LOG").is_none() {
             command.env("RUNBOOK_LS_LOG", "off");
         }
-        let mut child = command
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("the server starts");
+        command.stderr(Stdio::inherit());
+        LspClient::start_command(command, options)
+    }
+
+    /// Starts another language server (the benchmark's peers) and completes
+    /// the same handshake.
+    pub fn start_command(mut command: Command, options: ClientOptions) -> (LspClient, Value) {
+        let mut child = command.stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().expect("the server starts");
         let stdin = child.stdin.take().expect("stdin is piped");
         let stdout = child.stdout.take().expect("stdout is piped");
         let (sender, messages) = channel();
@@ -245,7 +247,7 @@ impl LspClient {
     }
 
     pub fn notify(&mut self, method: &str, params: Value) {
-        self.send(&json!({ "jsonrpc": "2.0", "method": method, "params": params }));
+        self.send(&with_params(json!({ "jsonrpc": "2.0", "method": method }), params));
     }
 
     /// Sends a request and waits for its answer: `Ok(result)` or `Err(error)`.
@@ -259,7 +261,7 @@ impl LspClient {
     pub fn send_request(&mut self, method: &str, params: Value) -> i64 {
         let id = self.next_id;
         self.next_id += 1;
-        self.send(&json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }));
+        self.send(&with_params(json!({ "jsonrpc": "2.0", "id": id, "method": method }), params));
         id
     }
 
@@ -385,6 +387,28 @@ impl LspClient {
         }
     }
 
+    /// The next notification from the server, answering its requests on the
+    /// way; `None` when none came within `timeout` (the benchmark's paced
+    /// typing reads publications as they arrive).
+    pub fn next_notification(&mut self, timeout: Duration) -> Option<Value> {
+        if !self.notifications.is_empty() {
+            return Some(self.notifications.remove(0));
+        }
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = deadline.checked_duration_since(Instant::now())?;
+            let message = match self.messages.recv_timeout(left) {
+                Ok(message) => message,
+                Err(RecvTimeoutError::Timeout) => return None,
+                Err(RecvTimeoutError::Disconnected) => panic!("the server closed its stdout"),
+            };
+            if message.get("id").is_none() && message.get("method").is_some() {
+                return Some(message);
+            }
+            self.handle(message);
+        }
+    }
+
     /// Keeps answering server requests for `duration` (e.g. to let a
     /// background index finish its handshakes).
     pub fn pump(&mut self, duration: Duration) {
@@ -440,6 +464,15 @@ impl Drop for LspClient {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A message with its params; `null` params are left out, as JSON-RPC 2.0
+/// wants (`shutdown` and `exit` have none, and strict servers refuse `null`).
+fn with_params(mut message: Value, params: Value) -> Value {
+    if !params.is_null() {
+        message["params"] = params;
+    }
+    message
 }
 
 fn read_message(reader: &mut impl BufRead) -> Option<Value> {

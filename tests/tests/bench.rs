@@ -53,6 +53,7 @@ fn quick_run_measures_every_workload() {
     measured(row("after all workloads"), 1);
     measured(row("wall time"), 1);
     measured(row("files per second"), 1);
+    measured(row("check --cache, warm run"), 1);
     assert!(row("wall time")["notes"][0].as_str().unwrap().starts_with("50 markdown files; exit status 1;"));
     // Completion and hover are measured once the server has them, and
     // reported as not supported until then.
@@ -65,8 +66,33 @@ fn quick_run_measures_every_workload() {
         }
     }
 
+    // Each peer is compared when it is installed (CI installs them) and
+    // said to be missing otherwise; it never fails.
+    let peers = list(&report, "peers");
+    let mut compared: Vec<(String, String)> = peers
+        .iter()
+        .map(|peer| {
+            let status = peer["status"].as_str().unwrap();
+            assert!(status == "measured" || status == "not installed", "{peer:#}");
+            if status == "measured" {
+                let ratios = peer["speed_ratio"].as_array().unwrap();
+                assert!(!ratios.is_empty() && ratios.iter().all(|ratio| ratio.as_f64().unwrap() > 0.0), "{peer:#}");
+            }
+            let name = peer["peer"].as_str().unwrap().split(' ').next().unwrap().to_string();
+            (peer["workload"].as_str().unwrap().to_string(), name)
+        })
+        .collect();
+    compared.sort();
+    let expected = [("W1", "rumdl"), ("W5", "markdownlint-cli2"), ("W5", "rumdl")];
+    assert_eq!(compared, expected.map(|(workload, peer)| (workload.to_string(), peer.to_string())));
+    assert!(stdout.contains("### Peers"), "{stdout}");
+    assert!(
+        stdout.contains("Every peer was installed.") || stdout.contains("Not installed, so not compared:"),
+        "{stdout}"
+    );
+
     let floors = list(&report, "floors");
-    assert_eq!(floors.len(), 5, "{floors:#?}");
+    assert_eq!(floors.len(), 6, "{floors:#?}");
     for floor in floors {
         assert_eq!(floor["status"], "measured", "{floor:#}");
     }

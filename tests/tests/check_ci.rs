@@ -199,6 +199,35 @@ fn a_baseline_hides_known_findings_and_counts_the_fixed_ones() {
 }
 
 /// `(path, code)` of the JSON findings.
+/// `--cache` keeps what the CI formats and the baseline match on: a warm run
+/// (every finding from the cache) prints the same fingerprints, snippets and
+/// annotations as a run without it, and a baseline filters it the same way.
+/// It refuses the options it does not serve (fixes, affected runbooks).
+#[test]
+fn cached_findings_keep_their_fingerprints_for_every_format() {
+    let workspace = TempWorkspace::copy_of(&demo_dir());
+    let root = &workspace.root;
+    for format in ["sarif", "gitlab", "github", "junit", "json", "text"] {
+        let uncached = stdout(&["--format", format], root);
+        assert_eq!(stdout(&["--format", format, "--cache"], root), uncached, "{format}, the run that fills the cache");
+        assert_eq!(stdout(&["--format", format, "--cache"], root), uncached, "{format}, from the cache");
+    }
+    let write = check(&["--write-baseline", "baseline.json", "--cache"], root);
+    assert_eq!(write.status.code(), Some(0), "{write:?}");
+    let broken = workspace.read("runbooks/broken.md");
+    workspace.write("runbooks/broken.md", &format!("{broken}\nSee also `node-no-such-key`.\n"));
+    let output = check(&["--baseline", "baseline.json", "--cache"], root);
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    assert_eq!(output.stdout, check(&["--baseline", "baseline.json"], root).stdout);
+    assert!(String::from_utf8_lossy(&output.stdout).contains("unknown-key] no KEY is named `node-no-such-key`"));
+
+    for refused in
+        [&["--cache", "--fix"][..], &["--cache", "--diff"], &["--cache", "--affected-by", "runbooks/broken.md"]]
+    {
+        assert_eq!(check(refused, root).status.code(), Some(2), "{refused:?}");
+    }
+}
+
 fn paths_and_codes(output: &Output) -> Vec<String> {
     let findings: Value = serde_json::from_slice(&output.stdout).expect("JSON output");
     let mut found: Vec<String> = findings

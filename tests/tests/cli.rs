@@ -186,3 +186,92 @@ fn corpus_snapshot() {
     assert_eq!(output.status.code(), Some(1), "the corpus has errors: {output:?}");
     expect_test::expect_file!["snapshots/corpus.txt"].assert_eq(&String::from_utf8(output.stdout).unwrap());
 }
+
+/// `--cache`: a warm run prints what a cold run prints, from the cache (a
+/// finding altered in the cache file shows through), and any change the
+/// findings depend on (the runbook, a manifest, a KEY's source, the
+/// configuration) makes the run check again. A corrupt cache is ignored.
+#[test]
+fn check_cache_reuses_findings_until_something_changes() {
+    let workspace = TempWorkspace::copy_of(&workspace_dir().join("tests/fixtures/overrides"));
+    let root = &workspace.root;
+    let uncached = || stdout(&[], root);
+    let cached = || stdout(&["--cache"], root);
+    let cache_file = || {
+        let dir = root.join(".runbook-ls-cache");
+        let files: Vec<_> = std::fs::read_dir(&dir)
+            .expect("the cache folder is written")
+            .map(|entry| entry.unwrap().path())
+            .filter(|path| path.extension().is_some_and(|extension| extension == "json"))
+            .collect();
+        assert_eq!(files.len(), 1, "{files:?}");
+        files[0].clone()
+    };
+    // Marks every cached message, so that a run that reuses one shows it.
+    let poison = || {
+        let file = cache_file();
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(text.contains("\"message\":\""), "{text}");
+        std::fs::write(&file, text.replace("\"message\":\"", "\"message\":\"FROM CACHE ")).unwrap();
+    };
+
+    let cold = cached();
+    assert_eq!(cold, uncached());
+    assert!(cold.contains("invalid-key-manifest") && cold.contains("invalid-config"), "{cold}");
+    assert_eq!(
+        std::fs::read_to_string(root.join(".runbook-ls-cache/.gitignore")).unwrap().lines().last(),
+        Some("*"),
+        "the cache folder keeps itself out of git"
+    );
+    assert_eq!(cached(), cold);
+    poison();
+    let warm = cached();
+    assert_eq!(warm.lines().count(), cold.lines().count());
+    assert!(warm.lines().all(|line| line.contains("] FROM CACHE ")), "every finding came from the cache:\n{warm}");
+
+    let changes: [(&str, &dyn Fn()); 4] = [
+        ("the runbook", &|| {
+            let text = workspace.read("runbooks/overrides.md");
+            workspace.write("runbooks/overrides.md", &text.replace("`node-n0pe`", "`node-n0pf`"));
+        }),
+        ("a manifest", &|| {
+            workspace.write("node-keys/broken/key.json", "{ \"slug\": \"broken\", \"side_effects\": 3 }\n");
+        }),
+        ("a KEY's source", &|| {
+            workspace
+                .write("node-keys/noop/src/index.ts", "export function noop(): void {}\nexport function nope() {}\n");
+        }),
+        ("the configuration", &|| {
+            let text = workspace.read("runbook-ls.toml");
+            workspace
+                .write("runbook-ls.toml", &text.replace("missing-rollback = \"hint\"", "missing-rollback = \"info\""));
+        }),
+    ];
+    for (what, change) in changes {
+        let before = uncached();
+        change();
+        let after = uncached();
+        assert_ne!(before, after, "changing {what} changes the findings");
+        assert_eq!(cached(), after, "after changing {what}");
+        assert!(!cached().contains("FROM CACHE"));
+        poison();
+        assert!(cached().contains("FROM CACHE"), "unchanged after changing {what}: from the cache again");
+    }
+
+    // A cache that cannot be parsed is ignored, and rewritten.
+    std::fs::write(cache_file(), "{ not json").unwrap();
+    assert_eq!(cached(), uncached());
+    assert_eq!(cached(), uncached());
+
+    // Elsewhere with --cache-dir, relative to the current directory.
+    std::fs::remove_dir_all(root.join(".runbook-ls-cache")).unwrap();
+    let elsewhere = TempWorkspace::copy_of(&workspace_dir().join("tests/fixtures/demo"));
+    let dir = elsewhere.root.join("cache");
+    std::fs::create_dir_all(&dir).unwrap();
+    let root_arg = root.to_str().unwrap();
+    let cold_elsewhere = stdout(&["--cache", "--cache-dir", "cache", root_arg], &elsewhere.root);
+    assert_eq!(cold_elsewhere, stdout(&[root_arg], &elsewhere.root));
+    assert_eq!(stdout(&["--cache", "--cache-dir", "cache", root_arg], &elsewhere.root), cold_elsewhere);
+    assert!(!root.join(".runbook-ls-cache").exists());
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 2, "the cache file and its .gitignore");
+}

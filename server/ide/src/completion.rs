@@ -519,7 +519,7 @@ fn exported_names(
         None => action_key(at, catalog),
     };
     let Some(key) = key else { return Vec::new() };
-    key.exports
+    key.exports()
         .iter()
         .filter(|export| export.name != "default" && !imported.contains(&export.name))
         .map(|export| {

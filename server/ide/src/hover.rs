@@ -252,7 +252,7 @@ pub(crate) fn key_markdown(key: &Key, catalog: &KeyCatalog, action: ActionSafety
     if let Some(line) = safety_line(key, action, None) {
         blocks.push(line);
     }
-    let effects = side_effects_list(key, key.exports.iter());
+    let effects = side_effects_list(key, key.exports().iter());
     if effects.is_empty() {
         blocks.push("**Side effects**: none declared".to_string());
     } else {
@@ -271,9 +271,9 @@ pub(crate) fn key_markdown(key: &Key, catalog: &KeyCatalog, action: ActionSafety
         }
     }
     let callables: Vec<&String> =
-        key.exports.iter().filter(|export| !export.kind.is_type()).map(|export| &export.name).collect();
+        key.exports().iter().filter(|export| !export.kind.is_type()).map(|export| &export.name).collect();
     let types: Vec<&String> =
-        key.exports.iter().filter(|export| export.kind.is_type()).map(|export| &export.name).collect();
+        key.exports().iter().filter(|export| export.kind.is_type()).map(|export| &export.name).collect();
     match (callables.is_empty(), types.is_empty()) {
         (true, true) => blocks.push("**Exports**: nothing".to_string()),
         (false, true) => blocks.push(format!("**Exports**: {}", code_list(callables))),

@@ -73,6 +73,23 @@ pub enum IndexScope {
     Paths(Vec<PathBuf>),
 }
 
+impl IndexScope {
+    /// The runbooks a `Paths` scope reads, sorted: the markdown files under
+    /// the folders, and the files named (`check --cache` lists them without
+    /// building an index).
+    pub fn named_runbooks(fs: &dyn FileSystem, paths: &[PathBuf]) -> BTreeSet<PathBuf> {
+        let mut files: BTreeSet<PathBuf> = BTreeSet::new();
+        for path in paths {
+            if fs.is_dir(path) {
+                files.extend(fs.walk(path).into_iter().filter(|file| is_markdown(file)));
+            } else {
+                files.insert(path.clone());
+            }
+        }
+        files
+    }
+}
+
 /// What the index holds. Cheap to clone: everything is shared.
 #[derive(Debug, Clone)]
 pub struct WorkspaceIndex {
@@ -125,14 +142,7 @@ impl WorkspaceIndex {
                 (files.into_iter().filter(|path| is_markdown(path)).collect(), packs)
             }
             IndexScope::Paths(paths) => {
-                let mut files: BTreeSet<PathBuf> = BTreeSet::new();
-                for path in paths {
-                    if fs.is_dir(path) {
-                        files.extend(fs.walk(path).into_iter().filter(|file| is_markdown(file)));
-                    } else {
-                        files.insert(path.clone());
-                    }
-                }
+                let files = IndexScope::named_runbooks(fs, paths);
                 let packs: BTreeSet<PathBuf> =
                     files.iter().filter_map(|file| Some(file.parent()?.join(PACK_FILE))).collect();
                 (files.into_iter().collect(), packs.into_iter().filter(|pack| fs.is_file(pack)).collect())

@@ -127,7 +127,7 @@ fn unlisted_side_effects(
 fn declared_side_effects(key: &Key) -> Vec<String> {
     let mut effects: Vec<String> =
         key.manifest.as_ref().map(|manifest| manifest.side_effects.clone()).unwrap_or_default();
-    for export in &key.exports {
+    for export in key.exports() {
         for effect in export.doc.iter().flat_map(|doc| &doc.side_effects) {
             if !effects.iter().any(|known| known.eq_ignore_ascii_case(effect)) {
                 effects.push(effect.clone());

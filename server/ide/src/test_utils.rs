@@ -9,6 +9,7 @@ use runbook_syntax::TextRange;
 use runbook_syntax::fixture::Fixture;
 
 /// A file system with nothing in it, for rules that need none.
+#[derive(Clone, Copy)]
 pub struct EmptyFs;
 
 impl FileSystem for EmptyFs {
@@ -26,6 +27,9 @@ impl FileSystem for EmptyFs {
     }
     fn walk(&self, _: &Path) -> Vec<PathBuf> {
         Vec::new()
+    }
+    fn shared(&self) -> std::sync::Arc<dyn FileSystem> {
+        std::sync::Arc::new(*self)
     }
 }
 

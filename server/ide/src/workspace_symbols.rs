@@ -63,7 +63,7 @@ impl Analysis {
         if let Some(catalog) = self.catalog() {
             for key in catalog.keys() {
                 candidates.push(Candidate::Key(key));
-                candidates.extend(key.exports.iter().map(|export| Candidate::Export(key, export)));
+                candidates.extend(key.exports().iter().map(|export| Candidate::Export(key, export)));
             }
         }
         for (path, parse) in &runbooks {

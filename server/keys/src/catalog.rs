@@ -53,14 +53,17 @@ impl KeyCatalog {
         // and of the `@/` folder compare with the paths editors report.
         let workspace_root = &normalize(workspace_root);
         let alias_dir = tsconfig::alias_dir(fs, workspace_root);
+        let shared_fs = fs.shared();
         let roots = existing_roots(fs, workspace_root, config, &alias_dir);
         let folders: Vec<load::KeyFolder> = roots
             .iter()
             .enumerate()
             .flat_map(|(index, root)| key_folders(fs, index, &workspace_root.join(&root.path)))
             .collect();
-        let loaded: Vec<LoadedKey> =
-            folders.into_par_iter().map(|folder| load_key(fs, &roots[folder.root], &alias_dir, folder)).collect();
+        let loaded: Vec<LoadedKey> = folders
+            .into_par_iter()
+            .map(|folder| load_key(fs, &shared_fs, &roots[folder.root], &alias_dir, folder))
+            .collect();
         KeyCatalog::assemble(workspace_root.to_path_buf(), config.clone(), alias_dir, roots, loaded)
     }
 
@@ -114,6 +117,7 @@ impl KeyCatalog {
                 .collect();
             let mut loaded: Vec<LoadedKey> =
                 self.loaded.iter().filter(|loaded| !stale_dirs.contains(&loaded.key.dir)).cloned().collect();
+            let shared_fs = fs.shared();
             let reread: Vec<load::KeyFolder> = stale
                 .iter()
                 .filter_map(|(root, folder)| {
@@ -123,7 +127,7 @@ impl KeyCatalog {
             loaded.extend(
                 reread
                     .into_par_iter()
-                    .map(|folder| load_key(fs, &self.roots[folder.root], &self.alias_dir, folder))
+                    .map(|folder| load_key(fs, &shared_fs, &self.roots[folder.root], &self.alias_dir, folder))
                     .collect::<Vec<_>>(),
             );
             KeyCatalog::assemble(
@@ -293,7 +297,7 @@ impl KeyCatalog {
     /// The exports of `key` whose names are closest to `name` (for
     /// did-you-mean on an imported name), best first, at most `n`.
     pub fn closest_exports<'k>(&self, key: &'k Key, name: &str, n: usize) -> Vec<&'k str> {
-        similarity::closest_names(name, key.exports.iter().map(|export| export.name.as_str()), n)
+        similarity::closest_names(name, key.exports().iter().map(|export| export.name.as_str()), n)
     }
 
     /// Where the KEY folder is in an import specifier under a root's import

@@ -27,6 +27,9 @@ pub trait FileSystem: Send + Sync {
     /// not hidden, not in `node_modules`, and not reached through a symlink;
     /// sorted.
     fn walk(&self, root: &Path) -> Vec<PathBuf>;
+    /// A handle to the same files that outlives this borrow: KEY sources are
+    /// parsed when a feature first needs their exports, not when indexed.
+    fn shared(&self) -> Arc<dyn FileSystem>;
 }
 
 /// The folder name whose contents are never read: installed packages are not
@@ -115,6 +118,10 @@ impl FileSystem for RealFs {
         }
         entries.sort();
         Ok(entries)
+    }
+
+    fn shared(&self) -> Arc<dyn FileSystem> {
+        Arc::new(self.clone())
     }
 
     fn walk(&self, root: &Path) -> Vec<PathBuf> {
@@ -243,6 +250,11 @@ impl FileSystem for MemoryFs {
             return Err(io::Error::new(io::ErrorKind::NotFound, format!("{} is not a folder", path.display())));
         }
         Ok(entries)
+    }
+
+    /// A snapshot: later changes to this tree are not seen through it.
+    fn shared(&self) -> Arc<dyn FileSystem> {
+        Arc::new(self.clone())
     }
 
     fn walk(&self, root: &Path) -> Vec<PathBuf> {

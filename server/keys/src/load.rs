@@ -6,10 +6,9 @@ use std::sync::Arc;
 
 use runbook_syntax::{SourceRange, TextRange};
 
-use crate::exports::key_exports;
 use crate::fs::{FileSystem, is_skipped_name, slash_path};
 use crate::manifest::{MANIFEST, parse_manifest};
-use crate::{FileRange, Key, KeyRoot, ManifestProblem};
+use crate::{FileRange, Key, KeyRoot, LazyExports, ManifestProblem};
 
 /// The entry files of a KEY, in the order SPEC 1 prefers them.
 pub const ENTRY_FILES: [&str; 4] = ["src/index.ts", "src/index.tsx", "src/index.js", "src/index.mjs"];
@@ -81,7 +80,14 @@ pub(crate) fn key_folder(fs: &dyn FileSystem, root_index: usize, root_dir: &Path
 
 /// Reads a KEY. `alias_dir` is where `@/` points, for aliased imports
 /// between the KEY's own files.
-pub(crate) fn load_key(fs: &dyn FileSystem, root: &KeyRoot, alias_dir: &Path, folder: KeyFolder) -> LoadedKey {
+/// `shared_fs` is `fs`, kept to parse the KEY's sources when first needed.
+pub(crate) fn load_key(
+    fs: &dyn FileSystem,
+    shared_fs: &Arc<dyn FileSystem>,
+    root: &KeyRoot,
+    alias_dir: &Path,
+    folder: KeyFolder,
+) -> LoadedKey {
     let KeyFolder { root: root_index, folder, dir, files } = folder;
     let has = |file: &str| files.binary_search_by(|candidate| candidate.as_str().cmp(file)).is_ok();
 
@@ -122,9 +128,9 @@ pub(crate) fn load_key(fs: &dyn FileSystem, root: &KeyRoot, alias_dir: &Path, fo
     let exports = match entry {
         Some(entry) => {
             let alias_prefix = dir.strip_prefix(alias_dir).ok().map(slash_path);
-            key_exports(fs, &dir, &files, alias_prefix.as_deref(), entry)
+            LazyExports::new(Arc::clone(shared_fs), dir.clone(), files.clone(), alias_prefix, entry)
         }
-        None => Vec::new(),
+        None => LazyExports::none(),
     };
 
     let key = Key {

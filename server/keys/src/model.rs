@@ -3,6 +3,9 @@
 //! builds and indexes them is `catalog`.
 
 use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::{exports, fs};
 
 use runbook_syntax::{SafetyClass, SourceRange};
 
@@ -168,8 +171,8 @@ pub struct Key {
     pub manifest: Option<Manifest>,
     /// The entry file (`src/index.ts`, `.tsx`, `.js`, `.mjs`), if present.
     pub entry: Option<PathBuf>,
-    /// Sorted by name.
-    pub exports: Vec<Export>,
+    /// Sorted by name; parsed on first use (`Key::exports`).
+    pub(crate) exports: LazyExports,
     /// Every file in the KEY folder, relative to it and `/`-separated
     /// (`src/handlers/cron.ts`), sorted; hidden, ignored and `node_modules`
     /// files are left out. Import specifiers and `Location` paths resolve
@@ -178,8 +181,15 @@ pub struct Key {
 }
 
 impl Key {
+    /// The names the entry exports, sorted by name. The KEY's TypeScript is
+    /// parsed on the first call (indexing reads only folders and manifests:
+    /// most KEYs of a large workspace are never asked for their exports).
+    pub fn exports(&self) -> &[Export] {
+        self.exports.get()
+    }
+
     pub fn export(&self, name: &str) -> Option<&Export> {
-        self.exports.iter().find(|export| export.name == name)
+        self.exports().iter().find(|export| export.name == name)
     }
 
     /// The KEY's declared safety class: the manifest's, else the strictest
@@ -193,7 +203,7 @@ impl Key {
         if let Some(class) = self.manifest.as_ref().and_then(|manifest| manifest.safety) {
             return Some((class, SafetySource::Manifest));
         }
-        self.exports
+        self.exports()
             .iter()
             .filter_map(|export| Some((export.doc.as_ref()?.safety_class?, SafetySource::Export(export))))
             .max_by_key(|(class, _)| *class)
@@ -217,6 +227,102 @@ impl Key {
         self.files.get(first).is_some_and(|file| file.starts_with(&prefix))
     }
 }
+
+/// A KEY's exports, parsed from its sources on first use.
+pub(crate) struct LazyExports {
+    parsed: std::sync::OnceLock<Vec<Export>>,
+    /// `None` for a KEY without an entry (no exports) or built from a list.
+    source: Option<ExportSource>,
+}
+
+/// What parsing a KEY's exports needs.
+struct ExportSource {
+    fs: Arc<dyn fs::FileSystem>,
+    dir: PathBuf,
+    files: Vec<String>,
+    alias_prefix: Option<String>,
+    entry: &'static str,
+}
+
+impl LazyExports {
+    pub(crate) fn new(
+        fs: Arc<dyn fs::FileSystem>,
+        dir: PathBuf,
+        files: Vec<String>,
+        alias_prefix: Option<String>,
+        entry: &'static str,
+    ) -> LazyExports {
+        LazyExports {
+            parsed: std::sync::OnceLock::new(),
+            source: Some(ExportSource { fs, dir, files, alias_prefix, entry }),
+        }
+    }
+
+    pub(crate) fn none() -> LazyExports {
+        LazyExports { parsed: std::sync::OnceLock::from(Vec::new()), source: None }
+    }
+
+    fn get(&self) -> &[Export] {
+        self.parsed.get_or_init(|| match &self.source {
+            Some(source) => exports::key_exports(
+                &*source.fs,
+                &source.dir,
+                &source.files,
+                source.alias_prefix.as_deref(),
+                source.entry,
+            ),
+            None => Vec::new(),
+        })
+    }
+}
+
+impl Clone for LazyExports {
+    fn clone(&self) -> LazyExports {
+        LazyExports {
+            parsed: self.parsed.clone(),
+            source: self.source.as_ref().map(|source| ExportSource {
+                fs: Arc::clone(&source.fs),
+                dir: source.dir.clone(),
+                files: source.files.clone(),
+                alias_prefix: source.alias_prefix.clone(),
+                entry: source.entry,
+            }),
+        }
+    }
+}
+
+impl std::fmt::Debug for LazyExports {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.parsed.get() {
+            Some(exports) => exports.fmt(f),
+            None => f.write_str("(not parsed yet)"),
+        }
+    }
+}
+
+/// When one side was parsed, the other is parsed too and the exports are
+/// compared (one KEY's parse, on a catalog update). When neither was, no
+/// feature has seen either's exports, so the same entry over the same files
+/// stands in for the other: the disk is read when they are first needed.
+impl PartialEq for LazyExports {
+    fn eq(&self, other: &LazyExports) -> bool {
+        if std::ptr::eq(self, other) {
+            return true;
+        }
+        if self.parsed.get().is_some() || other.parsed.get().is_some() {
+            return self.get() == other.get();
+        }
+        match (&self.source, &other.source) {
+            (Some(a), Some(b)) => {
+                (&a.dir, &a.files, &a.alias_prefix, a.entry) == (&b.dir, &b.files, &b.alias_prefix, b.entry)
+            }
+            (None, None) => true,
+            _ => false,
+        }
+    }
+}
+
+impl Eq for LazyExports {}
 
 /// Where a KEY declares its safety class.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

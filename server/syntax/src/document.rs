@@ -88,8 +88,11 @@ pub struct Document {
 /// computed parse and the edits made since.
 struct SyntaxCell {
     parse: OnceLock<Arc<Parse>>,
-    /// Taken (and so dropped) by the parse that uses it, so that a parsed
-    /// version does not keep its predecessor alive.
+    /// The last computed parse and the edits since. Read, not taken, by the
+    /// parse that uses it: an edit made while that parse runs (the server
+    /// parses on another thread) chains from it too, instead of starting
+    /// over with a whole-document parse. Dropped once `parse` is set, so
+    /// that a parsed version does not keep its predecessor alive.
     base: Mutex<Option<(Arc<Parse>, Vec<InputEdit>)>>,
 }
 
@@ -148,24 +151,23 @@ impl Document {
             old_end_position,
             new_end_position: self.tree_sitter_point(new_end_byte),
         };
-        let base = match self.syntax.parse.get() {
-            Some(parse) => Some((parse.clone(), vec![edit])),
-            // Edits pile up only while nobody asks for a parse (a document
-            // above the live-analysis limit): past a few hundred the old parse
-            // is dropped, so that it is not kept alive and each keystroke does
-            // not copy an ever longer list; the next parse starts afresh.
-            None => self
-                .syntax
-                .base
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .as_ref()
-                .filter(|(_, edits)| edits.len() < MAX_PENDING_EDITS)
-                .map(|(parse, edits)| {
+        let base = {
+            // `parse` sets the parse before it drops the base, under this
+            // lock: one of the two is there unless the text never had a parse.
+            let base = self.syntax.base.lock().unwrap_or_else(PoisonError::into_inner);
+            match self.syntax.parse.get() {
+                Some(parse) => Some((parse.clone(), vec![edit])),
+                // Edits pile up only while nobody asks for a parse (a document
+                // above the live-analysis limit): past a few hundred the old
+                // parse is dropped, so that it is not kept alive and each
+                // keystroke does not copy an ever longer list; the next parse
+                // starts afresh.
+                None => base.as_ref().filter(|(_, edits)| edits.len() < MAX_PENDING_EDITS).map(|(parse, edits)| {
                     let mut edits = edits.clone();
                     edits.push(edit);
                     (parse.clone(), edits)
                 }),
+            }
         };
         self.syntax = Arc::new(SyntaxCell { parse: OnceLock::new(), base: Mutex::new(base) });
     }
@@ -177,7 +179,8 @@ impl Document {
 
     /// The parse of the current text, computed once per text version.
     pub fn parse(&self) -> Arc<Parse> {
-        self.syntax
+        let parse = self
+            .syntax
             .parse
             .get_or_init(|| {
                 // One allocation of the right size (`to_string` grows as it goes).
@@ -186,7 +189,9 @@ impl Document {
                     text.push_str(chunk);
                 }
                 let text: Arc<str> = Arc::from(text);
-                let base = self.syntax.base.lock().unwrap_or_else(PoisonError::into_inner).take();
+                let base = self.syntax.base.lock().unwrap_or_else(PoisonError::into_inner).clone();
+                #[cfg(test)]
+                tests::WHILE_PARSING.with(|hook| hook.borrow_mut().as_mut().map(|hook| hook()));
                 let previous = base.as_ref().map(|(base, edits)| chunks::Previous {
                     text: &base.text,
                     chunks: &base.chunks,
@@ -194,7 +199,9 @@ impl Document {
                 });
                 Arc::new(Parse::from_chunks(text, previous))
             })
-            .clone()
+            .clone();
+        self.syntax.base.lock().unwrap_or_else(PoisonError::into_inner).take();
+        parse
     }
 
     /// The tree-sitter point of a byte offset: rows count LF only and columns
@@ -239,7 +246,74 @@ fn tree_sitter_point_slow(rope: &Rope, offset: usize) -> Point {
 
 #[cfg(test)]
 mod tests {
+    use std::cell::RefCell;
+    use std::sync::mpsc;
+
     use super::*;
+
+    thread_local! {
+        /// Run by `Document::parse` on this thread once it has read its base:
+        /// lets a test make an edit land while a parse is running.
+        pub(super) static WHILE_PARSING: RefCell<Option<Box<dyn FnMut()>>> = const { RefCell::new(None) };
+    }
+
+    /// The first chunk's parse, shared between versions that did not re-parse it.
+    fn first_chunk(parse: &Parse) -> &Arc<crate::chunks::ParsedChunk> {
+        &parse.chunks[0].parsed
+    }
+
+    /// The server parses a version on another thread while the client keeps
+    /// typing. An edit that lands then must still chain from the last parse:
+    /// starting over means a whole-document parse (~200 ms for a
+    /// 10,000-line runbook), during which the next keystrokes start over
+    /// again, so latency grew for as long as the typing went on.
+    #[test]
+    fn an_edit_during_a_parse_keeps_the_next_parse_incremental() {
+        let text = "## Section\n\nA `node-key` reference.\n\n".repeat(50);
+        let mut document = Document::new(&text);
+        let first = document.parse();
+        document.edit(TextRange::new(text.len(), text.len()), "a");
+
+        let snapshot = document.clone();
+        let (started, parse_started) = mpsc::channel();
+        let (go_on, carry_on) = mpsc::channel::<()>();
+        let parsing = std::thread::spawn(move || {
+            WHILE_PARSING.with(|hook| {
+                *hook.borrow_mut() = Some(Box::new(move || {
+                    started.send(()).expect("the test waits");
+                    carry_on.recv().expect("the test lets the parse go on");
+                }));
+            });
+            snapshot.parse()
+        });
+        parse_started.recv().expect("the parse runs");
+        document.edit(TextRange::new(text.len() + 1, text.len() + 1), "b");
+        go_on.send(()).expect("the parse waits");
+        let during = parsing.join().expect("the parse does not panic");
+
+        let after = document.parse();
+        assert_eq!(after.text(), format!("{text}ab"));
+        // The edits are in the last chunk: the first one is shared by every
+        // version parsed incrementally, and a fresh parse makes a new one.
+        assert!(Arc::ptr_eq(first_chunk(&first), first_chunk(&during)));
+        assert!(Arc::ptr_eq(first_chunk(&during), first_chunk(&after)), "the parse after the edit started over");
+    }
+
+    /// Each version keeps only the last parse and the edits since, until it
+    /// is parsed itself: the chain of parses never grows.
+    #[test]
+    fn a_parsed_version_drops_its_predecessor() {
+        let mut document = Document::new("# A\n\ntext\n");
+        let first = Arc::downgrade(&document.parse());
+        document.edit(TextRange::new(2, 3), "B");
+        document.edit(TextRange::new(2, 3), "C");
+        assert!(first.upgrade().is_some(), "an unparsed version needs the last parse");
+        let second = Arc::downgrade(&document.parse());
+        assert!(first.upgrade().is_none(), "a parsed version keeps its predecessor alive");
+        document.edit(TextRange::new(2, 3), "D");
+        document.parse();
+        assert!(second.upgrade().is_none(), "a parsed version keeps its predecessor alive");
+    }
 
     #[test]
     fn snapshots_do_not_change() {

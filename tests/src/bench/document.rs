@@ -38,6 +38,17 @@ impl OpenDocument {
         message
     }
 
+    /// The same edit as a full-text `didChange`, for servers that ask for
+    /// `TextDocumentSyncKind::FULL`.
+    pub fn change_full(&mut self, start: usize, end: usize, insert: &str) -> Value {
+        self.version += 1;
+        self.text.replace_range(start..end, insert);
+        json!({
+            "textDocument": { "uri": self.uri, "version": self.version },
+            "contentChanges": [{ "text": self.text }],
+        })
+    }
+
     /// Sends one edit and returns its version.
     pub fn edit(&mut self, client: &mut LspClient, start: usize, end: usize, insert: &str) -> i64 {
         let change = self.change(start, end, insert);
@@ -112,4 +123,37 @@ pub fn peak_rss_mb(pid: u32) -> Option<f64> {
 /// with the peak, it tells a leak from a transient burst.
 pub fn current_rss_mb(pid: u32) -> Option<f64> {
     proc_status_mb(pid, "VmRSS:")
+}
+
+/// How long a process's threads have run on a CPU and waited for one, in
+/// nanoseconds, summed over its threads (`/proc/<pid>/task/*/schedstat`, on
+/// Linux with scheduler statistics).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CpuTime {
+    pub run_ns: u64,
+    pub wait_ns: u64,
+}
+
+impl CpuTime {
+    /// Milliseconds run and waited since `earlier` (threads that ended in
+    /// between are not counted).
+    pub fn since(&self, earlier: &CpuTime) -> (f64, f64) {
+        let millis = |now: u64, then: u64| now.saturating_sub(then) as f64 / 1e6;
+        (millis(self.run_ns, earlier.run_ns), millis(self.wait_ns, earlier.wait_ns))
+    }
+}
+
+/// The CPU time of a process so far: what a run cost the server itself,
+/// whatever else the machine was doing, and how long it queued for a CPU.
+pub fn cpu_time(pid: u32) -> Option<CpuTime> {
+    let mut total = CpuTime { run_ns: 0, wait_ns: 0 };
+    for entry in std::fs::read_dir(format!("/proc/{pid}/task")).ok()?.flatten() {
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("schedstat")) else { continue };
+        let mut fields = stat.split_whitespace().map(str::parse::<u64>);
+        if let (Some(Ok(run)), Some(Ok(wait))) = (fields.next(), fields.next()) {
+            total.run_ns += run;
+            total.wait_ns += wait;
+        }
+    }
+    Some(total)
 }

@@ -124,3 +124,28 @@ pub fn incremental_parse(text: &str, n_samples: usize, seed: u64) -> Row {
         .collect();
     row("in process: Document::edit + parse of the W1 document (one character)", "ms", &samples)
 }
+
+/// What the harness's client spends on one W1 publication: the JSON parse
+/// of the message (on its reader thread, inside every W1 sample), in process.
+pub fn client_parse(params: &serde_json::Value, n_samples: usize) -> Row {
+    let message = json!({ "jsonrpc": "2.0", "method": "textDocument/publishDiagnostics", "params": params });
+    let body = serde_json::to_string(&message).expect("JSON serialises");
+    let samples: Vec<f64> = (0..n_samples)
+        .map(|_| {
+            let started = Instant::now();
+            let parsed: serde_json::Value = serde_json::from_str(&body).expect("it was JSON");
+            let elapsed = millis(started.elapsed());
+            drop(parsed);
+            elapsed
+        })
+        .collect();
+    let n_diagnostics = params["diagnostics"].as_array().map_or(0, Vec::len);
+    row(
+        format!(
+            "in process: the client's JSON parse of the last W1 publication ({n_diagnostics} diagnostics, {:.0} KB)",
+            body.len() as f64 / 1024.0
+        ),
+        "ms",
+        &samples,
+    )
+}

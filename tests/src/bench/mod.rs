@@ -1,7 +1,8 @@
 //! The benchmark harness: generates a deterministic workspace, drives the
 //! built `runbook-ls` over stdio as an editor does (W1 typing and semantic
 //! tokens, W2 completion, W3 hover, W4 cold start, W6 navigation), runs
-//! `runbook-ls check` on it (W5), and measures the floors those are compared with.
+//! `runbook-ls check` on it (W5), and measures the floors those are compared
+//! with, and the same workloads on the peers that are installed (see `peers`).
 //! `src/bin/bench.rs` is its command line.
 
 pub mod check;
@@ -12,6 +13,7 @@ pub mod floors;
 pub mod generate;
 pub mod hover;
 pub mod navigation;
+pub mod peers;
 pub mod report;
 pub mod semantic_tokens;
 pub mod stats;
@@ -76,11 +78,17 @@ impl Options {
     }
 }
 
+/// The pace of W1's paced typing: 20 keystrokes a second, a fast typist or a
+/// held key.
+pub const PACED_INTERVAL: std::time::Duration = std::time::Duration::from_millis(50);
+
 /// How big everything is.
 #[derive(Debug, Clone, Copy)]
 pub struct Sizes {
     pub typing_lines: usize,
     pub typing_edits: usize,
+    /// W1 paced typing (`typing::paced`).
+    pub paced_edits: usize,
     pub keys: usize,
     pub runbooks: usize,
     /// Per W2/W3 row.
@@ -99,6 +107,7 @@ impl Sizes {
             Sizes {
                 typing_lines: 1_000,
                 typing_edits: 100,
+                paced_edits: 40,
                 keys: 500,
                 runbooks: 50,
                 request_samples: 30,
@@ -111,6 +120,7 @@ impl Sizes {
             Sizes {
                 typing_lines: 10_000,
                 typing_edits: 1_000,
+                paced_edits: 300,
                 keys: 10_000,
                 runbooks: 1_000,
                 request_samples: 250,
@@ -177,6 +187,9 @@ pub fn run(options: &Options) -> Report {
     let mut notes = Vec::new();
     let mut rows = Vec::new();
     let mut floor_rows = Vec::new();
+    let mut comparisons = Vec::new();
+    let rumdl = peers::RUMDL.find();
+    let markdownlint = peers::MARKDOWNLINT_CLI2.find();
 
     let scratch = Scratch::new(options.seed, options.keep);
     let root = scratch.path.join("workspace");
@@ -249,24 +262,33 @@ pub fn run(options: &Options) -> Report {
     floor_rows.push(empty_request);
     floor_rows.push(floors::tiny_change(&mut client, &mut tiny, sizes.floor_samples));
 
+    let typing_uri = crate::file_uri(&root.join("runbook-keys/bench-typing/README.md"));
+    let mut typed = None;
     if options.runs(Workload::W1) {
         progress(&format!(
             "W1: {} single-character edits in a {}-line runbook",
             sizes.typing_edits,
             typing_text.lines().count()
         ));
-        let uri = crate::file_uri(&root.join("runbook-keys/bench-typing/README.md"));
-        rows.push(typing::run(
+        let (row, ours, mut document) = typing::run(
             &mut client,
-            uri.clone(),
+            typing_uri.clone(),
             typing_text.clone(),
             sizes.typing_edits,
             options.seed,
             floor_p50,
+        );
+        rows.push(row);
+        typed = Some(ours);
+        progress(&format!(
+            "W1: {} keystrokes every {} ms, without waiting",
+            sizes.paced_edits,
+            PACED_INTERVAL.as_millis()
         ));
+        rows.push(typing::paced(&mut client, &mut document, sizes.paced_edits, PACED_INTERVAL, options.seed));
         // Closed, so that the server holds one W1-sized document at a time, as
         // before the semantic token rows (the W4 memory rows compare runs).
-        client.notify("textDocument/didClose", json!({ "textDocument": { "uri": uri } }));
+        client.notify("textDocument/didClose", json!({ "textDocument": { "uri": typing_uri.clone() } }));
         progress(&format!(
             "W1: semantic tokens, {} full and {} deltas after an edit",
             sizes.request_samples,
@@ -336,17 +358,54 @@ pub fn run(options: &Options) -> Report {
         notes.push(format!("the server exited with {status} after shutdown and exit"));
     }
 
+    // The peers' servers run after ours has exited, so that they never share the CPUs.
+    if let Some(ours) = &typed {
+        let what = "typing: didChange → publishDiagnostics, p50 / p99";
+        comparisons.push(match &rumdl {
+            Ok(rumdl) => {
+                progress(&format!("W1 on {}: the same {} edits", rumdl.label(), sizes.typing_edits));
+                peers::rumdl_typing(
+                    rumdl,
+                    &root,
+                    typing_uri.clone(),
+                    typing_text.clone(),
+                    sizes.typing_edits,
+                    options.seed,
+                    ours,
+                )
+            }
+            Err(reason) => peers::Comparison::not_installed("W1", what, &peers::RUMDL, reason.clone()),
+        });
+    }
+
     if options.runs(Workload::W5) {
-        progress(&format!("W5: runbook-ls check on the workspace ({} runs)", sizes.check_runs));
-        let (wall, rate) = check::run(&binary, &root, &root.join(&workspace.runbooks[0]), sizes.check_runs);
-        rows.push(wall);
-        rows.push(rate);
+        let installed: Vec<peers::Installed> =
+            [&rumdl, &markdownlint].into_iter().filter_map(|found| found.as_ref().ok()).cloned().collect();
+        progress(&format!(
+            "W5: runbook-ls check on the workspace ({} runs){}",
+            sizes.check_runs,
+            installed.iter().map(|peer| format!(", each followed by {}", peer.label())).collect::<String>()
+        ));
+        let checked = check::run(&binary, &root, &root.join(&workspace.runbooks[0]), sizes.check_runs, &installed);
+        rows.push(checked.wall_row);
+        rows.push(checked.rate_row);
+        rows.push(checked.warm_row);
+        comparisons.extend(checked.comparisons);
+        let what = "check of the W4 workspace, files per second (median run)";
+        for (found, tool) in [(&rumdl, &peers::RUMDL), (&markdownlint, &peers::MARKDOWNLINT_CLI2)] {
+            if let Err(reason) = found {
+                comparisons.push(peers::Comparison::not_installed("W5", what, tool, reason.clone()));
+            }
+        }
     }
 
     progress("floors: in-process parses of the W1 document");
     floor_rows.push(floors::full_parse(&typing_text, sizes.parse_samples));
     floor_rows.push(floors::tree_sitter_parse(&typing_text, sizes.parse_samples));
     floor_rows.push(floors::incremental_parse(&typing_text, sizes.parse_samples * 5, options.seed));
+    if let Some(typed) = &typed {
+        floor_rows.push(floors::client_parse(&typed.last_publication, sizes.parse_samples * 5));
+    }
 
     let machine = Machine::detect();
     if let (Some(start), Some(end)) = (load_at_start, report::load_average()) {
@@ -367,6 +426,7 @@ pub fn run(options: &Options) -> Report {
         sizes: json!({
             "typing_lines": typing_text.lines().count(),
             "typing_edits": sizes.typing_edits,
+            "paced_edits": sizes.paced_edits,
             "keys": sizes.keys,
             "runbooks": sizes.runbooks,
             "request_samples": sizes.request_samples,
@@ -377,6 +437,7 @@ pub fn run(options: &Options) -> Report {
         }),
         rows,
         floors: floor_rows,
+        peers: comparisons,
         notes,
     }
 }

@@ -1,10 +1,12 @@
-//! The benchmark's results: rows with their targets, the floors, the machine
-//! and the binary, printed as a markdown table and written as JSON.
+//! The benchmark's results: rows with their targets, the floors, the peers
+//! side by side as ratios, the machine and the binary, printed as markdown
+//! tables and written as JSON.
 
 use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 
+use super::peers::{Compared, Comparison, ratio_text};
 use super::stats::Summary;
 
 /// What a row measured.
@@ -214,6 +216,8 @@ pub struct Report {
     pub sizes: Value,
     pub rows: Vec<Row>,
     pub floors: Vec<Row>,
+    /// runbook-ls beside the tools a user would run instead, same run.
+    pub peers: Vec<Comparison>,
     pub notes: Vec<String>,
 }
 
@@ -240,6 +244,54 @@ fn table(out: &mut String, rows: &[Row]) {
     }
 }
 
+/// The peers' table: one line per comparison that ran, then one line naming
+/// the peers that are not installed.
+fn peers_table(out: &mut String, comparisons: &[Comparison]) {
+    let mut lines = String::new();
+    let mut not_installed = Vec::new();
+    for comparison in comparisons {
+        let label = format!("{} {}", comparison.workload, comparison.what);
+        let figures = match &comparison.compared {
+            Compared::NotInstalled(reason) => {
+                let line = format!("{} ({reason})", comparison.peer);
+                if !not_installed.contains(&line) {
+                    not_installed.push(line);
+                }
+                continue;
+            }
+            Compared::Failed(reason) => format!("| | failed: {reason} |"),
+            Compared::Measured { runbook_ls, peer, higher_is_better } => {
+                let unit = comparison.unit;
+                let ratios: Vec<String> = comparison.ratios().into_iter().map(ratio_text).collect();
+                if *higher_is_better {
+                    format!("{} {unit} | {} {unit} | {}", number(runbook_ls.p50), number(peer.p50), ratios.join(" / "))
+                } else {
+                    format!(
+                        "{} / {} {unit} | {} / {} {unit} | {}",
+                        number(runbook_ls.p50),
+                        number(runbook_ls.p99),
+                        number(peer.p50),
+                        number(peer.p99),
+                        ratios.join(" / ")
+                    )
+                }
+            }
+        };
+        writeln!(lines, "| {label} | {} | `{}` | {figures} |", comparison.peer, comparison.command).expect("String");
+    }
+    if !lines.is_empty() {
+        out.push_str("Measured in this run on the same workloads; the ratio is how many times faster runbook-ls is (absolute times vary from run to run on shared machines, ratios much less).\n\n");
+        out.push_str("| workload | peer | peer's command | runbook-ls | peer | runbook-ls vs peer |\n");
+        out.push_str("|---|---|---|---:|---:|---|\n");
+        out.push_str(&lines);
+    }
+    if not_installed.is_empty() {
+        out.push_str("\nEvery peer was installed.\n");
+    } else {
+        writeln!(out, "\nNot installed, so not compared: {}.", not_installed.join("; ")).expect("String");
+    }
+}
+
 impl Report {
     pub fn to_markdown(&self) -> String {
         let mut out = String::new();
@@ -258,6 +310,10 @@ impl Report {
         table(&mut out, &self.rows);
         out.push_str("\n### Floors\n\n");
         table(&mut out, &self.floors);
+        if !self.peers.is_empty() {
+            out.push_str("\n### Peers\n\n");
+            peers_table(&mut out, &self.peers);
+        }
         let notes: Vec<String> = self
             .rows
             .iter()
@@ -266,6 +322,12 @@ impl Report {
                 let label = if row.id == "floor" { row.name.clone() } else { row.id.to_string() };
                 row.notes.iter().map(move |note| format!("{label}: {note}"))
             })
+            .chain(self.peers.iter().flat_map(|comparison| {
+                comparison
+                    .notes
+                    .iter()
+                    .map(move |note| format!("{} vs {}: {note}", comparison.workload, comparison.peer))
+            }))
             .chain(self.notes.iter().cloned())
             .collect();
         if !notes.is_empty() {
@@ -291,6 +353,7 @@ impl Report {
             "sizes": self.sizes,
             "rows": self.rows.iter().map(Row::to_json).collect::<Vec<_>>(),
             "floors": self.floors.iter().map(Row::to_json).collect::<Vec<_>>(),
+            "peers": self.peers.iter().map(Comparison::to_json).collect::<Vec<_>>(),
             "notes": self.notes,
         })
     }
@@ -319,5 +382,56 @@ mod tests {
         let mut out = String::new();
         table(&mut out, &[unsupported]);
         assert!(out.contains("| W2 completion | 0 | n/a (not supported) |"), "{out}");
+    }
+
+    #[test]
+    fn peers_are_ratios_and_missing_peers_are_named() {
+        let summary = |p50: f64, p99: f64| Summary { samples: 10, p50, p99, max: p99 };
+        let typing = Comparison {
+            workload: "W1",
+            what: "typing",
+            peer: "rumdl 0.3.0".to_string(),
+            command: "rumdl server".to_string(),
+            unit: "ms",
+            compared: Compared::Measured {
+                runbook_ls: summary(10.0, 20.0),
+                peer: summary(40.0, 10.0),
+                higher_is_better: false,
+            },
+            notes: Vec::new(),
+        };
+        let check = Comparison {
+            workload: "W5",
+            what: "check",
+            peer: "rumdl 0.3.0".to_string(),
+            command: "rumdl check --no-cache .".to_string(),
+            unit: "files/s",
+            compared: Compared::Measured {
+                runbook_ls: summary(150.0, 150.0),
+                peer: summary(1200.0, 1200.0),
+                higher_is_better: true,
+            },
+            notes: Vec::new(),
+        };
+        let missing = Comparison::not_installed(
+            "W5",
+            "check",
+            &crate::bench::peers::MARKDOWNLINT_CLI2,
+            "not on PATH".to_string(),
+        );
+        let mut out = String::new();
+        peers_table(&mut out, &[typing.clone(), check, missing]);
+        expect_test::expect![[r#"
+            Measured in this run on the same workloads; the ratio is how many times faster runbook-ls is (absolute times vary from run to run on shared machines, ratios much less).
+
+            | workload | peer | peer's command | runbook-ls | peer | runbook-ls vs peer |
+            |---|---|---|---:|---:|---|
+            | W1 typing | rumdl 0.3.0 | `rumdl server` | 10.0 / 20.0 ms | 40.0 / 10.0 ms | 4.00× (faster) / 0.500× (the peer is 2.00× faster) |
+            | W5 check | rumdl 0.3.0 | `rumdl check --no-cache .` | 150 files/s | 1200 files/s | 0.125× (the peer is 8.00× faster) |
+
+            Not installed, so not compared: markdownlint-cli2 0.21.0 (not on PATH).
+        "#]]
+        .assert_eq(&out);
+        assert_eq!(typing.to_json()["speed_ratio"], json!([4.0, 0.5]));
     }
 }

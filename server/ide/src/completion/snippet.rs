@@ -152,7 +152,7 @@ fn main_callable(key: &Key) -> Option<&Export> {
     let words: Vec<String> =
         key.folder.split(['-', '_']).filter(|word| word.len() > 2).map(str::to_ascii_lowercase).collect();
     let declared = key.declared_safety();
-    key.exports.iter().filter(|export| export.kind.is_callable()).min_by_key(|export| {
+    key.exports().iter().filter(|export| export.kind.is_callable()).min_by_key(|export| {
         let name = export.name.to_ascii_lowercase();
         let shared = words.iter().filter(|word| name.contains(word.as_str())).count();
         let as_strict = export.doc.as_ref().and_then(|doc| doc.safety_class) == declared && declared.is_some();

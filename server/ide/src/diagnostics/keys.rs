@@ -194,7 +194,7 @@ fn rename_import(runbook: &Runbook, import_index: usize, name_index: usize, expo
 
 fn export_list(key: &Key) -> String {
     let names: Vec<&str> =
-        key.exports.iter().filter(|export| !export.kind.is_type()).map(|export| export.name.as_str()).collect();
+        key.exports().iter().filter(|export| !export.kind.is_type()).map(|export| export.name.as_str()).collect();
     if names.is_empty() { "nothing callable".to_string() } else { quoted_list(&names) }
 }
 

@@ -215,7 +215,7 @@ fn never_reads_outside_the_workspace() {
     let key = catalog.key("node-a").unwrap();
     assert_eq!(key.files, ["key.json", "src/index.ts", "src/own.ts"]);
     let exports: Vec<(&str, &str)> =
-        key.exports.iter().map(|export| (export.name.as_str(), export.signature.as_str())).collect();
+        key.exports().iter().map(|export| (export.name.as_str(), export.signature.as_str())).collect();
     assert_eq!(
         exports,
         [

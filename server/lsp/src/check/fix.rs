@@ -60,6 +60,7 @@ fn plan(analyses: &[(PathBuf, Analysis)]) -> Plan {
 
 /// The disk, with the fixed texts in place of the files they fix: the
 /// findings that remain are checked on it, whether or not they were written.
+#[derive(Clone)]
 struct FixedFs {
     disk: RealFs,
     fixed: HashMap<PathBuf, String>,
@@ -83,6 +84,10 @@ impl FileSystem for FixedFs {
     }
     fn walk(&self, root: &Path) -> Vec<PathBuf> {
         self.disk.walk(root)
+    }
+    /// With the fixed texts: a KEY's sources parsed later see the same files.
+    fn shared(&self) -> Arc<dyn FileSystem> {
+        Arc::new(self.clone())
     }
 }
 

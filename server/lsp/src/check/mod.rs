@@ -5,6 +5,7 @@
 
 mod affected;
 mod baseline;
+mod cache;
 pub(crate) mod discover;
 pub(crate) mod fingerprint;
 mod fix;
@@ -20,6 +21,8 @@ use clap::Args;
 use rayon::prelude::*;
 use runbook_ide::settings::ConfigFile;
 use runbook_ide::{Analysis, AnalysisHost, Diagnostic, DiagnosticCode, FileDiagnostic, IndexScope, Severity};
+
+use cache::{CachedFinding, CheckCache};
 use runbook_keys::fs::{FileSystem, RealFs, slash_path};
 use runbook_syntax::{Encoding, LineCol, LineIndex, SourcePosition};
 
@@ -53,6 +56,13 @@ pub struct CheckArgs {
     /// Like --affected-by, with the changed files read from standard input, one per line.
     #[arg(long, conflicts_with_all = ["affected_by", "fix", "diff"])]
     pub stdin_paths: bool,
+    /// Reuse the findings of runbooks unchanged since the last `--cache` run
+    /// (kept in `<workspace root>/.runbook-ls-cache/`, safe to delete).
+    #[arg(long, conflicts_with_all = ["fix", "diff", "affected_by", "stdin_paths"])]
+    pub cache: bool,
+    /// Where `--cache` keeps its files instead.
+    #[arg(long, value_name = "DIR", requires = "cache")]
+    pub cache_dir: Option<PathBuf>,
 }
 
 /// One finding, positioned for people: 1-based lines, columns in characters.
@@ -119,7 +129,12 @@ fn exit_status(findings: &[Finding]) -> ExitCode {
 /// finding too: one bad path never hides the findings of the others.
 pub fn check(args: &CheckArgs) -> Result<(Vec<Finding>, Option<Vec<String>>), String> {
     let run = Run::new(args)?;
-    let analyses = run.analyses(|root| Arc::new(RealFs::new([root.to_path_buf()])));
+    let fs = |root: &Path| -> Arc<dyn FileSystem> { Arc::new(RealFs::new([root.to_path_buf()])) };
+    if args.cache {
+        let cache_dir = args.cache_dir.as_ref().map(|dir| run.cwd.join(dir));
+        return Ok((run.cached_findings(fs, cache_dir.as_deref()), None));
+    }
+    let analyses = run.analyses(fs);
     let findings = run.findings(&analyses);
     let checked = run.changed.as_ref().map(|changed| {
         let mut checked = Vec::new();
@@ -182,9 +197,7 @@ impl Run {
             .workspaces
             .iter()
             .map(|(root, paths)| {
-                let mut host = AnalysisHost::new(root.clone(), fs(root));
-                let config_file = self.config_file.clone().unwrap_or_else(|| host.analysis().read_config_file());
-                host.set_settings(config_file, Vec::new());
+                let (mut host, _) = self.host(root, fs(root));
                 let scope = match self.changed {
                     Some(_) => IndexScope::Workspace,
                     None => IndexScope::Paths(paths.clone()),
@@ -194,6 +207,15 @@ impl Run {
                 (root.clone(), host.analysis())
             })
             .collect()
+    }
+
+    /// The workspace at `root`, configured but not indexed, and the
+    /// configuration file it was configured with.
+    fn host(&self, root: &Path, fs: Arc<dyn FileSystem>) -> (AnalysisHost, ConfigFile) {
+        let mut host = AnalysisHost::new(root.to_path_buf(), fs);
+        let config_file = self.config_file.clone().unwrap_or_else(|| host.analysis().read_config_file());
+        host.set_settings(config_file.clone(), Vec::new());
+        (host, config_file)
     }
 
     /// The runbooks under the given paths of the workspace at `root` that
@@ -206,25 +228,14 @@ impl Run {
     }
 
     pub fn findings(&self, analyses: &[(PathBuf, Analysis)]) -> Vec<Finding> {
-        let cwd = &self.cwd;
-        let mut findings = Vec::new();
-        for (path, why) in &self.targets.unreadable {
-            let message = format!("cannot read {}: {why}", path.display());
-            let diagnostic =
-                Diagnostic::new(DiagnosticCode::UnreadableFile, runbook_syntax::TextRange::empty(0), message);
-            let start = LineCol { line: 0, col: 0 };
-            findings.push(finding(cwd, path, cwd, (start, start), "", &diagnostic));
-        }
+        let mut findings = self.unreadable_findings();
         let mut n_affected = 0;
         for (root, analysis) in analyses {
-            for FileDiagnostic { path, range, diagnostic } in analysis.workspace_diagnostics() {
+            for (path, finding) in self.workspace_findings(root, analysis) {
                 if self.changed.as_ref().is_some_and(|changed| !changed.contains(&path)) {
                     continue;
                 }
-                let at = |position: SourcePosition| LineCol { line: position.line, col: position.utf32 };
-                let text = analysis.file_text(&path).unwrap_or_default();
-                let snippet = text.get(range.range.start..range.range.end).unwrap_or_default();
-                findings.push(finding(root, &path, cwd, (at(range.start), at(range.end)), snippet, &diagnostic));
+                findings.push(finding);
             }
             let affected;
             let files: Vec<&Path> = match &self.changed {
@@ -239,24 +250,9 @@ impl Run {
             let per_file: Vec<Vec<Finding>> = files
                 .par_iter()
                 .map(|path| {
-                    let found = analysis.diagnostics(path);
-                    let parse = analysis.parse(path);
-                    let text = parse.as_ref().map_or("", |parse| parse.text());
-                    let empty = LineIndex::new("");
-                    let line_index = parse.as_ref().map_or(&empty, |parse| parse.line_index());
-                    // Findings come sorted by position: one cursor for their
-                    // starts and one for their ends walk a long line once each.
-                    let mut starts = line_index.cursor(text, Encoding::Utf32);
-                    let mut ends = line_index.cursor(text, Encoding::Utf32);
+                    let found = self.runbook_findings(root, analysis, path);
                     progress.tick();
                     found
-                        .iter()
-                        .map(|diagnostic| {
-                            let range = (starts.line_col(diagnostic.range.start), ends.line_col(diagnostic.range.end));
-                            let snippet = text.get(diagnostic.range.start..diagnostic.range.end).unwrap_or_default();
-                            finding(root, path, cwd, range, snippet, diagnostic)
-                        })
-                        .collect()
                 })
                 .collect();
             progress.finish();
@@ -265,16 +261,194 @@ impl Run {
         if let Some(changed) = &self.changed {
             affected::report(changed.len(), n_affected);
         }
-        // Stable: findings at one place keep the order the rules gave them.
-        findings.sort_by(|a, b| {
-            (&a.display_path, a.line, a.column, a.code).cmp(&(&b.display_path, b.line, b.column, b.code))
-        });
-        // The same file reached through two of the given paths is reported once.
-        let mut seen = std::collections::HashSet::new();
-        findings.retain(|finding| seen.insert(finding.clone()));
-        fingerprint::assign(&mut findings);
-        findings
+        finish(findings)
     }
+
+    /// `check --cache`: each workspace's findings, taken from its cache for
+    /// every runbook whose content is unchanged (see `cache`). The index is
+    /// built only when something is missing, and then only for the runbooks
+    /// the cache did not have: a run where nothing changed reads no KEY.
+    fn cached_findings(&self, fs: impl Fn(&Path) -> Arc<dyn FileSystem>, cache_dir: Option<&Path>) -> Vec<Finding> {
+        let cwd = &self.cwd;
+        let mut findings = self.unreadable_findings();
+        for (root, paths) in &self.targets.workspaces {
+            let (mut host, config_file) = self.host(root, fs(root));
+            let analysis = host.analysis();
+            let root_files = analysis.fs().walk(root);
+            let mut cache = CheckCache::open(&analysis, &config_file, cache_dir, &root_files);
+            let runbooks: Vec<PathBuf> = IndexScope::named_runbooks(analysis.fs(), paths).into_iter().collect();
+            let progress = Progress::new(runbooks.len());
+            // (path, content hash, findings from the cache)
+            let read: Vec<(PathBuf, Option<String>, Option<Vec<Finding>>)> = runbooks
+                .into_par_iter()
+                .map(|path| {
+                    // A file that cannot be read is the index's to report, as without the cache.
+                    let Ok(bytes) = analysis.fs().read(&path) else { return (path, None, None) };
+                    let content = cache::content_hash(&bytes);
+                    let cached = cache
+                        .runbook(&relative_path(root, &path), &content)
+                        .and_then(|cached| restore(root, &path, cwd, cached));
+                    if cached.is_some() {
+                        progress.tick();
+                    }
+                    (path, Some(content), cached)
+                })
+                .collect();
+            let cached_workspace: Option<Vec<Finding>> = cache.workspace_findings().and_then(|cached| {
+                cached.iter().map(|cached| restore_one(root, cached.path.as_deref()?, cwd, cached)).collect()
+            });
+            let misses: Vec<PathBuf> =
+                read.iter().filter(|(_, _, cached)| cached.is_none()).map(|(path, _, _)| path.clone()).collect();
+            match cached_workspace {
+                Some(cached) if misses.is_empty() => findings.extend(cached),
+                _ => {
+                    // The runbooks missed, and the packs beside them, are all
+                    // their diagnostics read besides the catalog.
+                    let index = analysis.build_index(&IndexScope::Paths(misses));
+                    host.set_index(index);
+                    let analysis = host.analysis();
+                    let found = self.workspace_findings(root, &analysis);
+                    cache.set_workspace_findings(
+                        found.iter().map(|(path, finding)| to_cached(finding, Some(path))).collect(),
+                    );
+                    findings.extend(found.into_iter().map(|(_, finding)| finding));
+                    let contents: std::collections::HashMap<&Path, &str> = read
+                        .iter()
+                        .filter_map(|(path, content, _)| Some((path.as_path(), content.as_deref()?)))
+                        .collect();
+                    let files: Vec<&Path> =
+                        analysis.index().map(|index| index.runbook_paths().collect()).unwrap_or_default();
+                    let checked: Vec<(&Path, Vec<Finding>)> = files
+                        .par_iter()
+                        .map(|path| {
+                            let found = self.runbook_findings(root, &analysis, path);
+                            progress.tick();
+                            (*path, found)
+                        })
+                        .collect();
+                    for (path, found) in checked {
+                        if let Some(content) = contents.get(path) {
+                            let cached = found.iter().map(|finding| to_cached(finding, None)).collect();
+                            cache.set_runbook(relative_path(root, path), content.to_string(), cached);
+                        }
+                        findings.extend(found);
+                    }
+                }
+            }
+            progress.finish();
+            findings.extend(read.into_iter().filter_map(|(_, _, cached)| cached).flatten());
+            if let Err(error) = cache.save() {
+                // A cache that cannot be written only makes the next run slower.
+                eprintln!("runbook-ls: cannot write the check cache: {error}");
+            }
+        }
+        finish(findings)
+    }
+
+    /// The given paths that could not be read, as findings.
+    fn unreadable_findings(&self) -> Vec<Finding> {
+        let cwd = &self.cwd;
+        self.targets
+            .unreadable
+            .iter()
+            .map(|(path, why)| {
+                let message = format!("cannot read {}: {why}", path.display());
+                let diagnostic =
+                    Diagnostic::new(DiagnosticCode::UnreadableFile, runbook_syntax::TextRange::empty(0), message);
+                let start = LineCol { line: 0, col: 0 };
+                finding(cwd, path, cwd, (start, start), "", &diagnostic)
+            })
+            .collect()
+    }
+
+    /// The findings about the workspace at `root` rather than a runbook
+    /// (its configuration file, its manifests), with the file each is in.
+    fn workspace_findings(&self, root: &Path, analysis: &Analysis) -> Vec<(PathBuf, Finding)> {
+        analysis
+            .workspace_diagnostics()
+            .into_iter()
+            .map(|FileDiagnostic { path, range, diagnostic }| {
+                let at = |position: SourcePosition| LineCol { line: position.line, col: position.utf32 };
+                let text = analysis.file_text(&path).unwrap_or_default();
+                let snippet = text.get(range.range.start..range.range.end).unwrap_or_default();
+                let finding = finding(root, &path, &self.cwd, (at(range.start), at(range.end)), snippet, &diagnostic);
+                (path, finding)
+            })
+            .collect()
+    }
+
+    /// The findings of one runbook of the workspace at `root`.
+    fn runbook_findings(&self, root: &Path, analysis: &Analysis, path: &Path) -> Vec<Finding> {
+        let found = analysis.diagnostics(path);
+        let parse = analysis.parse(path);
+        let text = parse.as_ref().map_or("", |parse| parse.text());
+        let empty = LineIndex::new("");
+        let line_index = parse.as_ref().map_or(&empty, |parse| parse.line_index());
+        // Findings come sorted by position: one cursor for their
+        // starts and one for their ends walk a long line once each.
+        let mut starts = line_index.cursor(text, Encoding::Utf32);
+        let mut ends = line_index.cursor(text, Encoding::Utf32);
+        found
+            .iter()
+            .map(|diagnostic| {
+                let range = (starts.line_col(diagnostic.range.start), ends.line_col(diagnostic.range.end));
+                let snippet = text.get(diagnostic.range.start..diagnostic.range.end).unwrap_or_default();
+                finding(root, path, &self.cwd, range, snippet, diagnostic)
+            })
+            .collect()
+    }
+}
+
+/// The findings sorted, each once, with their fingerprints.
+fn finish(mut findings: Vec<Finding>) -> Vec<Finding> {
+    // Stable: findings at one place keep the order the rules gave them.
+    findings
+        .sort_by(|a, b| (&a.display_path, a.line, a.column, a.code).cmp(&(&b.display_path, b.line, b.column, b.code)));
+    // The same file reached through two of the given paths is reported once.
+    let mut seen = std::collections::HashSet::new();
+    findings.retain(|finding| seen.insert(finding.clone()));
+    fingerprint::assign(&mut findings);
+    findings
+}
+
+/// A finding as the cache keeps it; `path` (absolute) for findings that are
+/// not about the runbook they are filed under.
+fn to_cached(finding: &Finding, path: Option<&Path>) -> CachedFinding {
+    CachedFinding {
+        path: path.map(Path::to_path_buf),
+        line: finding.line,
+        column: finding.column,
+        end_line: finding.end_line,
+        end_column: finding.end_column,
+        severity: finding.severity.as_str().to_string(),
+        code: finding.code.as_str().to_string(),
+        message: finding.message.clone(),
+        snippet: finding.snippet.clone(),
+    }
+}
+
+/// The cached findings of the runbook at `path` as findings of this run;
+/// `None` if one names a code or severity this binary does not know.
+fn restore(root: &Path, path: &Path, cwd: &Path, cached: &[CachedFinding]) -> Option<Vec<Finding>> {
+    cached.iter().map(|cached| restore_one(root, cached.path.as_deref().unwrap_or(path), cwd, cached)).collect()
+}
+
+fn restore_one(root: &Path, path: &Path, cwd: &Path, cached: &CachedFinding) -> Option<Finding> {
+    Some(Finding {
+        display_path: display_path(path, cwd),
+        path: relative_path(root, path),
+        workspace_root: root.to_path_buf(),
+        line: cached.line,
+        column: cached.column,
+        end_line: cached.end_line,
+        end_column: cached.end_column,
+        severity: cached.severity()?,
+        code: cached.code()?,
+        message: cached.message.clone(),
+        snippet: cached.snippet.clone(),
+        // `finish` computes it, as for a finding of this run.
+        fingerprint: String::new(),
+    })
 }
 
 /// `diagnostic` as a finding in `path` of the workspace at `root`, from its

@@ -1,0 +1,266 @@
+//! `check --cache`: the findings of an earlier run, reused for every runbook
+//! whose text is unchanged while nothing else the findings depend on changed.
+//!
+//! A runbook's findings depend on its own text and on the workspace around
+//! it: the configuration, the KEY catalog (manifests, TypeScript sources,
+//! `tsconfig.json`), `pack.json` files and which paths exist (`Location`).
+//! So one cache file per workspace root holds:
+//! * a *workspace fingerprint*: the binary's version, the root, the
+//!   configuration file's path and text, the path of every file a walk of the
+//!   workspace and of its key roots lists, and the size and modification time
+//!   of every such file that is not a runbook. Any difference (a manifest
+//!   edited, a runbook added, a `pack.json` touched) discards the whole cache;
+//! * the findings that are not about one runbook (configuration and manifest
+//!   problems), valid for that fingerprint;
+//! * per runbook, a hash of its text and its findings.
+//!
+//! Runbook texts are compared by content, the rest by size and time, which is
+//! what makes a warm run cheap: it reads the runbooks and lists the tree, but
+//! builds no KEY catalog when every runbook hits. The cache is an
+//! optimisation only: a file that cannot be read or parsed, or that another
+//! version wrote, is ignored and rewritten; deleting the folder is safe.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use runbook_ide::{DiagnosticCode, Severity};
+use serde::{Deserialize, Serialize};
+use xxhash_rust::xxh3::Xxh3;
+
+use runbook_ide::settings::ConfigFile;
+use runbook_ide::{Analysis, is_markdown};
+use runbook_keys::fs::is_skipped_name;
+
+/// The folder under the workspace root that holds the cache unless
+/// `--cache-dir` names another.
+pub const CACHE_DIR: &str = ".runbook-ls-cache";
+
+/// Bumped whenever the file's shape or the meaning of its fields changes.
+const FORMAT: u32 = 2;
+
+/// A finding without the parts the run derives (display path, root,
+/// fingerprint: `fingerprint::assign` recomputes it from the snippet).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CachedFinding {
+    /// Absolute; only for findings that are not about one runbook.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<PathBuf>,
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+    pub severity: String,
+    pub code: String,
+    pub message: String,
+    pub snippet: String,
+}
+
+impl CachedFinding {
+    pub fn severity(&self) -> Option<Severity> {
+        Severity::parse(&self.severity)
+    }
+
+    pub fn code(&self) -> Option<DiagnosticCode> {
+        DiagnosticCode::parse(&self.code)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct CachedRunbook {
+    /// xxh3-128 of the file's bytes, in hex.
+    content: String,
+    findings: Vec<CachedFinding>,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct CacheFile {
+    format: u32,
+    version: String,
+    /// xxh3-128 of everything but the runbooks' texts, in hex.
+    workspace: String,
+    /// `None` until a run that built the catalog wrote them.
+    workspace_findings: Option<Vec<CachedFinding>>,
+    /// By path relative to the root, `/`-separated.
+    runbooks: BTreeMap<String, CachedRunbook>,
+}
+
+/// The cache of one workspace root for one run: what was read, and what this
+/// run adds.
+pub struct CheckCache {
+    file: PathBuf,
+    fingerprint: String,
+    previous: CacheFile,
+    runbooks: BTreeMap<String, CachedRunbook>,
+    workspace_findings: Option<Vec<CachedFinding>>,
+}
+
+impl CheckCache {
+    /// Opens the cache of the workspace of `analysis` (configured with
+    /// `config_file`, not indexed) in `cache_dir` (default: under the root),
+    /// reading it if it exists and still fits the workspace. `root_files` is
+    /// the walk of the whole workspace (`FileSystem::walk`).
+    pub fn open(
+        analysis: &Analysis,
+        config_file: &ConfigFile,
+        cache_dir: Option<&Path>,
+        root_files: &[PathBuf],
+    ) -> Self {
+        let root = analysis.root();
+        let dir = cache_dir.map_or_else(|| root.join(CACHE_DIR), Path::to_path_buf);
+        // One folder may serve several roots (`--cache-dir` shared by a monorepo).
+        let file = dir.join(format!("check-{}.json", &hex128(xxhash_rust::xxh3::xxh3_128(root_bytes(root)))[..16]));
+        let fingerprint = workspace_fingerprint(analysis, config_file, &dir, root_files);
+        let previous = std::fs::read(&file)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<CacheFile>(&bytes).ok())
+            .filter(|cache| {
+                cache.format == FORMAT && cache.version == env!("CARGO_PKG_VERSION") && cache.workspace == fingerprint
+            })
+            .unwrap_or_default();
+        CheckCache {
+            file,
+            fingerprint,
+            workspace_findings: previous.workspace_findings.clone(),
+            runbooks: BTreeMap::new(),
+            previous,
+        }
+    }
+
+    /// The findings that are not about one runbook, if an earlier run of this
+    /// workspace state recorded them.
+    pub fn workspace_findings(&self) -> Option<&[CachedFinding]> {
+        self.workspace_findings.as_deref()
+    }
+
+    pub fn set_workspace_findings(&mut self, findings: Vec<CachedFinding>) {
+        self.workspace_findings = Some(findings);
+    }
+
+    /// The findings recorded for `relative` when its content hashed to
+    /// `content` (see `content_hash`).
+    pub fn runbook(&self, relative: &str, content: &str) -> Option<&[CachedFinding]> {
+        let runbook = self.previous.runbooks.get(relative)?;
+        (runbook.content == content).then_some(runbook.findings.as_slice())
+    }
+
+    pub fn set_runbook(&mut self, relative: String, content: String, findings: Vec<CachedFinding>) {
+        self.runbooks.insert(relative, CachedRunbook { content, findings });
+    }
+
+    /// Writes what this run knows: its runbooks, and the earlier entries of
+    /// runbooks it did not check (still valid for the same fingerprint).
+    /// Written to a temporary file and renamed, so a run that is stopped or
+    /// runs beside another never leaves half a file.
+    pub fn save(mut self) -> std::io::Result<()> {
+        let dir = self.file.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir)?;
+        // What pytest and ruff do: the folder keeps itself out of git.
+        let ignore = dir.join(".gitignore");
+        if !ignore.exists() {
+            std::fs::write(&ignore, "# Written by runbook-ls check --cache; safe to delete.\n*\n")?;
+        }
+        let mut runbooks = std::mem::take(&mut self.previous.runbooks);
+        runbooks.append(&mut self.runbooks);
+        let cache = CacheFile {
+            format: FORMAT,
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            workspace: self.fingerprint,
+            workspace_findings: self.workspace_findings,
+            runbooks,
+        };
+        let temporary =
+            dir.join(format!(".{}.{}.tmp", self.file.file_name().unwrap_or_default().display(), std::process::id()));
+        let written = (|| {
+            let mut out = std::io::BufWriter::new(std::fs::File::create(&temporary)?);
+            serde_json::to_writer(&mut out, &cache)?;
+            out.flush()?;
+            drop(out);
+            std::fs::rename(&temporary, &self.file)
+        })();
+        if written.is_err() {
+            let _ = std::fs::remove_file(&temporary);
+        }
+        written
+    }
+}
+
+fn root_bytes(root: &Path) -> &[u8] {
+    root.as_os_str().as_encoded_bytes()
+}
+
+fn hex128(hash: u128) -> String {
+    format!("{hash:032x}")
+}
+
+/// The hash a runbook's entry is keyed on: of its bytes, so that a file that
+/// is not UTF-8 (a finding of its own) is cached like the others.
+pub fn content_hash(bytes: &[u8]) -> String {
+    hex128(xxhash_rust::xxh3::xxh3_128(bytes))
+}
+
+/// What every runbook's findings depend on besides its own text (see the
+/// module comment). Runbooks count by path only: editing one leaves the
+/// others' entries valid.
+fn workspace_fingerprint(
+    analysis: &Analysis,
+    config_file: &ConfigFile,
+    cache_dir: &Path,
+    root_files: &[PathBuf],
+) -> String {
+    let mut files = root_files.to_vec();
+    // A key root in a hidden folder is not in the workspace's walk.
+    for root in &analysis.config().key_roots {
+        let relative = Path::new(root.path.trim_matches('/'));
+        let hidden = relative.components().any(|part| is_skipped_name(&part.as_os_str().to_string_lossy()));
+        if hidden {
+            files.extend(analysis.fs().walk(&analysis.root().join(relative)));
+        }
+    }
+    // A `--cache-dir` inside the workspace changes with every run.
+    let cache_dir = cache_dir.canonicalize().unwrap_or_else(|_| cache_dir.to_path_buf());
+    files.retain(|file| !file.starts_with(&cache_dir));
+    let identities: Vec<(u64, u64)> = files
+        .par_iter()
+        .map(|file| {
+            if is_markdown(file) {
+                return (0, 0);
+            }
+            identity(file)
+        })
+        .collect();
+    let mut hasher = Xxh3::new();
+    let mut add = |bytes: &[u8]| {
+        hasher.update(&(bytes.len() as u64).to_le_bytes());
+        hasher.update(bytes);
+    };
+    add(&FORMAT.to_le_bytes());
+    add(env!("CARGO_PKG_VERSION").as_bytes());
+    // Two builds of one version (a developer's) may find different things.
+    let (exe_len, exe_modified) = std::env::current_exe().map_or((0, 0), |exe| identity(&exe));
+    add(&exe_len.to_le_bytes());
+    add(&exe_modified.to_le_bytes());
+    add(root_bytes(analysis.root()));
+    add(root_bytes(&config_file.path));
+    add(config_file.text.as_bytes());
+    for (file, (len, modified)) in files.iter().zip(identities) {
+        add(root_bytes(file));
+        add(&len.to_le_bytes());
+        add(&modified.to_le_bytes());
+    }
+    hex128(hasher.digest128())
+}
+
+/// The size and modification time (in nanoseconds) of a file, not following
+/// a symlink (walks never do); all ones for a file that cannot be read.
+fn identity(file: &Path) -> (u64, u64) {
+    std::fs::symlink_metadata(file).map_or((u64::MAX, u64::MAX), |metadata| {
+        let modified = metadata
+            .modified()
+            .ok()
+            .and_then(|time| time.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |since| since.as_nanos() as u64);
+        (metadata.len(), modified)
+    })
+}
