@@ -3,7 +3,7 @@
 //! else UTF-16), and the CLI's character columns.
 
 use ropey::Rope;
-use runbook_syntax::{Encoding, SourcePosition, SourceRange, TextRange};
+use runbook_syntax::{Encoding, SourcePosition, SourceRange, TextRange, column_width, floor_char_boundary};
 use tower_lsp_server::ls_types::{ClientCapabilities, Position, PositionEncodingKind, Range};
 
 /// Picks the encoding from what the client offers (LSP 3.17).
@@ -61,16 +61,6 @@ impl<'a> Converter<'a> {
         rope_offset(self.rope, position, self.encoding)
     }
 
-    /// Positions of offsets asked in order: the line is looked up only when
-    /// an offset passes its end, and a column grows by the text since the
-    /// offset asked before, so semantic tokens (thousands of offsets per
-    /// request, many on one long line) cost linear work in all.
-    pub fn in_order(&self) -> OrderedPositions<'_, 'a> {
-        let mut positions =
-            OrderedPositions { converter: self, line: 0, next_line_start: 0, line_end: 0, last: 0, column: 0 };
-        positions.enter_line(0);
-        positions
-    }
 }
 
 /// A range of a parsed text that is not open (a runbook read from disk),
@@ -83,53 +73,59 @@ pub fn parse_range(parse: &runbook_syntax::Parse, range: TextRange, encoding: En
     Range::new(position(range.start), position(range.end))
 }
 
-/// See `Converter::in_order`.
-pub struct OrderedPositions<'c, 'a> {
-    converter: &'c Converter<'a>,
-    line: usize,
-    /// Where the next line starts (past the end of the text on the last).
-    next_line_start: usize,
-    /// Where the current line's content ends, before its line break.
-    line_end: usize,
-    /// The offset asked last, clamped to the line's content, and its column.
+/// Positions of offsets asked in increasing order, by one walk over the
+/// text: semantic tokens convert thousands of offsets per request, and a
+/// lookup in the rope's tree for each (where the line starts, whether the
+/// offset is a character boundary, the width since the line's start) cost
+/// more than the tokens themselves. The text must be the version the
+/// positions are for (the parse's text of the document's version). Lines end
+/// at LF, CRLF and lone CR, as the rope's and LSP's do.
+pub struct OrderedPositions<'t> {
+    text: &'t str,
+    encoding: Encoding,
+    /// The offset asked last and its position.
     last: usize,
-    column: usize,
+    line: u32,
+    column: u32,
 }
 
-impl OrderedPositions<'_, '_> {
+impl<'t> OrderedPositions<'t> {
+    pub fn new(text: &'t str, encoding: Encoding) -> OrderedPositions<'t> {
+        OrderedPositions { text, encoding, last: 0, line: 0, column: 0 }
+    }
+
     /// `Converter::position` of `offset`; an offset before the one asked
     /// last counts as that one.
     pub fn position(&mut self, offset: usize) -> Position {
-        let rope = self.converter.rope;
-        // A byte inside a character maps to that character: its start is the floor.
-        let offset = rope.char_to_byte(rope.byte_to_char(offset.min(rope.len_bytes())));
-        if offset >= self.next_line_start {
-            self.enter_line(rope.byte_to_line(offset));
+        let text = self.text;
+        let offset = floor_char_boundary(text, offset);
+        if offset > self.last {
+            let base = self.last;
+            let mut from = base;
+            for at in memchr::memchr2_iter(b'\n', b'\r', &text.as_bytes()[base..offset]).map(|at| base + at) {
+                if at < from {
+                    // The LF of a CRLF, consumed with its CR.
+                    continue;
+                }
+                let crlf = text.as_bytes()[at] == b'\r' && text.as_bytes().get(at + 1) == Some(&b'\n');
+                let break_end = if crlf { at + 2 } else { at + 1 };
+                if break_end > offset {
+                    // Between the CR and the LF of a CRLF: the end of the
+                    // line's content, as for any offset in a line break.
+                    self.column += column_width(&text[from..at], self.encoding);
+                    from = offset;
+                    break;
+                }
+                self.line += 1;
+                self.column = 0;
+                from = break_end;
+            }
+            if from < offset {
+                self.column += column_width(&text[from..offset], self.encoding);
+            }
+            self.last = offset;
         }
-        let end = offset.min(self.line_end);
-        if end > self.last {
-            self.column += columns_of(rope.byte_slice(self.last..end), self.converter.encoding);
-            self.last = end;
-        }
-        Position::new(self.line as u32, self.column as u32)
-    }
-
-    fn enter_line(&mut self, line: usize) {
-        let rope = self.converter.rope;
-        self.line = line;
-        self.last = rope.line_to_byte(line);
-        self.column = 0;
-        self.line_end = line_content_end(rope, line);
-        self.next_line_start = if line + 1 < rope.len_lines() { rope.line_to_byte(line + 1) } else { usize::MAX };
-    }
-}
-
-/// The width of a slice of one line in `encoding`.
-fn columns_of(slice: ropey::RopeSlice<'_>, encoding: Encoding) -> usize {
-    match encoding {
-        Encoding::Utf8 => slice.len_bytes(),
-        Encoding::Utf16 => slice.len_utf16_cu(),
-        Encoding::Utf32 => slice.len_chars(),
+        Position::new(self.line, self.column)
     }
 }
 
@@ -195,7 +191,7 @@ fn columns_between(rope: &Rope, start: usize, end: usize, encoding: Encoding) ->
 
 #[cfg(test)]
 mod tests {
-    use runbook_syntax::{LineCol, LineIndex, floor_char_boundary};
+    use runbook_syntax::{LineCol, LineIndex};
 
     use super::*;
 
@@ -233,9 +229,14 @@ mod tests {
             let rope = Rope::from_str(text);
             for encoding in [Encoding::Utf8, Encoding::Utf16] {
                 let converter = Converter::new(&rope, encoding);
-                let mut in_order = converter.in_order();
-                for offset in 0..=text.len() {
-                    assert_eq!(in_order.position(offset), converter.position(offset), "{text:?} @ {offset}");
+                for step in 1..=3 {
+                    let mut in_order = OrderedPositions::new(text, encoding);
+                    for offset in (0..=text.len()).step_by(step) {
+                        assert_eq!(in_order.position(offset), converter.position(offset), "{text:?} @ {offset}");
+                        // Asked again, and an offset before it: the same answer.
+                        assert_eq!(in_order.position(offset), converter.position(offset), "{text:?} @ {offset}");
+                        assert_eq!(in_order.position(offset.saturating_sub(1)), converter.position(offset));
+                    }
                 }
             }
         }

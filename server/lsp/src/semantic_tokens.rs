@@ -16,7 +16,7 @@ use tower_lsp_server::ls_types::{
     SemanticTokensEdit, SemanticTokensLegend,
 };
 
-use crate::positions::Converter;
+use crate::positions::OrderedPositions;
 use crate::session::Snapshot;
 
 /// The token types, in legend order: standard ones where they fit; no
@@ -88,10 +88,9 @@ fn modifiers_bitset(token: &IdeToken) -> u32 {
 
 /// The tokens relative to each other, as LSP sends them. The ide's tokens
 /// are sorted, disjoint and on one line each.
-pub fn encode(converter: &Converter<'_>, tokens: &[IdeToken]) -> Vec<SemanticToken> {
+pub fn encode(mut positions: OrderedPositions<'_>, tokens: &[IdeToken]) -> Vec<SemanticToken> {
     let mut encoded = Vec::with_capacity(tokens.len());
     let (mut line, mut character) = (0, 0);
-    let mut positions = converter.in_order();
     for token in tokens {
         let start = positions.position(token.range.start);
         // A token is on one line: its length is the column of its end less its start's.
@@ -124,7 +123,12 @@ pub fn document_tokens(snapshot: &Snapshot, range: Option<Range>) -> Option<Vec<
             )
         });
         let tokens = snapshot.analysis.semantic_tokens(&snapshot.path, range);
-        encode(converter, &tokens)
+        // Tokens come from the parse, whose text is the converter's version;
+        // a document too large to parse has neither.
+        match snapshot.analysis.parse(&snapshot.path) {
+            Some(parse) => encode(OrderedPositions::new(parse.text(), converter.encoding), &tokens),
+            None => Vec::new(),
+        }
     })
 }
 

@@ -11,6 +11,7 @@
 
 use std::sync::Arc;
 
+use rayon::prelude::*;
 use tree_sitter::{InputEdit, Point};
 
 use crate::lower::{self, ChunkModel, html_block_end};
@@ -26,8 +27,8 @@ pub(crate) struct Chunk {
 
 #[derive(Debug)]
 pub(crate) struct ParsedChunk {
-    /// Kept for the incremental re-parse of this chunk after an edit.
-    pub block: tree_sitter::Tree,
+    /// Kept for the incremental re-parse of this chunk after an edit (see `Trees`).
+    pub block: Option<tree_sitter::Tree>,
     /// Offsets relative to the chunk's start.
     pub model: ChunkModel,
 }
@@ -68,6 +69,23 @@ impl EditEnvelope {
     }
 }
 
+/// Whether chunks keep their block trees: an open document's do, for the
+/// incremental re-parse after an edit; a text that will not be edited drops
+/// each tree as soon as it is lowered, since trees are most of a parse's
+/// memory (a 5 MB runbook's held 380 MB at once).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Trees {
+    Keep,
+    Drop,
+}
+
+/// From this size on, a text parsed from scratch has its chunks parsed in
+/// parallel: chunks are independent by construction, and tree-sitter-md
+/// reads about 1.6 MB a second, so a large document's first parse is
+/// seconds on one core. Below it, the files of a workspace are what runs in
+/// parallel (see the index).
+const PARALLEL_PARSE_BYTES: usize = 256 * 1024;
+
 /// What the previous parse can lend to this one.
 pub(crate) struct Previous<'a> {
     pub text: &'a str,
@@ -77,18 +95,32 @@ pub(crate) struct Previous<'a> {
 
 /// Parses `text` as chunks, reusing what `previous` parsed where the edits
 /// did not reach.
-pub(crate) fn parse(text: &str, previous: Option<Previous<'_>>) -> Vec<Chunk> {
+pub(crate) fn parse(text: &str, previous: Option<Previous<'_>>, trees: Trees) -> Vec<Chunk> {
     let envelope = previous.as_ref().and_then(|previous| EditEnvelope::of(previous.edits));
     let starts = split_points(text);
+    let end_of = |index: usize| starts.get(index).copied().unwrap_or(text.len());
+    // A large text parsed afresh: every chunk between two split points at
+    // once. The loop below then only re-parses the rare chunk that ends open
+    // together with what follows it, as it would have without this.
+    let mut fresh: Vec<Option<Arc<ParsedChunk>>> = if previous.is_none() && text.len() >= PARALLEL_PARSE_BYTES {
+        (0..starts.len())
+            .into_par_iter()
+            .map(|index| Some(parse_chunk(text, starts[index], end_of(index + 1), None, None, trees)))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let mut chunks: Vec<Chunk> = Vec::with_capacity(starts.len());
     let mut index = 0;
     while index < starts.len() {
         let start = starts[index];
         let mut end_index = index + 1;
         loop {
-            let end = starts.get(end_index).copied().unwrap_or(text.len());
-            let parsed = reuse(text, start, end, previous.as_ref(), envelope)
-                .unwrap_or_else(|| parse_chunk(text, start, end, previous.as_ref(), envelope));
+            let end = end_of(end_index);
+            let precomputed = if end_index == index + 1 { fresh.get_mut(index).and_then(Option::take) } else { None };
+            let parsed = precomputed
+                .or_else(|| reuse(text, start, end, previous.as_ref(), envelope))
+                .unwrap_or_else(|| parse_chunk(text, start, end, previous.as_ref(), envelope, trees));
             if parsed.model.ends_open() && end_index < starts.len() {
                 end_index += 1;
                 continue;
@@ -132,6 +164,7 @@ fn parse_chunk(
     end: usize,
     previous: Option<&Previous<'_>>,
     envelope: Option<EditEnvelope>,
+    trees: Trees,
 ) -> Arc<ParsedChunk> {
     let chunk_text = &text[start..end];
     let old_tree = previous.zip(envelope).and_then(|(previous, envelope)| {
@@ -150,7 +183,7 @@ fn parse_chunk(
         let first = previous.edits.first()?;
         let between = &previous.text.as_bytes()[start..first.start_byte];
         let start_row = first.start_position.row - memchr::memchr_iter(b'\n', between).count();
-        let mut block = old.parsed.block.clone();
+        let mut block = old.parsed.block.clone()?;
         for edit in previous.edits {
             block.edit(&relative_edit(edit, start, start_row));
         }
@@ -158,7 +191,8 @@ fn parse_chunk(
     });
     let tree = markdown::parse(chunk_text, old_tree.as_ref(), markdown::Inlines::ModelOnly);
     let model = lower::chunk_model(chunk_text, &tree);
-    Arc::new(ParsedChunk { block: tree.block_tree().clone(), model })
+    let block = (trees == Trees::Keep).then(|| tree.block_tree().clone());
+    Arc::new(ParsedChunk { block, model })
 }
 
 /// An edit of the document as an edit of a chunk that starts at byte `start`,
@@ -341,3 +375,4 @@ mod tests {
         assert_eq!(envelope, EditEnvelope { lo: 10, hi: 19, delta: 9 });
     }
 }
+

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use ropey::Rope;
 use tree_sitter::{InputEdit, Point};
 
-use crate::chunks::{self, Chunk};
+use crate::chunks::{self, Chunk, Trees};
 use crate::lower::{self, assemble};
 use crate::markdown;
 use crate::{LineIndex, Runbook, TextRange};
@@ -26,14 +26,15 @@ pub struct Parse {
 impl Parse {
     /// Parses a whole text from scratch.
     pub fn new(text: &str) -> Parse {
-        Parse::from_chunks(Arc::from(text), None)
+        Parse::from_chunks(Arc::from(text), None, Trees::Keep)
     }
 
     /// Parses a text that will not be edited (a file on disk, a CLI input):
     /// its syntax trees are dropped once lowered, since only an edit would
     /// reuse them, and they are most of a parse's memory.
     pub fn standalone(text: &str) -> Parse {
-        let mut parse = Parse::new(text);
+        let mut parse = Parse::from_chunks(Arc::from(text), None, Trees::Drop);
+        // The chunks' models are in the runbook now, and they hold no trees.
         parse.chunks = Vec::new();
         parse
     }
@@ -45,8 +46,8 @@ impl Parse {
         lower::lower(text, &tree)
     }
 
-    fn from_chunks(text: Arc<str>, previous: Option<chunks::Previous<'_>>) -> Parse {
-        let chunks = chunks::parse(&text, previous);
+    fn from_chunks(text: Arc<str>, previous: Option<chunks::Previous<'_>>, trees: Trees) -> Parse {
+        let chunks = chunks::parse(&text, previous, trees);
         let runbook = assemble(&text, chunks.iter().map(|chunk| (chunk.start, &chunk.parsed.model)));
         Parse { text, chunks, runbook, line_index: OnceLock::new() }
     }
@@ -63,7 +64,7 @@ impl Parse {
     /// (Inline trees are dropped once lowered: they are the bulk of a parse's
     /// memory, and a later parse never reuses them.)
     pub fn block_trees(&self) -> impl Iterator<Item = (usize, &tree_sitter::Tree)> {
-        self.chunks.iter().map(|chunk| (chunk.start, &chunk.parsed.block))
+        self.chunks.iter().filter_map(|chunk| Some((chunk.start, chunk.parsed.block.as_ref()?)))
     }
 
     pub fn line_index(&self) -> &LineIndex {
@@ -197,7 +198,7 @@ impl Document {
                     chunks: &base.chunks,
                     edits,
                 });
-                Arc::new(Parse::from_chunks(text, previous))
+                Arc::new(Parse::from_chunks(text, previous, Trees::Keep))
             })
             .clone();
         self.syntax.base.lock().unwrap_or_else(PoisonError::into_inner).take();

@@ -210,6 +210,9 @@ impl LineColCursor<'_> {
 
 /// The width of `text` in code units of `encoding`.
 pub fn column_width(text: &str, encoding: Encoding) -> u32 {
+    if text.is_ascii() {
+        return text.len() as u32;
+    }
     match encoding {
         Encoding::Utf8 => text.len() as u32,
         Encoding::Utf16 => text.chars().map(|c| c.len_utf16() as u32).sum(),

@@ -226,3 +226,29 @@ fn chunked_equals_whole_on_real_files() {
     }
     assert!(n_files > 20, "{n_files}");
 }
+
+/// A document large enough to have its chunks parsed in parallel (256 KiB
+/// and up) gives the model of one whole-document parse, with and without
+/// keeping its trees: including the chunks that end open (an unclosed fence,
+/// an unterminated comment) and must be parsed again with what follows.
+#[test]
+fn a_large_document_parsed_in_parallel_gives_one_model() {
+    let mut text = String::new();
+    let mut n = 0;
+    while text.len() < 300 * 1024 {
+        n += 1;
+        text.push_str(&BASES[1].replace("Action 1", &format!("Action {n}")));
+        text.push('\n');
+        match n % 97 {
+            13 => text.push_str("```ts\nimport { x } from '@/node-keys/open/src';\n\n"),
+            14 => text.push_str("```\n\n"),
+            40 => text.push_str("<!--\n\n# not a heading\n\n"),
+            41 => text.push_str("-->\n\n"),
+            _ => {}
+        }
+    }
+    let whole = Parse::whole_document(&text);
+    assert_eq!(Parse::new(&text).runbook(), &whole);
+    assert_eq!(Parse::standalone(&text).runbook(), &whole);
+    assert!(whole.actions.len() > 1000, "{} Actions", whole.actions.len());
+}
