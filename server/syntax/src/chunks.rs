@@ -69,14 +69,31 @@ impl EditEnvelope {
     }
 }
 
-/// Whether chunks keep their block trees: an open document's do, for the
-/// incremental re-parse after an edit; a text that will not be edited drops
-/// each tree as soon as it is lowered, since trees are most of a parse's
-/// memory (a 5 MB runbook's held 380 MB at once).
+/// Which chunks keep their block tree, for the incremental re-parse after
+/// an edit: an open document's large ones. A small chunk (an Action is about
+/// 1 KB) is parsed afresh after an edit in about as long as an incremental
+/// re-parse takes (its inline trees are parsed afresh either way, see
+/// `markdown`), and trees are most of a parse's memory: a 5 MB runbook held
+/// hundreds of MB of them. A text that will not be edited keeps none, each
+/// tree dropped as soon as it is lowered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Trees {
-    Keep,
-    Drop,
+pub struct Trees {
+    keep_from: usize,
+}
+
+impl Trees {
+    pub(crate) const DROP: Trees = Trees { keep_from: usize::MAX };
+    pub(crate) const OPEN_DOCUMENT: Trees = Trees { keep_from: 4 * 1024 };
+
+    /// Chunks of `bytes` and more keep their trees (0: all of them, which
+    /// the differential tests use to compare incremental trees with fresh ones).
+    pub fn keep_from(bytes: usize) -> Trees {
+        Trees { keep_from: bytes }
+    }
+
+    fn keeps(self, chunk_len: usize) -> bool {
+        chunk_len >= self.keep_from
+    }
 }
 
 /// From this size on, a text parsed from scratch has its chunks parsed in
@@ -191,7 +208,7 @@ fn parse_chunk(
     });
     let tree = markdown::parse(chunk_text, old_tree.as_ref(), markdown::Inlines::ModelOnly);
     let model = lower::chunk_model(chunk_text, &tree);
-    let block = (trees == Trees::Keep).then(|| tree.block_tree().clone());
+    let block = trees.keeps(chunk_text.len()).then(|| tree.block_tree().clone());
     Arc::new(ParsedChunk { block, model })
 }
 

@@ -24,16 +24,21 @@ pub struct Parse {
 }
 
 impl Parse {
-    /// Parses a whole text from scratch.
+    /// Parses a whole text from scratch, keeping what an open document keeps.
     pub fn new(text: &str) -> Parse {
-        Parse::from_chunks(Arc::from(text), None, Trees::Keep)
+        Parse::with_trees(text, Trees::OPEN_DOCUMENT)
+    }
+
+    /// Parses a whole text from scratch, keeping the block trees `trees` says.
+    pub fn with_trees(text: &str, trees: Trees) -> Parse {
+        Parse::from_chunks(Arc::from(text), None, trees)
     }
 
     /// Parses a text that will not be edited (a file on disk, a CLI input):
     /// its syntax trees are dropped once lowered, since only an edit would
     /// reuse them, and they are most of a parse's memory.
     pub fn standalone(text: &str) -> Parse {
-        let mut parse = Parse::from_chunks(Arc::from(text), None, Trees::Drop);
+        let mut parse = Parse::from_chunks(Arc::from(text), None, Trees::DROP);
         // The chunks' models are in the runbook now, and they hold no trees.
         parse.chunks = Vec::new();
         parse
@@ -78,6 +83,7 @@ const MAX_PENDING_EDITS: usize = 256;
 #[derive(Clone)]
 pub struct Document {
     rope: Rope,
+    trees: Trees,
     syntax: Arc<SyntaxCell>,
     /// Whether the text may hold a lone CR: the rope's lines (which end at
     /// LF, CRLF and lone CR, as LSP's do) then differ from tree-sitter's rows
@@ -107,9 +113,17 @@ impl Document {
     pub fn new(text: &str) -> Document {
         Document {
             rope: Rope::from_str(text),
+            trees: Trees::OPEN_DOCUMENT,
             syntax: Arc::new(SyntaxCell { parse: OnceLock::new(), base: Mutex::new(None) }),
             may_have_lone_cr: has_lone_cr(text),
         }
+    }
+
+    /// The same document, with the chunks `trees` says keeping their block
+    /// trees (the differential tests keep them all).
+    pub fn keeping_trees(mut self, trees: Trees) -> Document {
+        self.trees = trees;
+        self
     }
 
     pub fn rope(&self) -> &Rope {
@@ -175,7 +189,7 @@ impl Document {
 
     /// Replaces the whole text (a full-document change).
     pub fn replace_all(&mut self, text: &str) {
-        *self = Document::new(text);
+        *self = Document::new(text).keeping_trees(self.trees);
     }
 
     /// The parse of the current text, computed once per text version.
@@ -198,7 +212,7 @@ impl Document {
                     chunks: &base.chunks,
                     edits,
                 });
-                Arc::new(Parse::from_chunks(text, previous, Trees::Keep))
+                Arc::new(Parse::from_chunks(text, previous, self.trees))
             })
             .clone();
         self.syntax.base.lock().unwrap_or_else(PoisonError::into_inner).take();
@@ -314,6 +328,20 @@ mod tests {
         document.edit(TextRange::new(2, 3), "D");
         document.parse();
         assert!(second.upgrade().is_none(), "a parsed version keeps its predecessor alive");
+    }
+
+    /// An open document keeps the block trees of its large chunks only (the
+    /// small ones are parsed afresh after an edit), and a standalone parse none.
+    #[test]
+    fn only_large_chunks_keep_their_trees() {
+        let small = "## Action 1: A\n\nSome text.\n\n";
+        let large = format!("## Big\n\n{}\n", "A long paragraph line.\n".repeat(400));
+        let text = format!("{small}{large}{small}");
+        let parse = Document::new(&text).parse();
+        let starts: Vec<usize> = parse.block_trees().map(|(start, _)| start).collect();
+        assert_eq!(starts, [small.len()]);
+        assert_eq!(Parse::standalone(&text).block_trees().count(), 0);
+        assert_eq!(Parse::with_trees(&text, Trees::keep_from(0)).block_trees().count(), 3);
     }
 
     #[test]

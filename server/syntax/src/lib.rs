@@ -15,6 +15,7 @@ pub mod typescript;
 #[cfg(test)]
 mod tests;
 
+pub use chunks::Trees;
 pub use document::{Document, Parse};
 pub use line_index::{
     Encoding, LineCol, LineColCursor, LineIndex, SourcePosition, SourceRange, column_width, floor_char_boundary,
