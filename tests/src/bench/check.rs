@@ -204,6 +204,14 @@ pub fn run(binary: &Path, root: &Path, one_runbook: &Path, n_runs: usize, peers:
             };
             let mut notes = vec![format!("{n_files} markdown files; runs alternate with runbook-ls's")];
             notes.extend(peer_runs.cpu_note());
+            if peer.label().starts_with("rumdl") {
+                // Issue 15: at least rumdl's files per second in the same run.
+                if let Compared::Measured { runbook_ls, peer: theirs, .. } = &compared {
+                    let ratio = runbook_ls.p50 / theirs.p50;
+                    let met = if ratio >= 1.0 { "met" } else { "not met" };
+                    notes.push(format!("target ≥ 1.0× rumdl's files per second: {ratio:.2}×, {met}"));
+                }
+            }
             Comparison {
                 workload: "W5",
                 what: "check of the W4 workspace, files per second (median run)",

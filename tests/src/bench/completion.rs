@@ -63,7 +63,7 @@ fn measure(
         }
     }
     let outcome = Outcome::of_samples(not_supported, &samples, &errors);
-    let mut row = Row::new("W2", name, "ms", outcome).with_targets(&[Target::P99AtMost(10.0)]);
+    let mut row = Row::new("W2", name, "ms", outcome).with_targets(&[Target::P99AtMost(5.0)]);
     if !samples.is_empty() {
         let n = samples.len() as f64;
         row.note(format!(

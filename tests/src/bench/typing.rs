@@ -349,7 +349,8 @@ pub fn run(
         Some(summary) => Outcome::Measured(summary),
         None => Outcome::Failed("no edits".to_string()),
     };
-    let mut targets = vec![Target::P50AtMost(2.0), Target::P99AtMost(10.0)];
+    // Issue 15: p50 ≤ 2 ms, p99 ≤ 6 ms.
+    let mut targets = vec![Target::P50AtMost(2.0), Target::P99AtMost(6.0)];
     if let Some(floor_p50) = floor_p50 {
         targets.push(Target::P50WithinFloor { factor: 3.0, floor_p50 });
     }
