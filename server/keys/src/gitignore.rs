@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, PoisonError, RwLock};
 
 use ignore::Match;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
@@ -21,8 +21,14 @@ pub struct IgnoreRules {
     base: PathBuf,
     /// `<repository>/.git/info/exclude`, the repository's own untracked rules.
     exclude: Option<Gitignore>,
-    /// The `.gitignore` of each folder read so far (`None`: it has none).
-    folders: Mutex<HashMap<PathBuf, Option<Arc<Gitignore>>>>,
+    /// For each folder asked about so far, the `.gitignore` rules that apply
+    /// inside it: its ancestors' from the base down, then its own. One
+    /// lookup per walked entry, where asking every ancestor each time (under
+    /// one lock, from the walk's threads) was a fifth of a warm
+    /// `check --cache` of 40,000 files.
+    /// Keyed by the path's bytes: walked paths are normalised, and hashing a
+    /// `Path` walks its components.
+    folders: RwLock<HashMap<Vec<u8>, Rules>>,
 }
 
 impl IgnoreRules {
@@ -42,15 +48,16 @@ impl IgnoreRules {
             builder.build().ok().filter(|rules| !rules.is_empty())
         });
         let base = repository.unwrap_or_else(|| workspace.to_path_buf());
-        IgnoreRules { workspace: workspace.to_path_buf(), base, exclude, folders: Mutex::new(HashMap::new()) }
+        IgnoreRules { workspace: workspace.to_path_buf(), base, exclude, folders: RwLock::new(HashMap::new()) }
     }
 
     /// Whether `path` (a file or folder at or below the base) is ignored by
     /// the ignore files of its ancestors; a folder's own rules do not count
     /// for the folder itself. Deeper files override shallower ones, as in git.
     pub fn is_ignored(&self, path: &Path, is_dir: bool) -> bool {
-        for folder in path.ancestors().skip(1).take_while(|folder| folder.starts_with(&self.base)) {
-            let Some(gitignore) = self.folder_rules(folder) else { continue };
+        let rules = path.parent().map(|folder| self.rules_in(folder)).unwrap_or_default();
+        // The nearest folder's rules first.
+        for gitignore in rules.iter().rev() {
             match gitignore.matched(path, is_dir) {
                 Match::Ignore(_) => return true,
                 Match::Whitelist(_) => return false,
@@ -72,16 +79,40 @@ impl IgnoreRules {
         inside.into_iter().rev().any(|folder| self.is_ignored(folder, true))
     }
 
-    fn folder_rules(&self, folder: &Path) -> Option<Arc<Gitignore>> {
-        let mut folders = self.folders.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(rules) = folders.get(folder) {
+    /// The rules that apply inside `folder` (none above the base).
+    fn rules_in(&self, folder: &Path) -> Rules {
+        let key = folder.as_os_str().as_encoded_bytes();
+        if let Some(rules) = self.folders.read().unwrap_or_else(PoisonError::into_inner).get(key) {
             return rules.clone();
         }
+        if !folder.starts_with(&self.base) {
+            return Rules::default();
+        }
+        let inherited = match folder.parent() {
+            Some(parent) if folder != self.base => self.rules_in(parent),
+            _ => Rules::default(),
+        };
         let file = folder.join(".gitignore");
         // A link is not followed: it could point anywhere.
-        let rules = is_regular_file(&file).then(|| Arc::new(Gitignore::new(file).0)).filter(|rules| !rules.is_empty());
-        folders.insert(folder.to_path_buf(), rules.clone());
+        let own = is_regular_file(&file).then(|| Arc::new(Gitignore::new(file).0)).filter(|rules| !rules.is_empty());
+        let rules = match own {
+            Some(own) => Rules(inherited.0.iter().cloned().chain([own]).collect()),
+            None => inherited,
+        };
+        self.folders.write().unwrap_or_else(PoisonError::into_inner).insert(key.to_vec(), rules.clone());
         rules
+    }
+}
+
+/// The ignore files that apply in a folder, from the base down.
+#[derive(Debug, Clone, Default)]
+struct Rules(Arc<[Arc<Gitignore>]>);
+
+impl std::ops::Deref for Rules {
+    type Target = [Arc<Gitignore>];
+
+    fn deref(&self) -> &[Arc<Gitignore>] {
+        &self.0
     }
 }
 
