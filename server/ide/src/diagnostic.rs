@@ -129,6 +129,27 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// The same finding with every range in this file (its own, related
+    /// places here, the edits of its fixes) moved from `within` to start at
+    /// `to`; `None` when one of them is not inside `within`.
+    pub(crate) fn relocated(&self, within: TextRange, to: usize) -> Option<Diagnostic> {
+        let relocate = |range: TextRange| {
+            within
+                .contains_range(range)
+                .then(|| TextRange::new(range.start - within.start + to, range.end - within.start + to))
+        };
+        let mut related = Vec::with_capacity(self.related.len());
+        for item in &self.related {
+            let location = match &item.location {
+                RelatedLocation::Here(range) => RelatedLocation::Here(relocate(*range)?),
+                other => other.clone(),
+            };
+            related.push(Related { location, message: item.message.clone() });
+        }
+        let fixes = self.fixes.iter().map(|fix| fix.relocated(&relocate)).collect::<Option<Vec<Fix>>>()?;
+        Some(Diagnostic { range: relocate(self.range)?, related, fixes, message: self.message.clone(), ..*self })
+    }
+
     pub fn new(code: DiagnosticCode, range: TextRange, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             code,

@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use runbook_keys::fs::FileSystem;
 use runbook_keys::{FileRange, KeyCatalog};
@@ -18,7 +18,7 @@ use runbook_syntax::{Document, Parse, SourceRange};
 use crate::assists::{Assist, AssistId, AssistQuery, FixAll};
 use crate::classify::{Classification, classify};
 use crate::completion::{CompletionList, ResolveData};
-use crate::diagnostics::{self, File, Workspace};
+use crate::diagnostics::{self, ActionMemo, File, Workspace};
 use crate::index::{DiskFile, IndexScope, IndexUpdate, WorkspaceIndex};
 use crate::settings::{CONFIG_FILE, ConfigFile, ConfigLayer};
 use crate::{Diagnostic, DiagnosticCode, HoverResult, IdeConfig, Symbol};
@@ -35,6 +35,12 @@ struct WorkspaceState {
     /// `None` until the index is built: the features that need KEYs stay quiet.
     index: Option<WorkspaceIndex>,
     open: Arc<HashMap<PathBuf, Document>>,
+    /// Counts the changes of everything above but the open documents: what
+    /// the findings memoized for open documents are valid for.
+    generation: u64,
+    /// Per open document, the findings of its Actions (see `ActionMemo`),
+    /// shared by every snapshot.
+    memos: Arc<Mutex<HashMap<PathBuf, Arc<ActionMemo>>>>,
 }
 
 /// The one mutable workspace: changes go in here, snapshots come out.
@@ -71,6 +77,8 @@ impl AnalysisHost {
                 config: Arc::new(IdeConfig::default()),
                 index: None,
                 open: Arc::default(),
+                generation: 0,
+                memos: Arc::default(),
             },
         }
     }
@@ -95,6 +103,7 @@ impl AnalysisHost {
         layers.extend(client_layers.iter());
         let config = crate::settings::resolve(&layers);
         let roots_changed = config.key_roots != self.state.config.key_roots;
+        self.state.generation += 1;
         self.state.config = Arc::new(config);
         self.state.config_file = Arc::new(config_file);
         self.state.client_layers = Arc::new(client_layers);
@@ -108,6 +117,7 @@ impl AnalysisHost {
 
     /// Replaces the index (built by `Analysis::build_index` or `update_index`).
     pub fn set_index(&mut self, index: WorkspaceIndex) {
+        self.state.generation += 1;
         self.state.index = Some(index);
     }
 
@@ -129,6 +139,7 @@ impl AnalysisHost {
     }
 
     pub fn close_document(&mut self, path: &Path) -> Option<Document> {
+        self.state.memos.lock().unwrap_or_else(PoisonError::into_inner).remove(path);
         Arc::make_mut(&mut self.state.open).remove(path)
     }
 
@@ -258,7 +269,14 @@ impl Analysis {
             return self.state.config.configured(diagnostic).into_iter().collect();
         }
         let Some(parse) = self.parse(path) else { return Vec::new() };
-        diagnostics::diagnostics(&File { path, parse: &parse }, &self.workspace())
+        let file = File { path, parse: &parse };
+        if !self.state.open.contains_key(path) {
+            return diagnostics::diagnostics(&file, &self.workspace());
+        }
+        // An open document is diagnosed after each edit: the findings of the
+        // Actions the edit did not touch are reused.
+        let memo = self.state.memos.lock().unwrap_or_else(PoisonError::into_inner).entry(path.to_path_buf()).or_default().clone();
+        diagnostics::diagnostics_with(&file, &self.workspace(), Some((&memo, self.state.generation)))
     }
 
     /// The findings about the workspace rather than a runbook: its

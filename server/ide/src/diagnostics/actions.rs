@@ -6,7 +6,7 @@ use runbook_keys::KeyCatalog;
 use runbook_syntax::{FieldLabel, SafetyClass, TextRange, Word};
 
 use crate::action_view::ActionView;
-use crate::diagnostics::File;
+use crate::diagnostics::{File, Outside};
 use crate::fixes::Fix;
 use crate::{Diagnostic, DiagnosticCode, IdeConfig, RelatedLocation};
 
@@ -14,16 +14,23 @@ use crate::{Diagnostic, DiagnosticCode, IdeConfig, RelatedLocation};
 /// automation that belongs in a KEY (Rule 1).
 const HIDDEN_EXECUTION_LINES: usize = 10;
 
-/// `catalog` only adds fixes: a KEY's declared class says how to classify an Action.
-pub(super) fn check(file: &File<'_>, config: &IdeConfig, catalog: Option<&KeyCatalog>, found: &mut Vec<Diagnostic>) {
-    let runbook = file.parse.runbook();
-    for field in &runbook.fields {
+/// The findings about one Action's fields and classes. `catalog` only adds
+/// fixes: a KEY's declared class says how to classify an Action.
+pub(super) fn check(view: &ActionView<'_>, config: &IdeConfig, catalog: Option<&KeyCatalog>, found: &mut Vec<Diagnostic>) {
+    for field in view.fields {
         if let Some(word) = &field.safety {
             unknown_safety_class(word, found);
         }
     }
-    for view in ActionView::all(runbook) {
-        check_action(&view, config, catalog, found);
+    check_action(view, config, catalog, found);
+}
+
+/// Misspelt safety classes of the fields outside every Action.
+pub(super) fn check_outside(file: &File<'_>, outside: &Outside<'_>, found: &mut Vec<Diagnostic>) {
+    for field in outside.fields(file.parse.runbook()) {
+        if let Some(word) = &field.safety {
+            unknown_safety_class(word, found);
+        }
     }
 }
 

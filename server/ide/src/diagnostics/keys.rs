@@ -9,47 +9,62 @@ use runbook_syntax::{Import, KeyRef, LocationRef, Runbook, SafetyClass, SourceRa
 
 use crate::action_view::{ActionView, NamedBy, is_root_name};
 use crate::completion::snippet::entry_specifier as key_entry_specifier;
-use crate::diagnostics::{File, Workspace};
+use crate::diagnostics::{File, Outside, Workspace};
 use crate::fixes::{Fix, candidate_fixes};
 use crate::{Diagnostic, DiagnosticCode, RelatedLocation};
 
 const N_CANDIDATES: usize = 3;
 
-pub(super) fn check(file: &File<'_>, workspace: &Workspace<'_>, catalog: &KeyCatalog, found: &mut Vec<Diagnostic>) {
+/// The findings about what one Action holds: its KEY references, imports
+/// and Locations, and the Action against its KEY.
+pub(super) fn check_action(
+    file: &File<'_>,
+    view: &ActionView<'_>,
+    workspace: &Workspace<'_>,
+    catalog: &KeyCatalog,
+    found: &mut Vec<Diagnostic>,
+) {
     let runbook = file.parse.runbook();
-    for key_ref in &runbook.key_refs {
+    for key_ref in view.key_refs {
         unknown_key(key_ref, catalog, found);
     }
     // Each import resolved once; several rules ask.
     let targets: Vec<ImportTarget<'_>> =
-        runbook.imports.iter().map(|import| catalog.resolve_import(&import.specifier)).collect();
-    for (index, (import, target)) in runbook.imports.iter().zip(&targets).enumerate() {
-        check_import(runbook, index, import, target, catalog, found);
+        view.imports.iter().map(|import| catalog.resolve_import(&import.specifier)).collect();
+    for (offset, (import, target)) in view.imports.iter().zip(&targets).enumerate() {
+        check_import(runbook, view.first_import + offset, import, target, catalog, found);
     }
     // SPEC 5: every Location of an Action that uses a KEY is checked; any
     // other is checked only when it points into a key root, since ordinary
     // documents name routes (`/privacy`) and folders of other projects.
-    let in_key_root = |location: &LocationRef| workspace.config.is_in_key_root(&location.path);
-    let mut checked_locations = Vec::new();
-    for view in ActionView::all(runbook) {
-        let action_key = action_key(&view, catalog);
-        let uses_key = action_key.is_some() || view.references_key(workspace.config);
-        for location in view.locations {
-            if uses_key || in_key_root(location) {
-                check_location(location, action_key, workspace, catalog, found);
-            }
-            checked_locations.push(location.range);
+    let action_key = action_key(view, catalog);
+    let uses_key = action_key.is_some() || view.references_key(workspace.config);
+    for location in view.locations {
+        if uses_key || workspace.config.is_in_key_root(&location.path) {
+            check_location(location, action_key, workspace, catalog, found);
         }
-        let view_targets = &targets[view.first_import..view.first_import + view.imports.len()];
-        key_import_mismatch(&view, view_targets, action_key, catalog, found);
-        declared_safety(&view, view_targets, action_key, found);
     }
-    // Locations outside Actions only need to exist.
-    for location in runbook
-        .locations
-        .iter()
-        .filter(|location| !checked_locations.contains(&location.range) && in_key_root(location))
-    {
+    key_import_mismatch(view, &targets, action_key, catalog, found);
+    declared_safety(view, &targets, action_key, found);
+}
+
+/// The findings about what lies outside every Action (see `Outside`).
+pub(super) fn check_outside(
+    file: &File<'_>,
+    outside: &Outside<'_>,
+    workspace: &Workspace<'_>,
+    catalog: &KeyCatalog,
+    found: &mut Vec<Diagnostic>,
+) {
+    let runbook = file.parse.runbook();
+    for key_ref in outside.key_refs(runbook) {
+        unknown_key(key_ref, catalog, found);
+    }
+    for (index, import) in outside.imports(runbook) {
+        check_import(runbook, index, import, &catalog.resolve_import(&import.specifier), catalog, found);
+    }
+    // Locations outside Actions only need to exist, and only those into a key root are checked.
+    for location in outside.locations(runbook).filter(|location| workspace.config.is_in_key_root(&location.path)) {
         check_location(location, None, workspace, catalog, found);
     }
 }

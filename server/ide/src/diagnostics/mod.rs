@@ -9,14 +9,15 @@ mod structure;
 pub(crate) use keys::strictest_declared;
 pub use structure::{CANONICAL_SECTIONS, canonical_section};
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use runbook_keys::KeyCatalog;
 use runbook_keys::fs::{FileSystem, slash_path};
-use runbook_syntax::{LineIndex, Parse, SuppressionScope};
+use runbook_syntax::{Field, Import, KeyRef, LineIndex, LocationRef, Parse, Runbook, SuppressionScope, TextRange};
 
+use crate::action_view::ActionView;
 use crate::pack::{PACK_FILE, Pack};
 use crate::{Diagnostic, IdeConfig};
 
@@ -52,18 +53,162 @@ pub struct File<'a> {
 
 /// Every finding of `file`, suppressions and levels applied, sorted by range.
 pub fn diagnostics(file: &File<'_>, workspace: &Workspace<'_>) -> Vec<Diagnostic> {
+    diagnostics_with(file, workspace, None)
+}
+
+/// `diagnostics`, reusing from `memo` the findings of every Action whose
+/// text is unchanged since they were computed (an open document's, as it is
+/// typed in), and leaving the findings of this version in it.
+/// `memo` comes with the generation of the workspace state `workspace` is
+/// (see `AnalysisHost`).
+pub(crate) fn diagnostics_with(
+    file: &File<'_>,
+    workspace: &Workspace<'_>,
+    memo: Option<(&ActionMemo, u64)>,
+) -> Vec<Diagnostic> {
     let mut found = Vec::new();
     let runbook = file.parse.runbook();
-    actions::check(file, workspace.config, workspace.catalog, &mut found);
+    let views: Vec<ActionView<'_>> = ActionView::all(runbook).collect();
+    let mut memoized = memo.map(|_| HashMap::with_capacity(views.len()));
+    for view in &views {
+        let key = memo.filter(|_| is_memoizable(view, workspace)).map(|_| ActionKey::of(file.parse.text(), view));
+        let start = view.action.range.cover(view.own_range).start;
+        if let Some(((memo, generation), key)) = memo.zip(key)
+            && let Some(cached) = memo.get(generation, &key)
+        {
+            let relative = TextRange::new(0, usize::MAX);
+            found.extend(cached.iter().filter_map(|diagnostic| diagnostic.relocated(relative, start)));
+            memoized.as_mut().map(|memoized| memoized.insert(key, cached));
+            continue;
+        }
+        let before = found.len();
+        actions::check(view, workspace.config, workspace.catalog, &mut found);
+        if let Some(catalog) = workspace.catalog {
+            keys::check_action(file, view, workspace, catalog, &mut found);
+        }
+        // Kept only when every range lies in the Action's section, so that
+        // it moves with the Action.
+        let section = view.action.range.cover(view.own_range);
+        let relative: Option<Arc<[Diagnostic]>> =
+            found[before..].iter().map(|diagnostic| diagnostic.relocated(section, 0)).collect();
+        if let (Some(memoized), Some(key), Some(relative)) = (memoized.as_mut(), key, relative) {
+            memoized.insert(key, relative);
+        }
+    }
+    if let (Some((memo, generation)), Some(memoized)) = (memo, memoized) {
+        memo.replace(generation, memoized);
+    }
+    let outside = Outside::of(&views);
+    actions::check_outside(file, &outside, &mut found);
+    if let Some(catalog) = workspace.catalog {
+        keys::check_outside(file, &outside, workspace, catalog, &mut found);
+    }
     let relative = slash_path(file.path.strip_prefix(workspace.root).unwrap_or(file.path));
     if workspace.config.is_runbook(&relative) {
         structure::check(runbook, &mut found);
     }
     pack::check(file.path, runbook, workspace, &mut found);
-    if let Some(catalog) = workspace.catalog {
-        keys::check(file, workspace, catalog, &mut found);
-    }
     finish(file.parse, workspace.config, found)
+}
+
+/// The parts of a runbook outside every Action's own range (see
+/// `ActionView`): the rules that look at one item at a time check these
+/// apart from the Actions', which `ActionMemo` may have kept.
+pub(crate) struct Outside<'v> {
+    /// The Actions' own ranges, in order and disjoint.
+    ranges: Vec<TextRange>,
+    _views: std::marker::PhantomData<&'v ()>,
+}
+
+impl<'v> Outside<'v> {
+    fn of(views: &'v [ActionView<'_>]) -> Outside<'v> {
+        Outside { ranges: views.iter().map(|view| view.own_range).collect(), _views: std::marker::PhantomData }
+    }
+
+    /// Whether an item starting at `offset` is in no Action: the test of
+    /// `Runbook::*_in`, which gives an Action its items.
+    fn holds(&self, offset: usize) -> bool {
+        let index = self.ranges.partition_point(|range| range.start <= offset);
+        index == 0 || offset >= self.ranges[index - 1].end
+    }
+
+    pub(crate) fn fields<'r>(&self, runbook: &'r Runbook) -> impl Iterator<Item = &'r Field> {
+        runbook.fields.iter().filter(|field| self.holds(field.range.start))
+    }
+
+    pub(crate) fn key_refs<'r>(&self, runbook: &'r Runbook) -> impl Iterator<Item = &'r KeyRef> {
+        runbook.key_refs.iter().filter(|key_ref| self.holds(key_ref.range.start))
+    }
+
+    /// With their indices into `Runbook::imports`.
+    pub(crate) fn imports<'r>(&self, runbook: &'r Runbook) -> impl Iterator<Item = (usize, &'r Import)> {
+        runbook.imports.iter().enumerate().filter(|(_, import)| self.holds(import.range.start))
+    }
+
+    pub(crate) fn locations<'r>(&self, runbook: &'r Runbook) -> impl Iterator<Item = &'r LocationRef> {
+        runbook.locations.iter().filter(|location| self.holds(location.range.start))
+    }
+}
+
+/// What an Action's findings are a function of, given the workspace state:
+/// its section's text (nested Actions included), where its own range ends in
+/// it, and its index (fixes that insert fields name the Action by index).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct ActionKey {
+    text: u128,
+    own_len: usize,
+    index: usize,
+}
+
+impl ActionKey {
+    fn of(text: &str, view: &ActionView<'_>) -> ActionKey {
+        let section = view.action.range.cover(view.own_range);
+        ActionKey {
+            text: xxhash_rust::xxh3::xxh3_128(text[section.as_range()].as_bytes()),
+            own_len: view.own_range.len(),
+            index: view.index,
+        }
+    }
+}
+
+/// Whether an Action's findings depend only on its text and on what
+/// `ActionMemo`'s generation covers (settings, the KEY catalog): not when
+/// one of its Locations is checked against the disk outside every KEY
+/// folder, where a file may appear that no watcher reports.
+fn is_memoizable(view: &ActionView<'_>, workspace: &Workspace<'_>) -> bool {
+    let Some(catalog) = workspace.catalog else { return view.locations.is_empty() };
+    view.locations.iter().all(|location| catalog.key_for_path(&location.path).is_some())
+}
+
+/// The findings of an open document's Actions, by what they are a function
+/// of, with ranges relative to each Action's start: typing in one Action
+/// leaves the findings of the hundreds of others to be reused. Valid for
+/// one state of the workspace (`generation`); holds only the last
+/// version's Actions, so it never grows past one document's findings.
+#[derive(Debug, Default)]
+pub(crate) struct ActionMemo {
+    inner: Mutex<MemoState>,
+}
+
+#[derive(Debug, Default)]
+struct MemoState {
+    generation: u64,
+    actions: HashMap<ActionKey, Arc<[Diagnostic]>>,
+}
+
+impl ActionMemo {
+    /// What was kept for `key` at workspace state `generation`.
+    fn get(&self, generation: u64, key: &ActionKey) -> Option<Arc<[Diagnostic]>> {
+        let state = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        (state.generation == generation).then(|| state.actions.get(key).cloned()).flatten()
+    }
+
+    /// Keeps `actions`, computed at workspace state `generation`, instead of
+    /// what was kept (a computation of another version or state may have
+    /// kept something since; each entry is valid for the state it names).
+    fn replace(&self, generation: u64, actions: HashMap<ActionKey, Arc<[Diagnostic]>>) {
+        *self.inner.lock().unwrap_or_else(PoisonError::into_inner) = MemoState { generation, actions };
+    }
 }
 
 /// Applies suppression comments and configured levels, then sorts.

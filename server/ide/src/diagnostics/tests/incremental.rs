@@ -130,3 +130,48 @@ proptest! {
         prop_assert_eq!(incremental, fresh.analysis().diagnostics(&path));
     }
 }
+
+/// The findings of an open document's Actions are reused while their text
+/// is unchanged; they move with their Action when text before it changes,
+/// and are computed again once the KEY index changes under them.
+#[test]
+fn memoized_findings_follow_their_actions_and_the_index() {
+    // Action 3 has no Location: its findings are kept until the index changes.
+    let runbook = format!("{RUNBOOK}\n### Action 3: Replay again (REVERSIBLE)\n\n- **KEY**: `node-stripe-webhook-replay`\n");
+    let fixture = Fixture::parse(&format!("//- /runbooks/runbook.md\n{runbook}{KEYS}"));
+    let (mut host, path, _) = analysis_host(&fixture);
+    host.open_document(path.clone(), &runbook);
+    let codes_at = |host: &crate::AnalysisHost| -> Vec<(usize, String)> {
+        host.analysis()
+            .diagnostics(&path)
+            .into_iter()
+            .map(|diagnostic| (diagnostic.range.start, diagnostic.code.as_str().to_string()))
+            .collect()
+    };
+    let before = codes_at(&host);
+    assert!(!before.iter().any(|(_, code)| code == "unknown-key"), "{before:?}");
+
+    // Text before every Action: the same findings, moved, equal to a fresh analysis.
+    host.document_mut(&path).expect("open").edit(TextRange::empty(0), "Intro.\n\n");
+    let moved = codes_at(&host);
+    assert_eq!(moved, before.iter().map(|(at, code)| (at + 8, code.clone())).collect::<Vec<_>>());
+
+    // The same text against an index without the KEY of Action 1.
+    let other_key = r#"
+//- /node-keys/other/key.json
+{ "slug": "other", "title": "Other", "tool": "node", "safety": "SAFE" }
+//- /node-keys/other/src/index.ts
+export function other() {}
+"#;
+    let without_key = Fixture::parse(&format!("//- /runbooks/runbook.md\n{runbook}{other_key}"));
+    let (other, _, _) = analysis_host(&without_key);
+    host.set_index(other.analysis().index().expect("indexed").clone());
+    let after = codes_at(&host);
+    let action_3 = runbook.find("### Action 3").expect("in the runbook") + 8;
+    assert!(after.iter().any(|(at, code)| code == "unknown-key" && *at > action_3), "{after:?}");
+    // What the same state gives without the memo.
+    let analysis = host.analysis();
+    let parse = analysis.parse(&path).expect("open");
+    let unmemoized = crate::diagnostics::diagnostics(&crate::File { path: &path, parse: &parse }, &analysis.workspace());
+    assert_eq!(analysis.diagnostics(&path), unmemoized);
+}
