@@ -94,6 +94,16 @@ impl<'t> OrderedPositions<'t> {
         OrderedPositions { text, encoding, last: 0, line: 0, column: 0 }
     }
 
+    /// `Converter::position` of `offset` when it is not before the offset
+    /// asked last, else `converter`'s answer: for offsets mostly in order
+    /// (the ranges of findings sorted by their start).
+    pub fn position_or(&mut self, offset: usize, converter: &Converter<'_>) -> Position {
+        if floor_char_boundary(self.text, offset) < self.last {
+            return converter.position(offset);
+        }
+        self.position(offset)
+    }
+
     /// `Converter::position` of `offset`; an offset before the one asked
     /// last counts as that one.
     pub fn position(&mut self, offset: usize) -> Position {
@@ -237,6 +247,11 @@ mod tests {
                         assert_eq!(in_order.position(offset), converter.position(offset), "{text:?} @ {offset}");
                         assert_eq!(in_order.position(offset.saturating_sub(1)), converter.position(offset));
                     }
+                }
+                // Out of order, with the converter answering what is behind.
+                let mut mostly = OrderedPositions::new(text, encoding);
+                for offset in (0..=text.len()).rev().chain(0..=text.len()) {
+                    assert_eq!(mostly.position_or(offset, &converter), converter.position(offset), "{text:?} @ {offset}");
                 }
             }
         }

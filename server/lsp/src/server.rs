@@ -15,7 +15,7 @@ use runbook_ide::settings::ConfigLayer;
 use crate::handlers::code_action::{self, CodeActionSupport};
 use crate::handlers::navigation;
 use crate::ordered::Ordered;
-use crate::positions::{self, Converter};
+use crate::positions::{self, Converter, OrderedPositions};
 use crate::refresh::RefreshSupport;
 use crate::session::{ClientSupport, Session, Snapshot, file_path};
 use crate::{folders, framing, pull_diagnostics, semantic_tokens, show_references, to_proto};
@@ -155,9 +155,24 @@ async fn publish_document(
 
 pub(crate) fn file_diagnostics(snapshot: &Snapshot) -> Vec<Diagnostic> {
     let found = snapshot.analysis.diagnostics(&snapshot.path);
+    let parse = snapshot.analysis.parse(&snapshot.path);
     snapshot
         .with_converter(|converter| {
-            found.iter().map(|diagnostic| to_proto::diagnostic(&snapshot.uri, converter, diagnostic)).collect()
+            let Some(parse) = parse else {
+                return found.iter().map(|diagnostic| to_proto::diagnostic(&snapshot.uri, converter, diagnostic)).collect();
+            };
+            // Findings are sorted by where they start: one walk over the
+            // parse's text (this version's) answers most positions.
+            let positions = std::cell::RefCell::new(OrderedPositions::new(parse.text(), converter.encoding));
+            let range = |range: runbook_syntax::TextRange| {
+                let mut positions = positions.borrow_mut();
+                let start = positions.position_or(range.start, converter);
+                Range::new(start, positions.position_or(range.end, converter))
+            };
+            found
+                .iter()
+                .map(|diagnostic| to_proto::diagnostic_in(&snapshot.uri, range, converter.encoding, diagnostic))
+                .collect()
         })
         .unwrap_or_default()
 }
