@@ -275,7 +275,14 @@ impl Analysis {
         }
         // An open document is diagnosed after each edit: the findings of the
         // Actions the edit did not touch are reused.
-        let memo = self.state.memos.lock().unwrap_or_else(PoisonError::into_inner).entry(path.to_path_buf()).or_default().clone();
+        let memo = self
+            .state
+            .memos
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(path.to_path_buf())
+            .or_default()
+            .clone();
         diagnostics::diagnostics_with(&file, &self.workspace(), Some((&memo, self.state.generation)))
     }
 

@@ -60,7 +60,6 @@ impl<'a> Converter<'a> {
     pub fn offset(&self, position: Position) -> usize {
         rope_offset(self.rope, position, self.encoding)
     }
-
 }
 
 /// A range of a parsed text that is not open (a runbook read from disk),
@@ -251,7 +250,11 @@ mod tests {
                 // Out of order, with the converter answering what is behind.
                 let mut mostly = OrderedPositions::new(text, encoding);
                 for offset in (0..=text.len()).rev().chain(0..=text.len()) {
-                    assert_eq!(mostly.position_or(offset, &converter), converter.position(offset), "{text:?} @ {offset}");
+                    assert_eq!(
+                        mostly.position_or(offset, &converter),
+                        converter.position(offset),
+                        "{text:?} @ {offset}"
+                    );
                 }
             }
         }

@@ -159,7 +159,10 @@ pub(crate) fn file_diagnostics(snapshot: &Snapshot) -> Vec<Diagnostic> {
     snapshot
         .with_converter(|converter| {
             let Some(parse) = parse else {
-                return found.iter().map(|diagnostic| to_proto::diagnostic(&snapshot.uri, converter, diagnostic)).collect();
+                return found
+                    .iter()
+                    .map(|diagnostic| to_proto::diagnostic(&snapshot.uri, converter, diagnostic))
+                    .collect();
             };
             // Findings are sorted by where they start: one walk over the
             // parse's text (this version's) answers most positions.

@@ -392,4 +392,3 @@ mod tests {
         assert_eq!(envelope, EditEnvelope { lo: 10, hi: 19, delta: 9 });
     }
 }
-

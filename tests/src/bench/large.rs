@@ -106,8 +106,10 @@ fn run_once(binary: &Path, workspace: &Path, file: &str) -> Result<(f64, Option<
 pub fn run(binary: &Path, dir: &Path, megabytes: usize, n_runs: usize) -> Vec<Row> {
     let name = format!("check of a {megabytes} MB runbook");
     let failed = |reason: String| {
-        vec![Row::new("W5", format!("{name}, wall time"), "ms", Outcome::Failed(reason))
-            .with_targets(&[Target::MaxAtMost(2000.0)])]
+        vec![
+            Row::new("W5", format!("{name}, wall time"), "ms", Outcome::Failed(reason))
+                .with_targets(&[Target::MaxAtMost(2000.0)]),
+        ]
     };
     let workspace = dir.join("large-runbook");
     let file = "runbooks/large.md";
@@ -133,7 +135,8 @@ pub fn run(binary: &Path, dir: &Path, megabytes: usize, n_runs: usize) -> Vec<Ro
             Err(reason) => return failed(reason),
         }
     }
-    let outcome = |samples: &[f64]| summarize(samples).map_or(Outcome::Failed("no runs".to_string()), Outcome::Measured);
+    let outcome =
+        |samples: &[f64]| summarize(samples).map_or(Outcome::Failed("no runs".to_string()), Outcome::Measured);
     let mut wall_row =
         Row::new("W5", format!("{name}, wall time"), "ms", outcome(&wall)).with_targets(&[Target::MaxAtMost(2000.0)]);
     wall_row.note(format!(

@@ -396,7 +396,10 @@ pub fn run(options: &Options) -> Report {
         rows.push(checked.rate_row);
         rows.push(checked.warm_row);
         comparisons.extend(checked.comparisons);
-        progress(&format!("W5: runbook-ls check of a {} MB runbook ({} runs)", sizes.large_runbook_mb, sizes.check_runs));
+        progress(&format!(
+            "W5: runbook-ls check of a {} MB runbook ({} runs)",
+            sizes.large_runbook_mb, sizes.check_runs
+        ));
         rows.extend(large::run(&binary, root.parent().unwrap_or(&root), sizes.large_runbook_mb, sizes.check_runs));
         let what = "check of the W4 workspace, files per second (median run)";
         for (found, tool) in [(&rumdl, &peers::RUMDL), (&markdownlint, &peers::MARKDOWNLINT_CLI2)] {

@@ -16,7 +16,12 @@ const HIDDEN_EXECUTION_LINES: usize = 10;
 
 /// The findings about one Action's fields and classes. `catalog` only adds
 /// fixes: a KEY's declared class says how to classify an Action.
-pub(super) fn check(view: &ActionView<'_>, config: &IdeConfig, catalog: Option<&KeyCatalog>, found: &mut Vec<Diagnostic>) {
+pub(super) fn check(
+    view: &ActionView<'_>,
+    config: &IdeConfig,
+    catalog: Option<&KeyCatalog>,
+    found: &mut Vec<Diagnostic>,
+) {
     for field in view.fields {
         if let Some(word) = &field.safety {
             unknown_safety_class(word, found);

@@ -137,7 +137,8 @@ proptest! {
 #[test]
 fn memoized_findings_follow_their_actions_and_the_index() {
     // Action 3 has no Location: its findings are kept until the index changes.
-    let runbook = format!("{RUNBOOK}\n### Action 3: Replay again (REVERSIBLE)\n\n- **KEY**: `node-stripe-webhook-replay`\n");
+    let runbook =
+        format!("{RUNBOOK}\n### Action 3: Replay again (REVERSIBLE)\n\n- **KEY**: `node-stripe-webhook-replay`\n");
     let fixture = Fixture::parse(&format!("//- /runbooks/runbook.md\n{runbook}{KEYS}"));
     let (mut host, path, _) = analysis_host(&fixture);
     host.open_document(path.clone(), &runbook);
@@ -172,6 +173,7 @@ export function other() {}
     // What the same state gives without the memo.
     let analysis = host.analysis();
     let parse = analysis.parse(&path).expect("open");
-    let unmemoized = crate::diagnostics::diagnostics(&crate::File { path: &path, parse: &parse }, &analysis.workspace());
+    let unmemoized =
+        crate::diagnostics::diagnostics(&crate::File { path: &path, parse: &parse }, &analysis.workspace());
     assert_eq!(analysis.diagnostics(&path), unmemoized);
 }
