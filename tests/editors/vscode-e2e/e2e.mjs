@@ -390,6 +390,13 @@ async function statusCounts(page) {
 /** Waits until the Problems panel counts `expected` problems for `broken.md` of `folder`. */
 async function problemCount(page, folder, expected) {
     return until(`the Problems panel to count ${expected} problems for ${folder}/runbooks/broken.md`, async () => {
+        // The panel's list is virtual: only the rows in view are in the page, and the other
+        // folder's broken.md, expanded above this one, can push it out of view (the order of
+        // the two files depends on which report came first). Collapsed, each file is one row.
+        const collapseAll = page.locator('.part.panel .action-label[aria-label^="Collapse All"]');
+        if (await collapseAll.count() > 0) {
+            await collapseAll.first().click();
+        }
         const rows = await page.locator('.markers-panel .monaco-list-row').evaluateAll((elements) =>
             elements.map((row) => ({ label: row.getAttribute('aria-label') ?? '', text: row.textContent ?? '', badge: row.querySelector('.monaco-count-badge')?.textContent?.trim() })));
         const row = rows.find((candidate) => candidate.text.startsWith('broken.md') && candidate.text.includes(folder === 'demo' ? 'demo' : folder) && !(folder === 'demo' && candidate.text.includes('demo-quiet')));
