@@ -31,7 +31,7 @@ pub(super) fn check(
 }
 
 /// Misspelt safety classes of the fields outside every Action.
-pub(super) fn check_outside(file: &File<'_>, outside: &Outside<'_>, found: &mut Vec<Diagnostic>) {
+pub(super) fn check_outside(file: &File<'_>, outside: &Outside, found: &mut Vec<Diagnostic>) {
     for field in outside.fields(file.parse.runbook()) {
         if let Some(word) = &field.safety {
             unknown_safety_class(word, found);

@@ -51,7 +51,7 @@ pub(super) fn check_action(
 /// The findings about what lies outside every Action (see `Outside`).
 pub(super) fn check_outside(
     file: &File<'_>,
-    outside: &Outside<'_>,
+    outside: &Outside,
     workspace: &Workspace<'_>,
     catalog: &KeyCatalog,
     found: &mut Vec<Diagnostic>,

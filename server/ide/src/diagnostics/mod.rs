@@ -71,13 +71,16 @@ pub(crate) fn diagnostics_with(
     let views: Vec<ActionView<'_>> = ActionView::all(runbook).collect();
     let mut memoized = memo.map(|_| HashMap::with_capacity(views.len()));
     for view in &views {
-        let key = memo.filter(|_| is_memoizable(view, workspace)).map(|_| ActionKey::of(file.parse.text(), view));
-        let start = view.action.range.cover(view.own_range).start;
+        // The Action's section with any nested Action: what its findings are
+        // kept relative to.
+        let section = view.action.range.cover(view.own_range);
+        let key =
+            memo.filter(|_| is_memoizable(view, workspace)).map(|_| ActionKey::of(file.parse.text(), view, section));
         if let Some(((memo, generation), key)) = memo.zip(key)
             && let Some(cached) = memo.get(generation, &key)
         {
             let relative = TextRange::new(0, usize::MAX);
-            found.extend(cached.iter().filter_map(|diagnostic| diagnostic.relocated(relative, start)));
+            found.extend(cached.iter().filter_map(|diagnostic| diagnostic.relocated(relative, section.start)));
             memoized.as_mut().map(|memoized| memoized.insert(key, cached));
             continue;
         }
@@ -88,11 +91,12 @@ pub(crate) fn diagnostics_with(
         }
         // Kept only when every range lies in the Action's section, so that
         // it moves with the Action.
-        let section = view.action.range.cover(view.own_range);
-        let relative: Option<Arc<[Diagnostic]>> =
-            found[before..].iter().map(|diagnostic| diagnostic.relocated(section, 0)).collect();
-        if let (Some(memoized), Some(key), Some(relative)) = (memoized.as_mut(), key, relative) {
-            memoized.insert(key, relative);
+        if let (Some(memoized), Some(key)) = (memoized.as_mut(), key) {
+            let relative: Option<Arc<[Diagnostic]>> =
+                found[before..].iter().map(|diagnostic| diagnostic.relocated(section, 0)).collect();
+            if let Some(relative) = relative {
+                memoized.insert(key, relative);
+            }
         }
     }
     if let (Some((memo, generation)), Some(memoized)) = (memo, memoized) {
@@ -114,15 +118,14 @@ pub(crate) fn diagnostics_with(
 /// The parts of a runbook outside every Action's own range (see
 /// `ActionView`): the rules that look at one item at a time check these
 /// apart from the Actions', which `ActionMemo` may have kept.
-pub(crate) struct Outside<'v> {
+pub(crate) struct Outside {
     /// The Actions' own ranges, in order and disjoint.
     ranges: Vec<TextRange>,
-    _views: std::marker::PhantomData<&'v ()>,
 }
 
-impl<'v> Outside<'v> {
-    fn of(views: &'v [ActionView<'_>]) -> Outside<'v> {
-        Outside { ranges: views.iter().map(|view| view.own_range).collect(), _views: std::marker::PhantomData }
+impl Outside {
+    fn of(views: &[ActionView<'_>]) -> Outside {
+        Outside { ranges: views.iter().map(|view| view.own_range).collect() }
     }
 
     /// Whether an item starting at `offset` is in no Action: the test of
@@ -161,8 +164,7 @@ struct ActionKey {
 }
 
 impl ActionKey {
-    fn of(text: &str, view: &ActionView<'_>) -> ActionKey {
-        let section = view.action.range.cover(view.own_range);
+    fn of(text: &str, view: &ActionView<'_>, section: TextRange) -> ActionKey {
         ActionKey {
             text: xxhash_rust::xxh3::xxh3_128(text[section.as_range()].as_bytes()),
             own_len: view.own_range.len(),
