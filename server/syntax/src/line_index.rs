@@ -210,7 +210,7 @@ impl LineColCursor<'_> {
 
 /// The width of `text` in code units of `encoding`.
 pub fn column_width(text: &str, encoding: Encoding) -> u32 {
-    if text.is_ascii() {
+    if encoding == Encoding::Utf8 || text.is_ascii() {
         return text.len() as u32;
     }
     match encoding {
