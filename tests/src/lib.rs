@@ -506,7 +506,7 @@ impl TempWorkspace {
         let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let root = std::env::temp_dir().join(format!("runbook-ls-e2e-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&root);
-        copy_dir(source, &root);
+        copy_dir(source, &root).expect("the fixture can be copied");
         TempWorkspace { root: root.canonicalize().expect("the copy exists") }
     }
 
@@ -535,15 +535,17 @@ impl Drop for TempWorkspace {
     }
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("the folder can be made");
-    for entry in std::fs::read_dir(from).expect("the fixture exists") {
-        let entry = entry.expect("the fixture is readable");
+/// Copies the folder `from` to `to`, recursively.
+pub(crate) fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
         let target = to.join(entry.file_name());
-        if entry.file_type().expect("the fixture is readable").is_dir() {
-            copy_dir(&entry.path(), &target);
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &target)?;
         } else {
-            std::fs::copy(entry.path(), target).expect("the fixture is readable");
+            std::fs::copy(entry.path(), target)?;
         }
     }
+    Ok(())
 }

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use super::document::peak_rss_mb;
 use super::report::{Outcome, Row, Target};
 use super::stats::{millis, summarize};
 
@@ -52,20 +53,6 @@ fn renumbered(line: &str, n: usize) -> String {
     line.to_string()
 }
 
-fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(to)?;
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let target = to.join(entry.file_name());
-        if entry.file_type()?.is_dir() {
-            copy_dir(&entry.path(), &target)?;
-        } else {
-            std::fs::copy(entry.path(), target)?;
-        }
-    }
-    Ok(())
-}
-
 /// One run: wall time and the peak resident memory, read from
 /// `/proc/<pid>/status` (VmHWM, a high-water mark) until the process exits.
 fn run_once(binary: &Path, workspace: &Path, file: &str) -> Result<(f64, Option<f64>), String> {
@@ -78,18 +65,13 @@ fn run_once(binary: &Path, workspace: &Path, file: &str) -> Result<(f64, Option<
         .stderr(Stdio::null())
         .spawn()
         .map_err(|error| format!("cannot run {}: {error}", binary.display()))?;
-    let status_path = format!("/proc/{}/status", child.id());
-    let mut peak_kb: Option<f64> = None;
+    let mut peak_mb: Option<f64> = None;
     let status = loop {
         if let Some(status) = child.try_wait().map_err(|error| error.to_string())? {
             break status;
         }
-        let hwm = std::fs::read_to_string(&status_path).ok().and_then(|status| {
-            let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
-            line.split_whitespace().nth(1)?.parse::<f64>().ok()
-        });
-        if let Some(hwm) = hwm {
-            peak_kb = Some(peak_kb.map_or(hwm, |peak| peak.max(hwm)));
+        if let Some(hwm) = peak_rss_mb(child.id()) {
+            peak_mb = Some(peak_mb.map_or(hwm, |peak| peak.max(hwm)));
         }
         std::thread::sleep(Duration::from_millis(5));
     };
@@ -98,7 +80,7 @@ fn run_once(binary: &Path, workspace: &Path, file: &str) -> Result<(f64, Option<
     if !matches!(status.code(), Some(0 | 1)) {
         return Err(format!("exit status {:?}", status.code()));
     }
-    Ok((wall_ms, peak_kb.map(|kb| kb / 1024.0)))
+    Ok((wall_ms, peak_mb))
 }
 
 /// `n_runs` checks of a `megabytes` MB runbook in a workspace under `dir`:
@@ -114,7 +96,7 @@ pub fn run(binary: &Path, dir: &Path, megabytes: usize, n_runs: usize) -> Vec<Ro
     let workspace = dir.join("large-runbook");
     let file = "runbooks/large.md";
     let written = (|| -> std::io::Result<usize> {
-        copy_dir(&demo().join("node-keys"), &workspace.join("node-keys"))?;
+        crate::copy_dir(&demo().join("node-keys"), &workspace.join("node-keys"))?;
         std::fs::create_dir_all(workspace.join("runbooks"))?;
         let text = runbook(megabytes * 1_000_000)?;
         std::fs::write(workspace.join(file), &text)?;
