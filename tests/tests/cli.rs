@@ -263,6 +263,15 @@ fn check_cache_reuses_findings_until_something_changes() {
     assert_eq!(cached(), uncached());
     assert_eq!(cached(), uncached());
 
+    // Named folders, and the root beside one, find what an uncached run of
+    // the same paths finds, cold and warm.
+    for args in [&["--cache", "runbooks"][..], &["--cache", ".", "runbooks"], &["--cache", "runbooks", "."]] {
+        let expected = stdout(&args[1..], root);
+        assert!(expected.contains("overrides.md"), "{expected}");
+        assert_eq!(stdout(args, root), expected, "{args:?}, cold");
+        assert_eq!(stdout(args, root), expected, "{args:?}, warm");
+    }
+
     // Elsewhere with --cache-dir, relative to the current directory.
     std::fs::remove_dir_all(root.join(".runbook-ls-cache")).unwrap();
     let elsewhere = TempWorkspace::copy_of(&workspace_dir().join("tests/fixtures/demo"));

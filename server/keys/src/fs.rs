@@ -160,15 +160,27 @@ impl FileSystem for RealFs {
                     if entry.file_type().is_some_and(|file_type| file_type.is_file())
                         && let Ok(relative) = entry.path().strip_prefix(canonical_root)
                     {
-                        files.lock().expect("no walker thread panics while holding the lock").push(root.join(relative));
+                        let relative = relative.to_path_buf();
+                        files.lock().expect("no walker thread panics while holding the lock").push(relative);
                     }
                     ignore::WalkState::Continue
                 })
             });
         let mut files = files.into_inner().expect("no walker thread panicked while holding the lock");
-        files.sort();
-        files
+        files.sort_unstable_by(|a, b| component_order(a, b));
+        files.into_iter().map(|relative| root.join(relative)).collect()
     }
+}
+
+/// Orders the relative paths a walk gives as `Path`'s `Ord` does (component
+/// by component), by comparing their bytes with the separator below every
+/// other byte. The same order for paths with no `.`, `..` or repeated
+/// separators, without splitting both into components at every comparison
+/// (which was a sixth of a warm `check --cache` of 40,000 files).
+fn component_order(a: &Path, b: &Path) -> std::cmp::Ordering {
+    let key = |byte: &u8| if std::path::is_separator(char::from(*byte)) { 0 } else { *byte };
+    let (a, b) = (a.as_os_str().as_encoded_bytes(), b.as_os_str().as_encoded_bytes());
+    a.iter().map(key).cmp(b.iter().map(key))
 }
 
 /// An in-memory tree of files; a folder exists while it holds a file.
@@ -266,5 +278,39 @@ impl FileSystem for MemoryFs {
             })
             .map(|(file, _)| file.clone())
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn component_order_is_path_order_for_walked_paths() {
+        let paths = [
+            "a",
+            "a-b",
+            "a-b/x.md",
+            "a/b",
+            "a/b/c.md",
+            "a/bc",
+            "a.md",
+            "a/b-c/d",
+            "a/b/c/d/e",
+            "A",
+            "b",
+            "é/x",
+            "e/x",
+            "a/b.md",
+            "node-keys/foo/src/index.ts",
+            "node-keys/foo-bar/key.json",
+            "node-keys/foo/key.json",
+        ];
+        for a in paths {
+            for b in paths {
+                let (a, b) = (Path::new(a), Path::new(b));
+                assert_eq!(component_order(a, b), a.cmp(b), "{} against {}", a.display(), b.display());
+            }
+        }
     }
 }

@@ -276,7 +276,7 @@ impl Run {
             let analysis = host.analysis();
             let root_files = analysis.fs().walk(root);
             let mut cache = CheckCache::open(&analysis, &config_file, cache_dir, &root_files);
-            let runbooks: Vec<PathBuf> = IndexScope::named_runbooks(analysis.fs(), paths).into_iter().collect();
+            let runbooks = named_runbooks(analysis.fs(), root, &root_files, paths);
             let progress = Progress::new(runbooks.len());
             // (path, content hash, findings from the cache)
             let read: Vec<(PathBuf, Option<String>, Option<Vec<Finding>>)> = runbooks
@@ -397,6 +397,17 @@ impl Run {
             })
             .collect()
     }
+}
+
+/// The runbooks that `paths` name under `root`, whose walk is `root_files`:
+/// the root itself (the usual `check .`) is not walked a second time.
+fn named_runbooks(fs: &dyn FileSystem, root: &Path, root_files: &[PathBuf], paths: &[PathBuf]) -> Vec<PathBuf> {
+    let (whole, parts): (Vec<PathBuf>, Vec<PathBuf>) = paths.iter().cloned().partition(|path| path == root);
+    let mut runbooks = IndexScope::named_runbooks(fs, &parts);
+    if !whole.is_empty() {
+        runbooks.extend(root_files.iter().filter(|file| runbook_ide::is_markdown(file)).cloned());
+    }
+    runbooks.into_iter().collect()
 }
 
 /// The findings sorted, each once, with their fingerprints.
