@@ -220,33 +220,75 @@ fn key_detail(key: &Key) -> String {
 /// knows the list is incomplete): building an item for every KEY cost more
 /// than matching them all.
 fn best_matching_keys<'c>(
-    catalog: &'c KeyCatalog,
     typed: &str,
-    text: impl Fn(&'c Key) -> Option<Cow<'c, str>>,
+    texts: impl Iterator<Item = (Cow<'c, str>, &'c Key)> + Clone + Send,
 ) -> Vec<(&'c Key, Cow<'c, str>)> {
-    let mut pattern = ranking::FuzzyPattern::new(typed);
-    let mut matching: Vec<(u32, &Key, Cow<'c, str>)> = catalog
-        .keys()
-        .filter_map(|key| {
-            let text = text(key)?;
-            Some((pattern.score(&text)?, key, text))
-        })
-        .collect();
-    // The order `rank` uses among candidates of one group: score, then label.
-    let best_first =
-        |a: &(u32, &Key, Cow<'c, str>), b: &(u32, &Key, Cow<'c, str>)| b.0.cmp(&a.0).then_with(|| a.2.cmp(&b.2));
-    if matching.len() > ranking::MAX_ITEMS + 1 {
-        matching.select_nth_unstable_by(ranking::MAX_ITEMS, best_first);
-        matching.truncate(ranking::MAX_ITEMS + 1);
-    }
+    // Matching ten thousand slugs is most of such a request: on two cores
+    // when there are that many.
+    let (lower, _) = texts.size_hint();
+    let mut matching = if lower >= PARALLEL_MATCHING {
+        let half = lower / 2;
+        let (first, second) = (texts.clone().take(half), texts.skip(half));
+        let (mut first, second) = rayon::join(|| best_matching(typed, first), || best_matching(typed, second));
+        first.extend(second);
+        keep_best(&mut first, ranking::MAX_ITEMS + 1);
+        first
+    } else {
+        best_matching(typed, texts)
+    };
+    matching.sort_by(best_first);
     matching.into_iter().map(|(_, key, text)| (key, text)).collect()
+}
+
+/// Below this many texts, matching on two threads costs more than it saves.
+const PARALLEL_MATCHING: usize = 4096;
+
+type Scored<'c> = (u32, &'c Key, Cow<'c, str>);
+
+/// The order `rank` uses among candidates of one group: score, then label.
+fn best_first(a: &Scored<'_>, b: &Scored<'_>) -> std::cmp::Ordering {
+    b.0.cmp(&a.0).then_with(|| a.2.cmp(&b.2))
+}
+
+/// Keeps the `n` best of `scored`, in no particular order.
+fn keep_best(scored: &mut Vec<Scored<'_>>, n: usize) {
+    if scored.len() > n {
+        scored.select_nth_unstable_by(n - 1, best_first);
+        scored.truncate(n);
+    }
+}
+
+/// The best `MAX_ITEMS + 1` texts that match (one more than fits, so that
+/// `rank` still knows the list is incomplete). Only a few hundred are held
+/// at a time: a vector of every match cost more to free (glibc consolidates
+/// its small free chunks on every large free) than matching them all.
+fn best_matching<'c>(typed: &str, texts: impl Iterator<Item = (Cow<'c, str>, &'c Key)>) -> Vec<Scored<'c>> {
+    let n = ranking::MAX_ITEMS + 1;
+    let mut pattern = ranking::FuzzyPattern::new(typed);
+    let mut best: Vec<Scored<'c>> = Vec::with_capacity(2 * n);
+    for (text, key) in texts {
+        let Some(score) = pattern.score(&text) else { continue };
+        if best.len() == 2 * n {
+            keep_best(&mut best, n);
+        }
+        best.push((score, key, text));
+    }
+    keep_best(&mut best, n);
+    best
 }
 
 /// The KEYs whose slugs match what was typed, as items: canonical slugs
 /// first, then the aliases from manifest `tool`s (SPEC 1).
 fn key_slugs(catalog: &KeyCatalog, typed: &str, range: TextRange, wrap: Wrap) -> Vec<Candidate> {
-    let canonical = best_matching_keys(catalog, typed, |key| Some(Cow::Borrowed(key.slug.as_str())));
-    let aliases = best_matching_keys(catalog, typed, |key| catalog.alias(key).map(Cow::Borrowed));
+    let borrowed = |(slug, key)| (Cow::Borrowed(slug), key);
+    let canonical = best_matching_keys(typed, catalog.slugs().map(borrowed));
+    // `rank` puts every canonical slug before any alias, so when the
+    // canonical slugs alone overfill the list no alias can make it.
+    let aliases = if canonical.len() > ranking::MAX_ITEMS {
+        Vec::new()
+    } else {
+        best_matching_keys(typed, catalog.aliases().map(borrowed))
+    };
     let item = |key: &Key, slug: Cow<'_, str>, detail: String| {
         let slug = slug.into_owned();
         let mut item =
@@ -443,7 +485,10 @@ fn import_prefixes(catalog: Option<&KeyCatalog>, config: &IdeConfig, typed: &str
         })
         .collect();
     let Some(catalog) = catalog else { return candidates };
-    for (key, specifier) in best_matching_keys(catalog, typed, |key| entry_specifier(key, catalog).map(Cow::Owned)) {
+    for (key, specifier) in best_matching_keys(
+        typed,
+        catalog.keys().filter_map(|key| Some((Cow::Owned(entry_specifier(key, catalog)?), key))),
+    ) {
         let mut item = CompletionItem::new(specifier.into_owned(), CompletionKind::Module, range).detail(format!(
             "{} — {}",
             key.slug,

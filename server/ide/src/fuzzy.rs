@@ -8,6 +8,10 @@ use nucleo_matcher::{Config, Matcher, Utf32Str};
 /// Scores strings against what was typed. An empty pattern matches everything equally.
 pub struct FuzzyPattern {
     atom: Option<Atom>,
+    /// What was typed, lower-cased, when it is ASCII: most names do not
+    /// match at all, and a byte loop tells them apart for a fraction of the
+    /// matcher's own setup.
+    ascii_needle: Option<Vec<u8>>,
     matcher: Matcher,
     buffer: Vec<char>,
 }
@@ -16,12 +20,22 @@ impl FuzzyPattern {
     pub fn new(typed: &str) -> FuzzyPattern {
         let atom = (!typed.is_empty())
             .then(|| Atom::new(typed, CaseMatching::Ignore, Normalization::Never, AtomKind::Fuzzy, false));
-        FuzzyPattern { atom, matcher: Matcher::new(Config::DEFAULT), buffer: Vec::new() }
+        // Whitespace separates nothing in one atom's needle; the filter skips it too.
+        let ascii_needle = typed.is_ascii().then(|| {
+            typed.bytes().filter(|byte| !byte.is_ascii_whitespace()).map(|byte| byte.to_ascii_lowercase()).collect()
+        });
+        FuzzyPattern { atom, ascii_needle, matcher: Matcher::new(Config::DEFAULT), buffer: Vec::new() }
     }
 
     /// `None` when `candidate` does not contain what was typed as a subsequence.
     pub fn score(&mut self, candidate: &str) -> Option<u32> {
         let Some(atom) = &self.atom else { return Some(0) };
+        if let Some(needle) = &self.ascii_needle
+            && candidate.is_ascii()
+            && !is_ascii_subsequence(needle, candidate)
+        {
+            return None;
+        }
         atom.score(Utf32Str::new(candidate, &mut self.buffer), &mut self.matcher).map(u32::from)
     }
 }
@@ -89,5 +103,19 @@ mod tests {
         assert!(pattern.score("rép-pf").is_some(), "non-ASCII names go to the matcher");
         assert!(GreedyPattern::new("").score("anything").is_some());
         assert!(is_ascii_subsequence(b"ab", "xAyB") && !is_ascii_subsequence(b"ba", "xAyB"));
+    }
+
+    /// The byte filter only skips what the matcher would reject.
+    #[test]
+    fn the_ascii_filter_keeps_every_match() {
+        let names = ["node-stripe-webhook-replay", "NEXT-Foo", "a b", "ab", "réplay", "", "x-y_z.ts", "NoDe"];
+        for typed in ["no", "NO", "nd", "a b", "ab ", "rp", "ré", "x.t", "zz", "-", "node-stripe-webhook-replay-x"] {
+            let mut filtered = FuzzyPattern::new(typed);
+            let mut unfiltered = FuzzyPattern::new(typed);
+            unfiltered.ascii_needle = None;
+            for name in names {
+                assert_eq!(filtered.score(name), unfiltered.score(name), "{typed:?} against {name:?}");
+            }
+        }
     }
 }

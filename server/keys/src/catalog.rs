@@ -15,6 +15,48 @@ use crate::similarity::{self, SlugIndex};
 use crate::tsconfig::{self, TSCONFIG, normalize};
 use crate::{CatalogConfig, ImportTarget, Key, KeyRoot, ManifestProblem};
 
+/// The slugs of a catalog's KEYs in one string, with the byte range of each
+/// and the index of its KEY in `KeyCatalog::keys`.
+#[derive(Debug, Default)]
+struct SlugTable {
+    text: String,
+    canonical: Vec<(usize, usize, usize)>,
+    aliases: Vec<(usize, usize, usize)>,
+}
+
+impl SlugTable {
+    fn new(keys: &[Arc<Key>], by_slug: &HashMap<String, usize>) -> SlugTable {
+        let mut table = SlugTable::default();
+        let push = |text: &mut String, slug: &str, index: usize| {
+            let start = text.len();
+            text.push_str(slug);
+            (start, text.len(), index)
+        };
+        for (index, key) in keys.iter().enumerate() {
+            let entry = push(&mut table.text, &key.slug, index);
+            table.canonical.push(entry);
+        }
+        for (index, key) in keys.iter().enumerate() {
+            // As `KeyCatalog::alias`: only an alias that names this KEY.
+            if let Some(alias) = &key.alias
+                && by_slug.get(alias).is_some_and(|&named| keys[named].dir == key.dir)
+            {
+                let entry = push(&mut table.text, alias, index);
+                table.aliases.push(entry);
+            }
+        }
+        table
+    }
+
+    fn entries<'t>(
+        &'t self,
+        entries: &'t [(usize, usize, usize)],
+        keys: &'t [Arc<Key>],
+    ) -> impl ExactSizeIterator<Item = (&'t str, &'t Key)> + Clone {
+        entries.iter().map(|&(start, end, index)| (&self.text[start..end], &*keys[index]))
+    }
+}
+
 /// Did-you-mean answers by (slug, count): indices into `KeyCatalog::keys`.
 type SlugSuggestions = HashMap<(String, usize), Vec<usize>>;
 
@@ -39,6 +81,8 @@ pub struct KeyCatalog {
     families: Vec<String>,
     /// `keys` prepared for did-you-mean.
     slug_index: Arc<SlugIndex>,
+    /// Canonical slugs and aliases laid out for scanning.
+    slug_table: Arc<SlugTable>,
     /// Did-you-mean answers already given by this catalog, by slug and count:
     /// the same unknown KEYs are asked about on every keystroke.
     slug_suggestions: Arc<Mutex<SlugSuggestions>>,
@@ -191,6 +235,7 @@ impl KeyCatalog {
         families.sort();
         families.dedup();
         let slug_index = Arc::new(SlugIndex::new(keys.iter().map(|key| key.slug.as_str())));
+        let slug_table = Arc::new(SlugTable::new(&keys, &by_slug));
         KeyCatalog {
             workspace_root,
             config,
@@ -202,6 +247,7 @@ impl KeyCatalog {
             by_slug,
             families,
             slug_index,
+            slug_table,
             slug_suggestions: Arc::default(),
             problems,
         }
@@ -258,7 +304,7 @@ impl KeyCatalog {
         &self.roots
     }
 
-    pub fn keys(&self) -> impl ExactSizeIterator<Item = &Key> {
+    pub fn keys(&self) -> impl ExactSizeIterator<Item = &Key> + Clone {
         self.keys.iter().map(|key| &**key)
     }
 
@@ -272,6 +318,19 @@ impl KeyCatalog {
     pub fn alias<'k>(&self, key: &'k Key) -> Option<&'k str> {
         let alias = key.alias.as_deref()?;
         self.key(alias).is_some_and(|named| named.dir == key.dir).then_some(alias)
+    }
+
+    /// Every canonical slug with its KEY, sorted by slug. The same as
+    /// `keys()`, but the slugs lie side by side in memory: completion scans
+    /// all of them on every request, and following each KEY's pointers to
+    /// its slug cost more than matching it.
+    pub fn slugs(&self) -> impl ExactSizeIterator<Item = (&str, &Key)> + Clone {
+        self.slug_table.entries(&self.slug_table.canonical, &self.keys)
+    }
+
+    /// Every alias (see `alias`) with its KEY, in the order of the KEYs' slugs.
+    pub fn aliases(&self) -> impl ExactSizeIterator<Item = (&str, &Key)> + Clone {
+        self.slug_table.entries(&self.slug_table.aliases, &self.keys)
     }
 
     /// Whether `family` is the prefix of a root that exists or of some KEY.

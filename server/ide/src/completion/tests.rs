@@ -588,6 +588,31 @@ fn very_many_keys_give_the_best_two_hundred() {
     assert_eq!(list.items[0].label, "node-key-249", "{}", render(&text, &list));
 }
 
+/// Aliases follow the canonical slugs: they fill what the canonical slugs
+/// leave of the list, and none shows when those alone overfill it.
+#[test]
+fn aliases_fill_the_list_after_the_canonical_slugs() {
+    let keys = |n: usize| {
+        let mut keys = String::new();
+        for index in 0..n {
+            write!(keys, "//- /node-keys/key-{index}/key.json\n{{ \"slug\": \"key-{index}\", \"tool\": \"next\" }}\n")
+                .unwrap();
+        }
+        keys
+    };
+    let count = |list: &crate::completion::CompletionList, prefix: &str| {
+        list.items.iter().filter(|item| item.label.starts_with(prefix)).count()
+    };
+    let (_, list) = complete(&format!("//- /runbooks/runbook.md\nUse `n$0`\n{}", keys(150)), true);
+    assert!(list.is_incomplete);
+    assert_eq!((count(&list, "node-"), count(&list, "next-")), (150, 50));
+    let (_, list) = complete(&format!("//- /runbooks/runbook.md\nUse `n$0`\n{}", keys(250)), true);
+    assert!(list.is_incomplete);
+    assert_eq!((count(&list, "node-"), count(&list, "next-")), (200, 0));
+    let (_, list) = complete(&format!("//- /runbooks/runbook.md\nUse `next-key-249$0`\n{}", keys(250)), true);
+    assert_eq!(list.items[0].label, "next-key-249");
+}
+
 #[test]
 fn resolve_data_round_trips_through_json() {
     let data = ResolveData::ActionSection { slug: "node-x".to_string(), number: 2, level: 3 };
