@@ -147,6 +147,49 @@ fn check_references(fixture: &str, include_declaration: bool, expect: Expect) {
     expect.assert_eq(&out);
 }
 
+/// SPEC 1: a KEY answers to its alias (from its manifest's `tool`) too,
+/// unless another KEY has that slug as its own.
+#[test]
+fn references_through_aliases() {
+    let fixture = r#"//- /runbooks/main.md
+Use `node-audit$0-log` and `next-audit-log`, not `next-cron` (the KEY `node-cron` is its alias's owner's).
+Also `node-cron`, `next-cron` and `@/node-keys/cron/src`.
+//- /runbook-keys/audit/pack.json
+{ "references_node_keys": ["next-audit-log", "node-cron"] }
+//- /node-keys/audit-log/key.json
+{ "slug": "audit-log", "tool": "next" }
+//- /node-keys/audit-log/src/index.ts
+export const x = 1;
+//- /node-keys/cron/key.json
+{ "slug": "cron", "tool": "next" }
+//- /node-keys/cron/src/index.ts
+export const y = 1;
+//- /next-keys/cron/key.json
+{ "slug": "cron" }
+//- /next-keys/cron/src/index.ts
+export const z = 1;
+"#;
+    check_references(
+        fixture,
+        false,
+        expect![[r#"
+            /runbook-keys/audit/pack.json:1:29-1:43 "next-audit-log" PackEntry
+            /runbooks/main.md:1:6-1:20 "node-audit-log" KeySlug
+            /runbooks/main.md:1:27-1:41 "next-audit-log" KeySlug
+        "#]],
+    );
+    let cron = fixture.replace("node-audit$0-log", "node-audit-log").replace("Also `node-cron`", "Also `node-c$0ron`");
+    check_references(
+        &cron,
+        false,
+        expect![[r#"
+        /runbook-keys/audit/pack.json:1:47-1:56 "node-cron" PackEntry
+        /runbooks/main.md:1:70-1:79 "node-cron" KeySlug
+        /runbooks/main.md:2:7-2:16 "node-cron" KeySlug
+    "#]],
+    );
+}
+
 #[test]
 fn references_of_a_key_across_runbooks_and_packs() {
     let fixture = workspace(&action_at("`node-stripe", 0, 3), OTHER_RUNBOOK);

@@ -62,17 +62,44 @@ pub(crate) struct KeyUse {
     pub folder: Option<TextRange>,
 }
 
+/// The texts a runbook can name a KEY by, to pass over the many that name
+/// another before resolving them (most of a workspace-wide search): a slug
+/// names the KEY when it is its own or its alias (what `KeyCatalog::key`
+/// maps to it), and an import specifier or a Location can only resolve into
+/// the KEY's folder when it holds the folder's name (`folder_in_specifier`
+/// and `folder_in_path` read the folder from the text).
+struct KeyNames<'k> {
+    slug: &'k str,
+    alias: Option<&'k str>,
+    folder: &'k str,
+}
+
+impl<'k> KeyNames<'k> {
+    fn new(catalog: &'k KeyCatalog, key: &'k Key) -> KeyNames<'k> {
+        KeyNames { slug: &key.slug, alias: catalog.alias(key), folder: &key.folder }
+    }
+
+    fn is_slug(&self, slug: &str) -> bool {
+        slug == self.slug || Some(slug) == self.alias
+    }
+
+    fn may_name(&self, specifier_or_path: &str) -> bool {
+        specifier_or_path.contains(self.folder)
+    }
+}
+
 /// The uses of `key` in a runbook, in document order.
 pub(crate) fn key_uses(runbook: &Runbook, catalog: &KeyCatalog, key: &Key) -> Vec<KeyUse> {
+    let names = KeyNames::new(catalog, key);
     let is_key = |other: Option<&Key>| other.is_some_and(|other| other.dir == key.dir);
     let mut uses = Vec::new();
     for key_ref in &runbook.key_refs {
-        if is_key(catalog.key(&key_ref.slug)) {
+        if names.is_slug(&key_ref.slug) {
             uses.push(KeyUse { range: key_ref.range, kind: ReferenceKind::KeySlug, folder: None });
         }
     }
     for import in &runbook.imports {
-        if !is_key(catalog.resolve_import(&import.specifier).key()) {
+        if !names.may_name(&import.specifier) || !is_key(catalog.resolve_import(&import.specifier).key()) {
             continue;
         }
         let folder = catalog.folder_in_specifier(&import.specifier).map(|(_, folder)| {
@@ -81,7 +108,7 @@ pub(crate) fn key_uses(runbook: &Runbook, catalog: &KeyCatalog, key: &Key) -> Ve
         uses.push(KeyUse { range: import.specifier_range, kind: ReferenceKind::ImportSpecifier, folder });
     }
     for location in &runbook.locations {
-        if !is_key(catalog.key_for_path(&location.path)) {
+        if !names.may_name(&location.path) || !is_key(catalog.key_for_path(&location.path)) {
             continue;
         }
         let folder = catalog
@@ -95,9 +122,12 @@ pub(crate) fn key_uses(runbook: &Runbook, catalog: &KeyCatalog, key: &Key) -> Ve
 
 /// The imported names and calls of an export in a runbook, in document order.
 pub(crate) fn export_uses(runbook: &Runbook, catalog: &KeyCatalog, key: &Key, name: &str) -> Vec<KeyUse> {
+    let names = KeyNames::new(catalog, key);
     let mut uses = Vec::new();
     for (index, import) in runbook.imports.iter().enumerate() {
-        let imports_key = catalog.resolve_import(&import.specifier).entry().is_some_and(|entry| entry.dir == key.dir);
+        let imports_key = names.may_name(&import.specifier)
+            && import.names.iter().any(|imported| *imported.name == *name)
+            && catalog.resolve_import(&import.specifier).entry().is_some_and(|entry| entry.dir == key.dir);
         if !imports_key {
             continue;
         }
@@ -120,9 +150,8 @@ pub(crate) fn pack_uses<'p>(
     catalog: &'p KeyCatalog,
     key: &'p Key,
 ) -> impl Iterator<Item = TextRange> + 'p {
-    pack.entries()
-        .filter(move |(_, entry)| catalog.key(&entry.slug).is_some_and(|named| named.dir == key.dir))
-        .map(|(_, entry)| entry.range)
+    let names = KeyNames::new(catalog, key);
+    pack.entries().filter(move |(_, entry)| names.is_slug(&entry.slug)).map(|(_, entry)| entry.range)
 }
 
 /// Where a KEY is declared: the `slug` of its manifest (or the manifest's
