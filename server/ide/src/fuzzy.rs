@@ -31,8 +31,7 @@ impl FuzzyPattern {
     pub fn score(&mut self, candidate: &str) -> Option<u32> {
         let Some(atom) = &self.atom else { return Some(0) };
         if let Some(needle) = &self.ascii_needle
-            && candidate.is_ascii()
-            && !is_ascii_subsequence(needle, candidate)
+            && is_ascii_subsequence(needle, candidate) == Some(false)
         {
             return None;
         }
@@ -67,7 +66,7 @@ impl GreedyPattern {
         }
         // Most names do not match at all; a byte loop tells them apart for a
         // fraction of the matcher's own setup.
-        if candidate.is_ascii() && self.needle.is_ascii() && !is_ascii_subsequence(self.needle.as_bytes(), candidate) {
+        if self.needle.is_ascii() && is_ascii_subsequence(self.needle.as_bytes(), candidate) == Some(false) {
             return None;
         }
         let haystack = Utf32Str::new(candidate, &mut self.haystack_buffer);
@@ -76,19 +75,22 @@ impl GreedyPattern {
     }
 }
 
-/// Whether `needle` (lower-case ASCII) appears in `haystack` (ASCII) in order, ignoring case.
-fn is_ascii_subsequence(needle: &[u8], haystack: &str) -> bool {
+/// Whether `needle` (lower-case ASCII) appears in `haystack` in order,
+/// ignoring ASCII case, in one pass; `None` when the haystack has a
+/// non-ASCII character before that is decided, since case-insensitive
+/// matching may fold one to an ASCII letter (the Kelvin sign is a `k`).
+fn is_ascii_subsequence(needle: &[u8], haystack: &str) -> Option<bool> {
     let mut needle = needle.iter().peekable();
     for byte in haystack.bytes() {
-        match needle.peek() {
-            Some(&&wanted) if byte.to_ascii_lowercase() == wanted => {
-                needle.next();
-            }
-            Some(_) => {}
-            None => return true,
+        let Some(&&wanted) = needle.peek() else { return Some(true) };
+        if !byte.is_ascii() {
+            return None;
+        }
+        if byte.to_ascii_lowercase() == wanted {
+            needle.next();
         }
     }
-    needle.peek().is_none()
+    Some(needle.peek().is_none())
 }
 
 #[cfg(test)]
@@ -102,7 +104,13 @@ mod tests {
         assert!(pattern.score("countFailedWebhooks").is_none());
         assert!(pattern.score("rép-pf").is_some(), "non-ASCII names go to the matcher");
         assert!(GreedyPattern::new("").score("anything").is_some());
-        assert!(is_ascii_subsequence(b"ab", "xAyB") && !is_ascii_subsequence(b"ba", "xAyB"));
+        assert_eq!(is_ascii_subsequence(b"ab", "xAyB"), Some(true));
+        assert_eq!(is_ascii_subsequence(b"ba", "xAyB"), Some(false));
+        assert_eq!(is_ascii_subsequence(b"k", "\u{212A}"), None, "the Kelvin sign folds to k");
+        assert_eq!(is_ascii_subsequence(b"ab", "ab\u{212A}"), Some(true));
+        assert!(
+            GreedyPattern::new("k").score("\u{212A}").is_some() == FuzzyPattern::new("k").score("\u{212A}").is_some()
+        );
     }
 
     /// The byte filter only skips what the matcher would reject.

@@ -41,16 +41,16 @@ enum Candidate<'a> {
     Action(&'a Path, &'a Parse, usize),
 }
 
-impl Candidate<'_> {
+impl<'a> Candidate<'a> {
     /// What the query is matched against: the slug, the export's name, or
     /// the Action's heading text (which holds its number, title and class).
-    fn name(&self) -> &str {
-        match self {
+    fn name(&self) -> &'a str {
+        match *self {
             Candidate::Key(key) => &key.slug,
             Candidate::Export(_, export) => &export.name,
             Candidate::Action(_, parse, index) => {
                 let runbook = parse.runbook();
-                &runbook.headings[runbook.sections[runbook.actions[*index].section].heading].text
+                &runbook.headings[runbook.sections[runbook.actions[index].section].heading].text
             }
         }
     }
@@ -59,32 +59,48 @@ impl Candidate<'_> {
 impl Analysis {
     pub fn workspace_symbols(&self, query: &str) -> Vec<WorkspaceSymbol> {
         let runbooks: Vec<(&Path, std::sync::Arc<Parse>)> = self.runbooks().collect();
-        let mut candidates: Vec<Candidate<'_>> = Vec::new();
-        if let Some(catalog) = self.catalog() {
-            for key in catalog.keys() {
-                candidates.push(Candidate::Key(key));
-                candidates.extend(key.exports().iter().map(|export| Candidate::Export(key, export)));
-            }
-        }
-        for (path, parse) in &runbooks {
-            candidates.extend((0..parse.runbook().actions.len()).map(|index| Candidate::Action(path, parse, index)));
-        }
+        // With their names: matched straight from the catalog's table of
+        // names, which costs less than following each KEY's pointers.
+        let catalog_candidates = self.catalog().into_iter().flat_map(|catalog| {
+            catalog.symbol_names().map(|(name, key, export)| match export {
+                None => (name, Candidate::Key(key)),
+                Some(export) => (name, Candidate::Export(key, export)),
+            })
+        });
+        let action_candidates = runbooks.iter().flat_map(|(path, parse)| {
+            (0..parse.runbook().actions.len()).map(move |index| {
+                let candidate = Candidate::Action(path, parse, index);
+                (candidate.name(), candidate)
+            })
+        });
+        let candidates = catalog_candidates.chain(action_candidates);
         if query.trim().is_empty() {
             // Everything matches equally: the first ones, in the catalog's order.
-            candidates.truncate(MAX_WORKSPACE_SYMBOLS);
-            return candidates.into_iter().filter_map(|candidate| self.symbol(candidate)).collect();
+            return candidates
+                .take(MAX_WORKSPACE_SYMBOLS)
+                .filter_map(|(_, candidate)| self.symbol(candidate))
+                .collect();
         }
+        // Only the best few hundred are held at a time: tens of thousands of
+        // candidates per request cost more to allocate and free than to match.
         let mut pattern = GreedyPattern::new(query);
-        let mut scored: Vec<(u32, Candidate<'_>)> = candidates
-            .into_iter()
-            .filter_map(|candidate| Some((pattern.score(candidate.name())?, candidate)))
-            .collect();
         let best_first =
             |a: &(u32, Candidate<'_>), b: &(u32, Candidate<'_>)| b.0.cmp(&a.0).then_with(|| a.1.name().cmp(b.1.name()));
-        if scored.len() > MAX_WORKSPACE_SYMBOLS {
-            scored.select_nth_unstable_by(MAX_WORKSPACE_SYMBOLS, best_first);
-            scored.truncate(MAX_WORKSPACE_SYMBOLS);
+        let keep_best = |scored: &mut Vec<(u32, Candidate<'_>)>| {
+            if scored.len() > MAX_WORKSPACE_SYMBOLS {
+                scored.select_nth_unstable_by(MAX_WORKSPACE_SYMBOLS - 1, best_first);
+                scored.truncate(MAX_WORKSPACE_SYMBOLS);
+            }
+        };
+        let mut scored: Vec<(u32, Candidate<'_>)> = Vec::with_capacity(2 * MAX_WORKSPACE_SYMBOLS);
+        for (name, candidate) in candidates {
+            let Some(score) = pattern.score(name) else { continue };
+            if scored.len() == 2 * MAX_WORKSPACE_SYMBOLS {
+                keep_best(&mut scored);
+            }
+            scored.push((score, candidate));
         }
+        keep_best(&mut scored);
         scored.sort_by(best_first);
         scored.into_iter().filter_map(|(_, candidate)| self.symbol(candidate)).collect()
     }

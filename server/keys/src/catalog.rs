@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use rayon::prelude::*;
 
@@ -13,7 +13,7 @@ use crate::load::{self, LoadedKey, file_start, key_folder, key_folders, load_key
 use crate::module_resolution::{join_relative, resolve_module};
 use crate::similarity::{self, SlugIndex};
 use crate::tsconfig::{self, TSCONFIG, normalize};
-use crate::{CatalogConfig, ImportTarget, Key, KeyRoot, ManifestProblem};
+use crate::{CatalogConfig, Export, ImportTarget, Key, KeyRoot, ManifestProblem};
 
 /// The slugs of a catalog's KEYs in one string, with the byte range of each
 /// and the index of its KEY in `KeyCatalog::keys`.
@@ -57,6 +57,31 @@ impl SlugTable {
     }
 }
 
+/// The slugs and export names of a catalog's KEYs in one string, with the
+/// byte range of each, its KEY's index in `KeyCatalog::keys` and, for an
+/// export, its index among the KEY's exports.
+#[derive(Debug, Default)]
+struct SymbolTable {
+    text: String,
+    entries: Vec<(usize, usize, usize, Option<usize>)>,
+}
+
+impl SymbolTable {
+    fn new(keys: &[Arc<Key>]) -> SymbolTable {
+        let mut table = SymbolTable::default();
+        for (index, key) in keys.iter().enumerate() {
+            let names = std::iter::once((key.slug.as_str(), None))
+                .chain(key.exports().iter().enumerate().map(|(export, named)| (named.name.as_str(), Some(export))));
+            for (name, export) in names {
+                let start = table.text.len();
+                table.text.push_str(name);
+                table.entries.push((start, table.text.len(), index, export));
+            }
+        }
+        table
+    }
+}
+
 /// Did-you-mean answers by (slug, count): indices into `KeyCatalog::keys`.
 type SlugSuggestions = HashMap<(String, usize), Vec<usize>>;
 
@@ -83,6 +108,9 @@ pub struct KeyCatalog {
     slug_index: Arc<SlugIndex>,
     /// Canonical slugs and aliases laid out for scanning.
     slug_table: Arc<SlugTable>,
+    /// Slugs and export names laid out for scanning, built on first use
+    /// (it reads the exports of every KEY).
+    symbol_table: Arc<OnceLock<SymbolTable>>,
     /// Did-you-mean answers already given by this catalog, by slug and count:
     /// the same unknown KEYs are asked about on every keystroke.
     slug_suggestions: Arc<Mutex<SlugSuggestions>>,
@@ -248,6 +276,7 @@ impl KeyCatalog {
             families,
             slug_index,
             slug_table,
+            symbol_table: Arc::default(),
             slug_suggestions: Arc::default(),
             problems,
         }
@@ -331,6 +360,18 @@ impl KeyCatalog {
     /// Every alias (see `alias`) with its KEY, in the order of the KEYs' slugs.
     pub fn aliases(&self) -> impl ExactSizeIterator<Item = (&str, &Key)> + Clone {
         self.slug_table.entries(&self.slug_table.aliases, &self.keys)
+    }
+
+    /// Every KEY with its slug, then each of its exports with its name, in
+    /// the order of `keys()`, the texts side by side in memory (workspace
+    /// symbols match tens of thousands of them on every request). The first
+    /// call reads the exports of every KEY.
+    pub fn symbol_names(&self) -> impl Iterator<Item = (&str, &Key, Option<&Export>)> {
+        let table = self.symbol_table.get_or_init(|| SymbolTable::new(&self.keys));
+        table.entries.iter().map(|&(start, end, key, export)| {
+            let key = &*self.keys[key];
+            (&table.text[start..end], key, export.map(|export| &key.exports()[export]))
+        })
     }
 
     /// Whether `family` is the prefix of a root that exists or of some KEY.
