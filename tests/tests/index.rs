@@ -78,6 +78,12 @@ fn unknown_export_at_the_name_with_a_suggestion_then_live_updates() {
     let progress: Vec<&Value> = client.notifications.iter().filter(|n| n["method"] == "$/progress").collect();
     assert!(progress.iter().any(|p| p["params"]["value"]["kind"] == "begin"), "{progress:?}");
     assert!(progress.iter().any(|p| p["params"]["value"]["kind"] == "end"), "{progress:?}");
+    // Then the runbooks' models are parsed in the background, under a progress of their own.
+    let parsed = client.wait_for_notification("$/progress", |params| {
+        params["token"].as_str().is_some_and(|token| token.starts_with("runbook-ls/parse/"))
+            && params["value"]["kind"] == "end"
+    });
+    assert!(parsed["value"]["message"].as_str().unwrap().ends_with(" runbooks parsed"), "{parsed}");
 
     // Adding the export on disk fixes the import, without reopening the runbook.
     let handler = "node-keys/stripe-webhook-replay/src/handlers/replay.ts";

@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
 use runbook_keys::fs::FileSystem;
@@ -29,7 +29,7 @@ pub fn is_pack(path: &Path) -> bool {
 /// A markdown file as read from disk.
 #[derive(Debug, Clone)]
 pub(crate) enum DiskFile {
-    Parsed(Arc<Parse>),
+    Parsed(Arc<LazyParse>),
     /// Not UTF-8: `valid_up_to` is the offset of the first invalid byte.
     Unreadable {
         valid_up_to: usize,
@@ -49,17 +49,33 @@ impl DiskFile {
             return Some(DiskFile::TooLarge { len: bytes.len() });
         }
         Some(match String::from_utf8(bytes) {
-            Ok(text) => DiskFile::Parsed(Arc::new(Parse::standalone(&text))),
+            Ok(text) => DiskFile::Parsed(Arc::new(LazyParse { text: Arc::from(text), parse: OnceLock::new() })),
             Err(error) => DiskFile::Unreadable { valid_up_to: error.utf8_error().valid_up_to() },
         })
     }
 
+    /// The file's model, parsed by the first caller that needs it.
     pub(crate) fn parse(&self) -> Option<&Arc<Parse>> {
         match self {
-            DiskFile::Parsed(parse) => Some(parse),
+            DiskFile::Parsed(lazy) => {
+                Some(lazy.parse.get_or_init(|| Arc::new(Parse::standalone_shared(Arc::clone(&lazy.text)))))
+            }
             DiskFile::Unreadable { .. } | DiskFile::TooLarge { .. } => None,
         }
     }
+}
+
+/// A runbook's text, parsed the first time something needs its model. An
+/// index is ready once the catalog is read and the runbooks are read and
+/// listed: parsing 1,000 runbooks was four fifths of the server's start,
+/// and what an open document needs first (its diagnostics, completion,
+/// hover) reads only the catalog. The server parses the rest in the
+/// background right after (`WorkspaceIndex::parse_all`); a request that
+/// needs one sooner parses it itself, once (`OnceLock`).
+#[derive(Debug)]
+pub(crate) struct LazyParse {
+    text: Arc<str>,
+    parse: OnceLock<Arc<Parse>>,
 }
 
 /// Which runbooks an index reads.
@@ -126,6 +142,13 @@ impl WorkspaceIndex {
 
     pub fn catalog(&self) -> &KeyCatalog {
         &self.catalog
+    }
+
+    /// Parses every runbook not parsed yet, on every core (see `LazyParse`).
+    pub fn parse_all(&self) {
+        self.runbooks.par_iter().for_each(|(_, file)| {
+            file.parse();
+        });
     }
 
     /// Reads the KEY roots of `config`, and the runbooks and packs of `scope`.
@@ -257,5 +280,44 @@ impl IndexUpdate {
             || runbook.key_refs.iter().any(|key_ref| self.changed_slugs.iter().any(|slug| **slug == *key_ref.slug))
             || runbook.imports.iter().any(|import| names_folder(&import.specifier))
             || runbook.locations.iter().any(|location| names_folder(&location.path))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use runbook_syntax::fixture::Fixture;
+
+    use super::*;
+    use crate::test_utils::WORKSPACE_ROOT;
+
+    /// The index reads runbooks without parsing them; the first reader of a
+    /// model parses it, and `parse_all` parses the rest.
+    #[test]
+    fn runbooks_are_parsed_when_first_needed() {
+        let fixture = Fixture::parse(
+            "//- /runbooks/a.md\nUse `node-x`.\n//- /runbooks/b.md\n# B\n//- /runbooks/c.md\nnot \u{ff}\n//- /node-keys/x/src/index.ts\nexport const x = 1;\n",
+        );
+        let fs = runbook_keys::fs::MemoryFs::from_fixture(&fixture, Path::new(WORKSPACE_ROOT));
+        let host = crate::AnalysisHost::new(PathBuf::from(WORKSPACE_ROOT), Arc::new(fs));
+        let index = host.analysis().build_index(&IndexScope::Workspace);
+        let parsed = |index: &WorkspaceIndex| -> Vec<String> {
+            index
+                .runbooks
+                .iter()
+                .filter(|(_, file)| matches!(file, DiskFile::Parsed(lazy) if lazy.parse.get().is_some()))
+                .map(|(path, _)| path.file_name().unwrap().to_string_lossy().into_owned())
+                .collect()
+        };
+        assert_eq!(index.runbook_paths().count(), 3);
+        assert!(parsed(&index).is_empty());
+        let a = index.runbooks.get(&Path::new(WORKSPACE_ROOT).join("runbooks/a.md")).unwrap();
+        assert_eq!(&*a.parse().unwrap().runbook().key_refs[0].slug, "node-x");
+        assert_eq!(parsed(&index), ["a.md"]);
+        // Clones share what was parsed.
+        let clone = index.clone();
+        clone.parse_all();
+        assert_eq!(parsed(&index), ["a.md", "b.md", "c.md"]);
     }
 }

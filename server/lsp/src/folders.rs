@@ -124,7 +124,7 @@ pub async fn rebuild_index(session: Arc<Session>, root: PathBuf) {
         return;
     };
     let progress = begin_progress(&session, &root, generation).await;
-    let _updating = session.index_lock.lock().await;
+    let updating = session.index_lock.lock().await;
     let Some(analysis) = session.folder_analysis(&root) else { return };
     let built = tokio::task::spawn_blocking(move || analysis.build_index(&IndexScope::Workspace)).await;
     let index = match built {
@@ -137,6 +137,7 @@ pub async fn rebuild_index(session: Arc<Session>, root: PathBuf) {
     };
     let n_keys = index.catalog().keys().len();
     let n_runbooks = index.runbook_paths().count();
+    let parsed_later = index.clone();
     let current = session.update_folder(&root, |folder| {
         if folder.index_generation != generation {
             return false;
@@ -154,22 +155,60 @@ pub async fn rebuild_index(session: Arc<Session>, root: PathBuf) {
     // Only now is the index's work visible: manifest problems are published
     // and open documents are queued for their full diagnostics.
     end_progress(progress, format!("{n_keys} KEYs, {n_runbooks} runbooks")).await;
+    drop(updating);
+    if current == Some(true) {
+        // The runbooks' models, for what reads other runbooks (references,
+        // rename, workspace symbols, code lens): parsed now rather than by
+        // the first such request, under a progress of its own.
+        let progress = begin_titled_progress(&session, "parse", &root, generation, "Parsing runbooks").await;
+        let parsed = tokio::task::spawn_blocking(move || match background_pool() {
+            Some(pool) => pool.install(|| parsed_later.parse_all()),
+            None => parsed_later.parse_all(),
+        })
+        .await;
+        let message =
+            if parsed.is_ok() { format!("{n_runbooks} runbooks parsed") } else { "parsing failed".to_string() };
+        end_progress(progress, message).await;
+    }
+}
+
+/// Threads for work nobody waits on: in rayon's global pool, thousands of
+/// background parses would queue ahead of the parallel part of a request
+/// (completion's matching joins there) and hold it for seconds.
+/// `None` when its threads cannot be started.
+fn background_pool() -> Option<&'static rayon::ThreadPool> {
+    static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
+    POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new().thread_name(|index| format!("runbook-ls-background-{index}")).build().ok()
+    })
+    .as_ref()
 }
 
 type ProgressHandle =
     Option<tower_lsp_server::OngoingProgress<tower_lsp_server::Unbounded, tower_lsp_server::NotCancellable>>;
 
 async fn begin_progress(session: &Session, root: &Path, generation: u64) -> ProgressHandle {
+    begin_titled_progress(session, "index", root, generation, "Indexing KEYs and runbooks").await
+}
+
+/// A progress with the token `runbook-ls/{kind}/{root}/{generation}`.
+async fn begin_titled_progress(
+    session: &Session,
+    kind: &str,
+    root: &Path,
+    generation: u64,
+    title: &str,
+) -> ProgressHandle {
     if !session.support().work_done_progress {
         return None;
     }
-    let token = NumberOrString::String(format!("runbook-ls/index/{}/{generation}", root.display()));
+    let token = NumberOrString::String(format!("runbook-ls/{kind}/{}/{generation}", root.display()));
     if let Err(error) = session.client.create_work_done_progress(token.clone()).await {
         tracing::warn!("window/workDoneProgress/create failed: {}", error.message);
         return None;
     }
     let name = root.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
-    Some(session.client.progress(token, "Indexing KEYs and runbooks").with_message(name).begin().await)
+    Some(session.client.progress(token, title.to_string()).with_message(name).begin().await)
 }
 
 async fn end_progress(progress: ProgressHandle, message: String) {

@@ -38,7 +38,12 @@ impl Parse {
     /// its syntax trees are dropped once lowered, since only an edit would
     /// reuse them, and they are most of a parse's memory.
     pub fn standalone(text: &str) -> Parse {
-        let mut parse = Parse::from_chunks(Arc::from(text), None, Trees::DROP);
+        Parse::standalone_shared(Arc::from(text))
+    }
+
+    /// `standalone`, keeping the text it is given rather than a copy.
+    pub fn standalone_shared(text: Arc<str>) -> Parse {
+        let mut parse = Parse::from_chunks(text, None, Trees::DROP);
         // The chunks' models are in the runbook now, and they hold no trees.
         parse.chunks = Vec::new();
         parse
