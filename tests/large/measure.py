@@ -199,6 +199,9 @@ def open_edit_close(binary, workspace, name, text, encodings, timeout, edits=3, 
                     and m["params"]["uri"] == uri and not m["params"]["diagnostics"], timeout)
         time.sleep(1.0)
         result["rss_after_close_mb"] = server.rss_mb()
+        # Freed memory goes back to the system within the allocator's decay time (10 s).
+        time.sleep(11.0)
+        result["rss_12s_after_close_mb"] = server.rss_mb()
         return result
     finally:
         server.kill()

@@ -58,7 +58,19 @@ struct ServerArgs {
     max_message_bytes: usize,
 }
 
+/// jemalloc rather than glibc's malloc: it returns freed memory to the
+/// system (a closed 5 MB document's 200 MB stayed with glibc, whose
+/// `malloc_trim` needs `unsafe`), and it fragments less under the server's
+/// many small, short-lived allocations.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> ExitCode {
+    // Freed pages go back to the system from a background thread within
+    // jemalloc's decay time, even when the server sits idle.
+    if let Err(error) = tikv_jemalloc_ctl::background_thread::write(true) {
+        eprintln!("runbook-ls: jemalloc's background thread did not start: {error}");
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         // `--help` and `--version` print as clap writes them.
