@@ -29,12 +29,16 @@ type ServerState =
 
 interface Task {
     title: string;
+    /** The runbooks parsed in the background after a folder's index is ready. */
+    parsing: boolean;
     /** For the index: the folder name the server sends with `begin`. */
     message?: string;
     percentage?: number;
 }
 
 const NAME = 'runbook-ls';
+/** The token prefix of the server's background parse, which follows each index. */
+const PARSE_TOKEN = 'runbook-ls/parse/';
 const CLICK = 'Click to show the output.';
 
 export class ServerStatus {
@@ -70,7 +74,8 @@ export class ServerStatus {
     progress(token: string | number, value: ProgressValue): void {
         const key = String(token);
         if (value.kind === 'begin') {
-            this.tasks.set(key, { title: value.title ?? 'Working', message: value.message, percentage: value.percentage });
+            const parsing = key.startsWith(PARSE_TOKEN);
+            this.tasks.set(key, { title: value.title ?? 'Working', parsing, message: value.message, percentage: value.percentage });
             return;
         }
         const task = this.tasks.get(key);
@@ -83,7 +88,8 @@ export class ServerStatus {
             return;
         }
         this.tasks.delete(key);
-        if (value.message !== undefined) {
+        // What the index found stays the folder's summary; the parse after it only ends.
+        if (value.message !== undefined && !task.parsing) {
             this.finished.set(task.message ?? task.title, value.message);
         }
     }
@@ -123,8 +129,9 @@ export class ServerStatus {
             const percentages = tasks.map((task) => task.percentage).filter((value) => value !== undefined);
             // One number for several folders would mislead: show it only when one task runs.
             const shown = tasks.length === 1 ? percent(percentages[0]) : '';
+            const doing = tasks.every((task) => task.parsing) ? 'parsing runbooks' : 'indexing';
             return {
-                text: `$(sync~spin) ${NAME}: indexing${shown}`,
+                text: `$(sync~spin) ${NAME}: ${doing}${shown}`,
                 tooltip: `${server} is running.\n${lines.join('\n')}\n\n${CLICK}`,
                 accessibilityLabel: `${NAME}: ${lines.join('; ')}`,
             };

@@ -39,6 +39,24 @@ describe('ServerStatus', () => {
         });
     });
 
+    it('shows the background parse after an index, and keeps what the index found', () => {
+        const status = new ServerStatus();
+        status.running('0.1.0');
+        status.progress('runbook-ls/index/demo/1', { kind: 'begin', title: TITLE, message: 'demo' });
+        status.progress('runbook-ls/index/demo/1', { kind: 'end', message: '3 KEYs, 2 runbooks' });
+        status.progress('runbook-ls/parse/demo/1', { kind: 'begin', title: 'Parsing runbooks', message: 'demo' });
+        assert.equal(status.view().text, '$(sync~spin) runbook-ls: parsing runbooks');
+        assert.equal(status.view().accessibilityLabel, 'runbook-ls: Parsing runbooks: demo');
+        status.progress('runbook-ls/index/other/1', { kind: 'begin', title: TITLE, message: 'other' });
+        assert.equal(status.view().text, '$(sync~spin) runbook-ls: indexing', 'an index runs beside the parse');
+        status.progress('runbook-ls/index/other/1', { kind: 'end', message: '0 KEYs, 1 runbooks' });
+        status.progress('runbook-ls/parse/demo/1', { kind: 'end', message: '2 runbooks parsed' });
+        assert.equal(
+            status.view().accessibilityLabel,
+            'runbook-ls: ready, indexed demo: 3 KEYs, 2 runbooks; other: 0 KEYs, 1 runbooks',
+        );
+    });
+
     it('shows a percentage when the one running task reports one', () => {
         const status = new ServerStatus();
         status.running();
