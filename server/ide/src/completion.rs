@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::IdeConfig;
 use crate::action_view::ActionView;
+use crate::fuzzy::Best;
 use crate::hover::markup::{MAX_TEXT_BYTES, clip, code, code_block};
 use crate::hover::{ActionSafety, export_markdown, key_markdown, key_title, safety_class_markdown};
 use context::{Context, Wrap};
@@ -226,18 +227,15 @@ fn best_matching_keys<'c>(
     // Matching ten thousand slugs is most of such a request: on two cores
     // when there are that many.
     let (lower, _) = texts.size_hint();
-    let mut matching = if lower >= PARALLEL_MATCHING {
+    let best = if lower >= PARALLEL_MATCHING {
         let half = lower / 2;
         let (first, second) = (texts.clone().take(half), texts.skip(half));
-        let (mut first, second) = rayon::join(|| best_matching(typed, first), || best_matching(typed, second));
-        first.extend(second);
-        keep_best(&mut first, ranking::MAX_ITEMS + 1);
-        first
+        let (first, second) = rayon::join(|| best_matching(typed, first), || best_matching(typed, second));
+        first.merge(second)
     } else {
         best_matching(typed, texts)
     };
-    matching.sort_by(best_first);
-    matching.into_iter().map(|(_, key, text)| (key, text)).collect()
+    best.into_sorted().into_iter().map(|(_, key, text)| (key, text)).collect()
 }
 
 /// Below this many texts, matching on two threads costs more than it saves.
@@ -250,30 +248,19 @@ fn best_first(a: &Scored<'_>, b: &Scored<'_>) -> std::cmp::Ordering {
     b.0.cmp(&a.0).then_with(|| a.2.cmp(&b.2))
 }
 
-/// Keeps the `n` best of `scored`, in no particular order.
-fn keep_best(scored: &mut Vec<Scored<'_>>, n: usize) {
-    if scored.len() > n {
-        scored.select_nth_unstable_by(n - 1, best_first);
-        scored.truncate(n);
-    }
-}
-
 /// The best `MAX_ITEMS + 1` texts that match (one more than fits, so that
-/// `rank` still knows the list is incomplete). Only a few hundred are held
-/// at a time: a vector of every match cost more to free (glibc consolidates
-/// its small free chunks on every large free) than matching them all.
-fn best_matching<'c>(typed: &str, texts: impl Iterator<Item = (Cow<'c, str>, &'c Key)>) -> Vec<Scored<'c>> {
-    let n = ranking::MAX_ITEMS + 1;
+/// `rank` still knows the list is incomplete).
+fn best_matching<'c>(
+    typed: &str,
+    texts: impl Iterator<Item = (Cow<'c, str>, &'c Key)>,
+) -> Best<Scored<'c>, fn(&Scored<'c>, &Scored<'c>) -> std::cmp::Ordering> {
     let mut pattern = ranking::FuzzyPattern::new(typed);
-    let mut best: Vec<Scored<'c>> = Vec::with_capacity(2 * n);
+    let mut best = Best::new(ranking::MAX_ITEMS + 1, best_first as fn(&Scored<'c>, &Scored<'c>) -> _);
     for (text, key) in texts {
-        let Some(score) = pattern.score(&text) else { continue };
-        if best.len() == 2 * n {
-            keep_best(&mut best, n);
+        if let Some(score) = pattern.score(&text) {
+            best.push((score, key, text));
         }
-        best.push((score, key, text));
     }
-    keep_best(&mut best, n);
     best
 }
 

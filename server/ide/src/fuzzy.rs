@@ -75,6 +75,51 @@ impl GreedyPattern {
     }
 }
 
+/// The `n` best of a stream of matches by `order` (best first), holding at
+/// most `2 * n` at a time: with tens of thousands of names per request, a
+/// vector of every match cost more to allocate and free than matching them.
+pub(crate) struct Best<T, F> {
+    n: usize,
+    items: Vec<T>,
+    order: F,
+}
+
+impl<T, F: Fn(&T, &T) -> std::cmp::Ordering> Best<T, F> {
+    pub(crate) fn new(n: usize, order: F) -> Best<T, F> {
+        Best { n, items: Vec::with_capacity(2 * n), order }
+    }
+
+    pub(crate) fn push(&mut self, item: T) {
+        if self.items.len() >= 2 * self.n {
+            self.keep_best();
+        }
+        self.items.push(item);
+    }
+
+    /// The best of both.
+    pub(crate) fn merge(mut self, other: Best<T, F>) -> Best<T, F> {
+        self.items.extend(other.items);
+        self.keep_best();
+        self
+    }
+
+    /// The best `n`, best first.
+    pub(crate) fn into_sorted(mut self) -> Vec<T> {
+        self.keep_best();
+        self.items.sort_by(&self.order);
+        self.items
+    }
+
+    fn keep_best(&mut self) {
+        if self.items.len() > self.n {
+            if self.n > 0 {
+                self.items.select_nth_unstable_by(self.n - 1, &self.order);
+            }
+            self.items.truncate(self.n);
+        }
+    }
+}
+
 /// Whether `needle` (lower-case ASCII) appears in `haystack` in order,
 /// ignoring ASCII case, in one pass; `None` when the haystack has a
 /// non-ASCII character before that is decided, since case-insensitive
@@ -111,6 +156,19 @@ mod tests {
         assert!(
             GreedyPattern::new("k").score("\u{212A}").is_some() == FuzzyPattern::new("k").score("\u{212A}").is_some()
         );
+    }
+
+    #[test]
+    fn best_keeps_the_n_best_in_order() {
+        let largest_first = |a: &u32, b: &u32| b.cmp(a);
+        let mut best = Best::new(3, largest_first);
+        (0..100).map(|n| (n * 37) % 100).for_each(|n| best.push(n));
+        let mut other = Best::new(3, largest_first);
+        other.push(100);
+        assert_eq!(best.merge(other).into_sorted(), [100, 99, 98]);
+        let mut none = Best::new(0, largest_first);
+        none.push(1);
+        assert!(none.into_sorted().is_empty());
     }
 
     /// The byte filter only skips what the matcher would reject.

@@ -9,7 +9,7 @@ use runbook_syntax::{Parse, SourceRange};
 
 use crate::Analysis;
 use crate::action_view::ActionView;
-use crate::fuzzy::GreedyPattern;
+use crate::fuzzy::{Best, GreedyPattern};
 use crate::references::key_declaration;
 
 /// At most this many symbols are answered: a query of one letter matches
@@ -81,28 +81,16 @@ impl Analysis {
                 .filter_map(|(_, candidate)| self.symbol(candidate))
                 .collect();
         }
-        // Only the best few hundred are held at a time: tens of thousands of
-        // candidates per request cost more to allocate and free than to match.
         let mut pattern = GreedyPattern::new(query);
         let best_first =
-            |a: &(u32, Candidate<'_>), b: &(u32, Candidate<'_>)| b.0.cmp(&a.0).then_with(|| a.1.name().cmp(b.1.name()));
-        let keep_best = |scored: &mut Vec<(u32, Candidate<'_>)>| {
-            if scored.len() > MAX_WORKSPACE_SYMBOLS {
-                scored.select_nth_unstable_by(MAX_WORKSPACE_SYMBOLS - 1, best_first);
-                scored.truncate(MAX_WORKSPACE_SYMBOLS);
-            }
-        };
-        let mut scored: Vec<(u32, Candidate<'_>)> = Vec::with_capacity(2 * MAX_WORKSPACE_SYMBOLS);
+            |a: &(u32, &str, Candidate<'_>), b: &(u32, &str, Candidate<'_>)| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1));
+        let mut best = Best::new(MAX_WORKSPACE_SYMBOLS, best_first);
         for (name, candidate) in candidates {
-            let Some(score) = pattern.score(name) else { continue };
-            if scored.len() == 2 * MAX_WORKSPACE_SYMBOLS {
-                keep_best(&mut scored);
+            if let Some(score) = pattern.score(name) {
+                best.push((score, name, candidate));
             }
-            scored.push((score, candidate));
         }
-        keep_best(&mut scored);
-        scored.sort_by(best_first);
-        scored.into_iter().filter_map(|(_, candidate)| self.symbol(candidate)).collect()
+        best.into_sorted().into_iter().filter_map(|(_, _, candidate)| self.symbol(candidate)).collect()
     }
 
     fn symbol(&self, candidate: Candidate<'_>) -> Option<WorkspaceSymbol> {

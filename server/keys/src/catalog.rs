@@ -15,72 +15,62 @@ use crate::similarity::{self, SlugIndex};
 use crate::tsconfig::{self, TSCONFIG, normalize};
 use crate::{CatalogConfig, Export, ImportTarget, Key, KeyRoot, ManifestProblem};
 
-/// The slugs of a catalog's KEYs in one string, with the byte range of each
-/// and the index of its KEY in `KeyCatalog::keys`.
-#[derive(Debug, Default)]
-struct SlugTable {
+/// Names side by side in one string, each with a value (a KEY's index in
+/// `KeyCatalog::keys`, and an export's among the KEY's exports): completion
+/// and workspace symbols match tens of thousands of names on every request,
+/// and following each KEY's pointers to its names cost more than matching.
+#[derive(Debug)]
+struct NameTable<T> {
     text: String,
-    canonical: Vec<(usize, usize, usize)>,
-    aliases: Vec<(usize, usize, usize)>,
+    entries: Vec<(usize, usize, T)>,
+}
+
+impl<T: Copy> NameTable<T> {
+    fn new() -> NameTable<T> {
+        NameTable { text: String::new(), entries: Vec::new() }
+    }
+
+    fn push(&mut self, name: &str, value: T) {
+        let start = self.text.len();
+        self.text.push_str(name);
+        self.entries.push((start, self.text.len(), value));
+    }
+
+    fn iter(&self) -> impl ExactSizeIterator<Item = (&str, T)> + Clone {
+        self.entries.iter().map(|&(start, end, value)| (&self.text[start..end], value))
+    }
+}
+
+/// The canonical slugs and the aliases of a catalog's KEYs.
+#[derive(Debug)]
+struct SlugTable {
+    canonical: NameTable<usize>,
+    aliases: NameTable<usize>,
+}
+
+impl Default for SlugTable {
+    fn default() -> SlugTable {
+        SlugTable { canonical: NameTable::new(), aliases: NameTable::new() }
+    }
 }
 
 impl SlugTable {
-    fn new(keys: &[Arc<Key>], by_slug: &HashMap<String, usize>) -> SlugTable {
+    fn new(catalog: &KeyCatalog) -> SlugTable {
         let mut table = SlugTable::default();
-        let push = |text: &mut String, slug: &str, index: usize| {
-            let start = text.len();
-            text.push_str(slug);
-            (start, text.len(), index)
-        };
-        for (index, key) in keys.iter().enumerate() {
-            let entry = push(&mut table.text, &key.slug, index);
-            table.canonical.push(entry);
+        for (index, key) in catalog.keys().enumerate() {
+            table.canonical.push(&key.slug, index);
         }
-        for (index, key) in keys.iter().enumerate() {
-            // As `KeyCatalog::alias`: only an alias that names this KEY.
-            if let Some(alias) = &key.alias
-                && by_slug.get(alias).is_some_and(|&named| keys[named].dir == key.dir)
-            {
-                let entry = push(&mut table.text, alias, index);
-                table.aliases.push(entry);
-            }
-        }
-        table
-    }
-
-    fn entries<'t>(
-        &'t self,
-        entries: &'t [(usize, usize, usize)],
-        keys: &'t [Arc<Key>],
-    ) -> impl ExactSizeIterator<Item = (&'t str, &'t Key)> + Clone {
-        entries.iter().map(|&(start, end, index)| (&self.text[start..end], &*keys[index]))
-    }
-}
-
-/// The slugs and export names of a catalog's KEYs in one string, with the
-/// byte range of each, its KEY's index in `KeyCatalog::keys` and, for an
-/// export, its index among the KEY's exports.
-#[derive(Debug, Default)]
-struct SymbolTable {
-    text: String,
-    entries: Vec<(usize, usize, usize, Option<usize>)>,
-}
-
-impl SymbolTable {
-    fn new(keys: &[Arc<Key>]) -> SymbolTable {
-        let mut table = SymbolTable::default();
-        for (index, key) in keys.iter().enumerate() {
-            let names = std::iter::once((key.slug.as_str(), None))
-                .chain(key.exports().iter().enumerate().map(|(export, named)| (named.name.as_str(), Some(export))));
-            for (name, export) in names {
-                let start = table.text.len();
-                table.text.push_str(name);
-                table.entries.push((start, table.text.len(), index, export));
+        for (index, key) in catalog.keys().enumerate() {
+            if let Some(alias) = catalog.alias(key) {
+                table.aliases.push(alias, index);
             }
         }
         table
     }
 }
+
+/// Every KEY's slug, then each of its exports' names.
+type SymbolTable = NameTable<(usize, Option<usize>)>;
 
 /// Did-you-mean answers by (slug, count): indices into `KeyCatalog::keys`.
 type SlugSuggestions = HashMap<(String, usize), Vec<usize>>;
@@ -263,8 +253,7 @@ impl KeyCatalog {
         families.sort();
         families.dedup();
         let slug_index = Arc::new(SlugIndex::new(keys.iter().map(|key| key.slug.as_str())));
-        let slug_table = Arc::new(SlugTable::new(&keys, &by_slug));
-        KeyCatalog {
+        let mut catalog = KeyCatalog {
             workspace_root,
             config,
             alias_dir,
@@ -275,11 +264,13 @@ impl KeyCatalog {
             by_slug,
             families,
             slug_index,
-            slug_table,
+            slug_table: Arc::default(),
             symbol_table: Arc::default(),
             slug_suggestions: Arc::default(),
             problems,
-        }
+        };
+        catalog.slug_table = Arc::new(SlugTable::new(&catalog));
+        catalog
     }
 
     /// Makes `new` hold this catalog's `Arc` for every KEY that a rebuild
@@ -354,12 +345,12 @@ impl KeyCatalog {
     /// all of them on every request, and following each KEY's pointers to
     /// its slug cost more than matching it.
     pub fn slugs(&self) -> impl ExactSizeIterator<Item = (&str, &Key)> + Clone {
-        self.slug_table.entries(&self.slug_table.canonical, &self.keys)
+        self.slug_table.canonical.iter().map(|(slug, index)| (slug, &*self.keys[index]))
     }
 
     /// Every alias (see `alias`) with its KEY, in the order of the KEYs' slugs.
     pub fn aliases(&self) -> impl ExactSizeIterator<Item = (&str, &Key)> + Clone {
-        self.slug_table.entries(&self.slug_table.aliases, &self.keys)
+        self.slug_table.aliases.iter().map(|(alias, index)| (alias, &*self.keys[index]))
     }
 
     /// Every KEY with its slug, then each of its exports with its name, in
@@ -367,10 +358,19 @@ impl KeyCatalog {
     /// symbols match tens of thousands of them on every request). The first
     /// call reads the exports of every KEY.
     pub fn symbol_names(&self) -> impl Iterator<Item = (&str, &Key, Option<&Export>)> {
-        let table = self.symbol_table.get_or_init(|| SymbolTable::new(&self.keys));
-        table.entries.iter().map(|&(start, end, key, export)| {
+        let table = self.symbol_table.get_or_init(|| {
+            let mut table = SymbolTable::new();
+            for (index, key) in self.keys().enumerate() {
+                table.push(&key.slug, (index, None));
+                for (export, named) in key.exports().iter().enumerate() {
+                    table.push(&named.name, (index, Some(export)));
+                }
+            }
+            table
+        });
+        table.iter().map(|(name, (key, export))| {
             let key = &*self.keys[key];
-            (&table.text[start..end], key, export.map(|export| &key.exports()[export]))
+            (name, key, export.map(|export| &key.exports()[export]))
         })
     }
 
