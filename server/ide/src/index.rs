@@ -29,15 +29,12 @@ pub fn is_pack(path: &Path) -> bool {
 /// A markdown file as read from disk.
 #[derive(Debug, Clone)]
 pub(crate) enum DiskFile {
-    Parsed(Arc<LazyParse>),
+    /// Read as UTF-8; parsed when first needed.
+    Text(Arc<LazyParse>),
     /// Not UTF-8: `valid_up_to` is the offset of the first invalid byte.
-    Unreadable {
-        valid_up_to: usize,
-    },
+    Unreadable { valid_up_to: usize },
     /// Above the server's `max-document-bytes`: not parsed (`check` has no limit).
-    TooLarge {
-        len: usize,
-    },
+    TooLarge { len: usize },
 }
 
 impl DiskFile {
@@ -49,7 +46,7 @@ impl DiskFile {
             return Some(DiskFile::TooLarge { len: bytes.len() });
         }
         Some(match String::from_utf8(bytes) {
-            Ok(text) => DiskFile::Parsed(Arc::new(LazyParse { text: Arc::from(text), parse: OnceLock::new() })),
+            Ok(text) => DiskFile::Text(Arc::new(LazyParse { text: Arc::from(text), parse: OnceLock::new() })),
             Err(error) => DiskFile::Unreadable { valid_up_to: error.utf8_error().valid_up_to() },
         })
     }
@@ -57,7 +54,7 @@ impl DiskFile {
     /// The file's model, parsed by the first caller that needs it.
     pub(crate) fn parse(&self) -> Option<&Arc<Parse>> {
         match self {
-            DiskFile::Parsed(lazy) => {
+            DiskFile::Text(lazy) => {
                 Some(lazy.parse.get_or_init(|| Arc::new(Parse::standalone_shared(Arc::clone(&lazy.text)))))
             }
             DiskFile::Unreadable { .. } | DiskFile::TooLarge { .. } => None,
@@ -306,7 +303,7 @@ mod tests {
             index
                 .runbooks
                 .iter()
-                .filter(|(_, file)| matches!(file, DiskFile::Parsed(lazy) if lazy.parse.get().is_some()))
+                .filter(|(_, file)| matches!(file, DiskFile::Text(lazy) if lazy.parse.get().is_some()))
                 .map(|(path, _)| path.file_name().unwrap().to_string_lossy().into_owned())
                 .collect()
         };

@@ -160,8 +160,10 @@ impl FileSystem for RealFs {
                     if entry.file_type().is_some_and(|file_type| file_type.is_file())
                         && let Ok(relative) = entry.path().strip_prefix(canonical_root)
                     {
-                        let relative = relative.to_path_buf();
-                        files.lock().expect("no walker thread panics while holding the lock").push(relative);
+                        files
+                            .lock()
+                            .expect("no walker thread panics while holding the lock")
+                            .push(relative.to_path_buf());
                     }
                     ignore::WalkState::Continue
                 })

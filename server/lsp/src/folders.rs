@@ -123,7 +123,7 @@ pub async fn rebuild_index(session: Arc<Session>, root: PathBuf) {
     }) else {
         return;
     };
-    let progress = begin_progress(&session, &root, generation).await;
+    let progress = begin_progress(&session, "index", &root, generation, "Indexing KEYs and runbooks").await;
     let updating = session.index_lock.lock().await;
     let Some(analysis) = session.folder_analysis(&root) else { return };
     let built = tokio::task::spawn_blocking(move || analysis.build_index(&IndexScope::Workspace)).await;
@@ -160,7 +160,7 @@ pub async fn rebuild_index(session: Arc<Session>, root: PathBuf) {
         // The runbooks' models, for what reads other runbooks (references,
         // rename, workspace symbols, code lens): parsed now rather than by
         // the first such request, under a progress of its own.
-        let progress = begin_titled_progress(&session, "parse", &root, generation, "Parsing runbooks").await;
+        let progress = begin_progress(&session, "parse", &root, generation, "Parsing runbooks").await;
         let parsed = tokio::task::spawn_blocking(move || match background_pool() {
             Some(pool) => pool.install(|| parsed_later.parse_all()),
             None => parsed_later.parse_all(),
@@ -187,18 +187,8 @@ fn background_pool() -> Option<&'static rayon::ThreadPool> {
 type ProgressHandle =
     Option<tower_lsp_server::OngoingProgress<tower_lsp_server::Unbounded, tower_lsp_server::NotCancellable>>;
 
-async fn begin_progress(session: &Session, root: &Path, generation: u64) -> ProgressHandle {
-    begin_titled_progress(session, "index", root, generation, "Indexing KEYs and runbooks").await
-}
-
 /// A progress with the token `runbook-ls/{kind}/{root}/{generation}`.
-async fn begin_titled_progress(
-    session: &Session,
-    kind: &str,
-    root: &Path,
-    generation: u64,
-    title: &str,
-) -> ProgressHandle {
+async fn begin_progress(session: &Session, kind: &str, root: &Path, generation: u64, title: &str) -> ProgressHandle {
     if !session.support().work_done_progress {
         return None;
     }

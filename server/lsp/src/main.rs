@@ -66,11 +66,6 @@ struct ServerArgs {
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 fn main() -> ExitCode {
-    // Freed pages go back to the system from a background thread within
-    // jemalloc's decay time, even when the server sits idle.
-    if let Err(error) = tikv_jemalloc_ctl::background_thread::write(true) {
-        eprintln!("runbook-ls: jemalloc's background thread did not start: {error}");
-    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         // `--help` and `--version` print as clap writes them.
@@ -94,6 +89,12 @@ fn main() -> ExitCode {
 /// The language server on stdio, until the client exits.
 fn serve(max_message_bytes: usize) -> ExitCode {
     init_logging();
+    // Freed pages go back to the system from a background thread within
+    // jemalloc's decay time, even while the server sits idle (a CLI run
+    // exits instead).
+    if let Err(error) = tikv_jemalloc_ctl::background_thread::write(true) {
+        tracing::warn!("jemalloc's background thread did not start: {error}");
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build();
     match runtime {
         Ok(runtime) => {

@@ -402,9 +402,9 @@ impl Run {
 /// The runbooks that `paths` name under `root`, whose walk is `root_files`:
 /// the root itself (the usual `check .`) is not walked a second time.
 fn named_runbooks(fs: &dyn FileSystem, root: &Path, root_files: &[PathBuf], paths: &[PathBuf]) -> Vec<PathBuf> {
-    let (whole, parts): (Vec<PathBuf>, Vec<PathBuf>) = paths.iter().cloned().partition(|path| path == root);
+    let parts: Vec<PathBuf> = paths.iter().filter(|path| *path != root).cloned().collect();
     let mut runbooks = IndexScope::named_runbooks(fs, &parts);
-    if !whole.is_empty() {
+    if parts.len() < paths.len() {
         runbooks.extend(root_files.iter().filter(|file| runbook_ide::is_markdown(file)).cloned());
     }
     runbooks.into_iter().collect()
