@@ -75,6 +75,26 @@ type SymbolTable = NameTable<(usize, Option<usize>)>;
 /// Did-you-mean answers by (slug, count): indices into `KeyCatalog::keys`.
 type SlugSuggestions = HashMap<(String, usize), Vec<usize>>;
 
+/// `resolve_import`'s answers by specifier. An open runbook's imports are
+/// resolved on every keystroke, by its diagnostics and by its semantic
+/// tokens alike, and resolving one builds paths and probes files.
+type ImportTargets = HashMap<Box<str>, Resolved>;
+
+/// An `ImportTarget` that owns nothing borrowed: KEYs by index into `loaded`.
+#[derive(Debug, Clone)]
+enum Resolved {
+    NotAKeyImport,
+    Entry(usize),
+    File(usize, PathBuf),
+    Missing(usize),
+    UnknownFolder { root: usize, folder: std::ops::Range<usize> },
+}
+
+/// Past this many specifiers the memo starts again: a workspace's runbooks
+/// import a few hundred distinct ones, and a pasted list of typos should not
+/// grow it forever.
+const MAX_IMPORT_TARGETS: usize = 16 * 1024;
+
 /// All KEYs of a workspace. Cheap to clone: KEYs are shared.
 #[derive(Debug, Clone, Default)]
 pub struct KeyCatalog {
@@ -104,6 +124,8 @@ pub struct KeyCatalog {
     /// Did-you-mean answers already given by this catalog, by slug and count:
     /// the same unknown KEYs are asked about on every keystroke.
     slug_suggestions: Arc<Mutex<SlugSuggestions>>,
+    /// Import specifiers already resolved by this catalog.
+    import_targets: Arc<Mutex<ImportTargets>>,
     /// Sorted by path, then position.
     problems: Vec<ManifestProblem>,
 }
@@ -267,6 +289,7 @@ impl KeyCatalog {
             slug_table: Arc::default(),
             symbol_table: Arc::default(),
             slug_suggestions: Arc::default(),
+            import_targets: Arc::default(),
             problems,
         };
         catalog.slug_table = Arc::new(SlugTable::new(&catalog));
@@ -436,20 +459,49 @@ impl KeyCatalog {
 
     /// What an import specifier (`@/node-keys/x/src`) names.
     pub fn resolve_import(&self, specifier: &str) -> ImportTarget<'_> {
-        let Some((root, folder)) = self.folder_in_specifier(specifier) else { return ImportTarget::NotAKeyImport };
+        // A poisoned memo only lost an answer being written; start it again.
+        let mut memo = self.import_targets.lock().unwrap_or_else(|poisoned| {
+            let mut memo = poisoned.into_inner();
+            memo.clear();
+            memo
+        });
+        let resolved = match memo.get(specifier) {
+            Some(resolved) => resolved.clone(),
+            None => {
+                let resolved = self.resolve_import_afresh(specifier);
+                if memo.len() >= MAX_IMPORT_TARGETS {
+                    memo.clear();
+                }
+                memo.insert(specifier.into(), resolved.clone());
+                resolved
+            }
+        };
+        drop(memo);
+        let key = |index: usize| &*self.loaded[index].key;
+        match resolved {
+            Resolved::NotAKeyImport => ImportTarget::NotAKeyImport,
+            Resolved::Entry(index) => ImportTarget::Entry(key(index)),
+            Resolved::File(index, path) => ImportTarget::File { key: key(index), path },
+            Resolved::Missing(index) => ImportTarget::Missing { key: key(index) },
+            Resolved::UnknownFolder { root, folder } => ImportTarget::UnknownFolder { root, folder },
+        }
+    }
+
+    fn resolve_import_afresh(&self, specifier: &str) -> Resolved {
+        let Some((root, folder)) = self.folder_in_specifier(specifier) else { return Resolved::NotAKeyImport };
         let prefix_len = folder.start;
         let rest = &specifier[prefix_len..];
         let folder_len = folder.len();
         let Some(&index) = self.folders[root].get(&rest[..folder_len]) else {
-            return ImportTarget::UnknownFolder { root, folder };
+            return Resolved::UnknownFolder { root, folder };
         };
         let key = &*self.loaded[index].key;
         // Trailing (and doubled) slashes are tolerated: `…/src/`.
-        let Some(module) = join_relative("", &rest[folder_len..]) else { return ImportTarget::Missing { key } };
+        let Some(module) = join_relative("", &rest[folder_len..]) else { return Resolved::Missing(index) };
         match resolve_module(&key.files, &module) {
-            Some(file) if key.entry.as_deref() == Some(key.dir.join(file).as_path()) => ImportTarget::Entry(key),
-            Some(file) => ImportTarget::File { key, path: key.dir.join(file) },
-            None => ImportTarget::Missing { key },
+            Some(file) if key.entry.as_deref() == Some(key.dir.join(file).as_path()) => Resolved::Entry(index),
+            Some(file) => Resolved::File(index, key.dir.join(file)),
+            None => Resolved::Missing(index),
         }
     }
 

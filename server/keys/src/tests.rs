@@ -1083,7 +1083,10 @@ fn resolve_import_names_every_target() {
     let mut out = String::new();
     for specifier in specifiers {
         let target = catalog.resolve_import(specifier);
-        writeln!(out, "{specifier:<55} {}", describe_target(&catalog, specifier, &target)).unwrap();
+        let described = describe_target(&catalog, specifier, &target);
+        // The second answer comes from the catalog's memo.
+        assert_eq!(describe_target(&catalog, specifier, &catalog.resolve_import(specifier)), described);
+        writeln!(out, "{specifier:<55} {described}").unwrap();
     }
     expect![[r#"
         @/node-keys/safe-cron-execution/src                     entry of node-safe-cron-execution (/node-keys/safe-cron-execution/src/index.ts)
@@ -1206,6 +1209,21 @@ export function first() {}
 //- /node-keys/renamed/key.json
 { "slug": "renamed", "safety": "SAFE" }
 "#;
+
+#[test]
+fn an_update_resolves_imports_afresh() {
+    let mut fs = memory_fs(UPDATE_FIXTURE);
+    let old = KeyCatalog::build(&fs, Path::new(WORKSPACE), &CatalogConfig::default());
+    let specifier = "@/node-keys/growing/src/extra";
+    let describe = |catalog: &KeyCatalog| describe_target(catalog, specifier, &catalog.resolve_import(specifier));
+    assert_eq!(describe(&old), "missing in node-growing");
+    let path = PathBuf::from("/ws/node-keys/growing/src/extra.ts");
+    fs.insert(path.clone(), "export function extra() {}\n");
+    let (new, _) = old.update(&fs, &[path]);
+    assert_eq!(describe(&new), "file of node-growing: /node-keys/growing/src/extra.ts");
+    // The old catalog keeps answering for the files it read.
+    assert_eq!(describe(&old), "missing in node-growing");
+}
 
 #[test]
 fn update_deletes_a_key_folder() {
