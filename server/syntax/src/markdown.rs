@@ -20,9 +20,20 @@ use tree_sitter::{Language, Node, Parser, Range, Tree};
 #[derive(Debug, Clone)]
 pub struct MarkdownTrees {
     block: Tree,
-    inline: Vec<Tree>,
+    inline: Vec<Inline>,
     /// Block node id of an inline node → index into `inline`.
     inline_index: HashMap<usize, usize>,
+}
+
+/// What was parsed of one inline node.
+#[derive(Debug, Clone)]
+struct Inline {
+    /// The strong emphasis of a plain field label that starts the node
+    /// (see `plain_label`), read without the inline grammar.
+    leading_strong: Option<std::ops::Range<usize>>,
+    /// The inline tree of the node, or of the rest of it after
+    /// `leading_strong`; `None` when that rest holds nothing the model reads.
+    tree: Option<Tree>,
 }
 
 impl MarkdownTrees {
@@ -30,8 +41,20 @@ impl MarkdownTrees {
         &self.block
     }
 
-    /// The inline tree of an `inline` or `pipe_table_cell` block node.
+    /// The inline tree of an `inline` or `pipe_table_cell` block node (of
+    /// what follows its `leading_strong`, when it has one).
     pub fn inline_tree(&self, node: &Node<'_>) -> Option<&Tree> {
+        self.inline(node)?.tree.as_ref()
+    }
+
+    /// The byte range of the `**Label**` that starts an inline node, when
+    /// the node starts with a plain field label (see `plain_label`). The
+    /// node's inline tree then covers only what follows it.
+    pub fn leading_strong(&self, node: &Node<'_>) -> Option<std::ops::Range<usize>> {
+        self.inline(node)?.leading_strong.clone()
+    }
+
+    fn inline(&self, node: &Node<'_>) -> Option<&Inline> {
         self.inline_index.get(&node.id()).map(|&index| &self.inline[index])
     }
 }
@@ -81,23 +104,40 @@ pub fn parse(text: &str, old_block: Option<&Tree>, inlines: Inlines) -> Markdown
         let mut inline = Vec::new();
         let mut inline_index = HashMap::new();
         for node in inline_nodes(&block) {
-            let ranges = inline_ranges(node);
-            let needed = match inlines {
-                Inlines::All => true,
-                Inlines::ModelOnly => may_hold_model_parts(text, &ranges),
-                Inlines::CodeSpans => ranges.iter().any(|range| text[range.start_byte..range.end_byte].contains('`')),
+            let mut ranges = inline_ranges(node);
+            // Only where the model is all that is read: the reference parse
+            // (`Inlines::All`) keeps the inline grammar's own reading, which
+            // the differential tests compare this with.
+            let leading_strong =
+                (inlines == Inlines::ModelOnly).then(|| plain_label(text, &ranges)).flatten().map(|len| {
+                    let first = &mut ranges[0];
+                    let strong = first.start_byte..first.start_byte + len;
+                    first.start_byte += len;
+                    first.start_point.column += len;
+                    strong
+                });
+            ranges.retain(|range| range.start_byte < range.end_byte);
+            let needed = !ranges.is_empty()
+                && match inlines {
+                    Inlines::All => true,
+                    Inlines::ModelOnly => may_hold_model_parts(text, &ranges),
+                    Inlines::CodeSpans => {
+                        ranges.iter().any(|range| text[range.start_byte..range.end_byte].contains('`'))
+                    }
+                };
+            let tree = if needed && inline_parser.set_included_ranges(&ranges).is_ok() {
+                Some(
+                    inline_parser
+                        .parse(text, None)
+                        .expect("tree-sitter only withholds a tree on timeout or cancellation, and none is set"),
+                )
+            } else {
+                None
             };
-            if !needed {
-                continue;
+            if tree.is_some() || leading_strong.is_some() {
+                inline_index.insert(node.id(), inline.len());
+                inline.push(Inline { leading_strong, tree });
             }
-            if inline_parser.set_included_ranges(&ranges).is_err() {
-                continue;
-            }
-            let tree = inline_parser
-                .parse(text, None)
-                .expect("tree-sitter only withholds a tree on timeout or cancellation, and none is set");
-            inline_index.insert(node.id(), inline.len());
-            inline.push(tree);
         }
         let _ = inline_parser.set_included_ranges(&[]);
         MarkdownTrees { block, inline, inline_index }
@@ -138,6 +178,44 @@ fn may_hold_model_parts(text: &str, ranges: &[Range]) -> bool {
         let colon_after = format!("{delimiter}:");
         opens_a_line && parts().any(|part| part.contains(&colon_before) || part.contains(&colon_after))
     })
+}
+
+/// The length of `**Label**:` or `**Label:**` at the start of an inline
+/// node, when the label is plain (letters, digits and a few marks that start
+/// no inline construct) and no other `*` or `_` follows in the node: its two
+/// runs of `**` then have nothing else to pair with, and are the label's
+/// strong emphasis. Runbook fields start this way, and the inline grammar is
+/// at its slowest there: after an opening `**` it keeps alternative readings
+/// alive to the end of the node (an 85-byte field line costs it eight times
+/// the same line without the label). So the label is read here, and the
+/// grammar parses what follows. (With another delimiter in the node,
+/// tree-sitter-md may pair the runs otherwise than CommonMark does, and its
+/// reading is the one the model follows.)
+fn plain_label(text: &str, ranges: &[Range]) -> Option<usize> {
+    let first = &text[ranges.first()?.start_byte..ranges[0].end_byte];
+    let rest = first.strip_prefix("**")?;
+    let plain = |byte: &u8| byte.is_ascii_alphanumeric() || b" -/(),.'".contains(byte);
+    let len = rest.bytes().take_while(plain).count();
+    let label = &rest.as_bytes()[..len];
+    // An opening run must be followed, and a closing run preceded, by
+    // something that is neither blank nor punctuation.
+    if !label.first()?.is_ascii_alphanumeric() || !label.last()?.is_ascii_alphanumeric() {
+        return None;
+    }
+    let after = &rest[len..];
+    let strong_len = if after.starts_with("**:") {
+        2 + len + 2
+    } else {
+        // `**Label:**` closes only before a blank or the end of the line.
+        let closed = after.strip_prefix(":**")?;
+        if !closed.bytes().next().is_none_or(|byte| matches!(byte, b' ' | b'\t' | b'\r' | b'\n')) {
+            return None;
+        }
+        2 + len + 3
+    };
+    let delimiter = |part: &str| part.contains(['*', '_']);
+    let mut later = ranges[1..].iter().map(|range| &text[range.start_byte..range.end_byte]);
+    (!delimiter(&first[strong_len..]) && !later.any(delimiter)).then_some(strong_len)
 }
 
 /// An inline node's text without its named children (block continuations,

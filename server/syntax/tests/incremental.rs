@@ -61,6 +61,18 @@ const SNIPPETS: &[&str] = &[
     "**Location**: /privacy.\n",
     "**Location**: sub/dir/ (the guides)\n",
     "**Location**: https://example.com/x\n",
+    // Field labels that open an inline node, in the plain form read without
+    // the inline grammar, and next to what could pair with their `**`.
+    "**Side Effects (manual)**: `node-a-b` and **more**\n",
+    "**Rollback:** undo `x`\n",
+    "**Rollback:**x\n",
+    "**A**:**B**: c\n",
+    "**Safety**: *a* **b** `c\n",
+    "- **KEY**:`node-q` __u__\n",
+    "**Don't run**: <!-- x -->\n",
+    "**Note** : x\n",
+    "**Note**:\\*x\n",
+    "> **Quoted**: `node-z`\n> **Next**: y\n",
 ];
 
 /// How many cases a property runs: `default` unless `PROPTEST_CASES` says

@@ -225,6 +225,9 @@ impl Collector<'_> {
     /// start of a later line of it: people write one field per line without
     /// blank lines between, and expect each line to count.
     fn field_openers(&mut self, inline: Node<'_>, container: FieldContainer, block_start: usize, container_end: usize) {
+        if let Some(strong) = self.tree.leading_strong(&inline) {
+            self.field_opener(strong.into(), container, block_start, container_end);
+        }
         let Some(tree) = self.tree.inline_tree(&inline) else { return };
         let root = tree.root_node();
         let mut cursor = root.walk();
