@@ -77,7 +77,8 @@ type SlugSuggestions = HashMap<(String, usize), Vec<usize>>;
 
 /// `resolve_import`'s answers by specifier. An open runbook's imports are
 /// resolved on every keystroke, by its diagnostics and by its semantic
-/// tokens alike, and resolving one builds paths and probes files.
+/// tokens alike, and resolving one builds and normalises paths and looks
+/// them up in the catalog's file list (no I/O: that list is in memory).
 type ImportTargets = HashMap<Box<str>, Resolved>;
 
 /// An `ImportTarget` that owns nothing borrowed: KEYs by index into `loaded`.
@@ -94,6 +95,16 @@ enum Resolved {
 /// import a few hundred distinct ones, and a pasted list of typos should not
 /// grow it forever.
 const MAX_IMPORT_TARGETS: usize = 16 * 1024;
+
+/// Locks one of the catalog's memos. A poisoned memo only lost an answer
+/// being written when a reader panicked; it starts again, empty.
+fn lock_memo<T: Default>(memo: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    memo.lock().unwrap_or_else(|poisoned| {
+        let mut memo = poisoned.into_inner();
+        *memo = T::default();
+        memo
+    })
+}
 
 /// All KEYs of a workspace. Cheap to clone: KEYs are shared.
 #[derive(Debug, Clone, Default)]
@@ -406,12 +417,7 @@ impl KeyCatalog {
     /// `n`; only those similar enough to be a plausible misspelling. See
     /// `similarity` for the metric.
     pub fn closest_slugs(&self, slug: &str, n: usize) -> Vec<&str> {
-        // A poisoned cache only lost an answer being written; start it again.
-        let mut cache = self.slug_suggestions.lock().unwrap_or_else(|poisoned| {
-            let mut cache = poisoned.into_inner();
-            cache.clear();
-            cache
-        });
+        let mut cache = lock_memo(&self.slug_suggestions);
         let indices = cache.entry((slug.to_string(), n)).or_insert_with(|| self.slug_index.closest(slug, n)).clone();
         drop(cache);
         indices.into_iter().map(|index| self.keys[index].slug.as_str()).collect()
@@ -459,12 +465,7 @@ impl KeyCatalog {
 
     /// What an import specifier (`@/node-keys/x/src`) names.
     pub fn resolve_import(&self, specifier: &str) -> ImportTarget<'_> {
-        // A poisoned memo only lost an answer being written; start it again.
-        let mut memo = self.import_targets.lock().unwrap_or_else(|poisoned| {
-            let mut memo = poisoned.into_inner();
-            memo.clear();
-            memo
-        });
+        let mut memo = lock_memo(&self.import_targets);
         let resolved = match memo.get(specifier) {
             Some(resolved) => resolved.clone(),
             None => {
