@@ -85,7 +85,9 @@ pub enum Inlines {
     /// Only those whose text could hold what the model reads from inline
     /// trees (see `may_hold_model_parts`). Inline parsing is two thirds of
     /// the cost of a parse (a paragraph with `**` costs the inline grammar
-    /// thirty times one without), and prose and bold titles need none.
+    /// thirty times one without), and prose and bold titles need none. A
+    /// plain field label at the start of a node is read without the grammar
+    /// (`plain_label`), which then parses only what follows it.
     ModelOnly,
     /// Only those with a backtick: enough for KEY references (code spans).
     CodeSpans,
@@ -108,22 +110,21 @@ pub fn parse(text: &str, old_block: Option<&Tree>, inlines: Inlines) -> Markdown
             // Only where the model is all that is read: the reference parse
             // (`Inlines::All`) keeps the inline grammar's own reading, which
             // the differential tests compare this with.
-            let leading_strong =
-                (inlines == Inlines::ModelOnly).then(|| plain_label(text, &ranges)).flatten().map(|len| {
-                    let first = &mut ranges[0];
-                    let strong = first.start_byte..first.start_byte + len;
-                    first.start_byte += len;
-                    first.start_point.column += len;
-                    strong
-                });
+            let mut leading_strong = None;
+            if inlines == Inlines::ModelOnly
+                && let Some(len) = plain_label(text, &ranges)
+            {
+                let first = &mut ranges[0];
+                leading_strong = Some(first.start_byte..first.start_byte + len);
+                first.start_byte += len;
+                first.start_point.column += len;
+            }
             ranges.retain(|range| range.start_byte < range.end_byte);
             let needed = !ranges.is_empty()
                 && match inlines {
                     Inlines::All => true,
                     Inlines::ModelOnly => may_hold_model_parts(text, &ranges),
-                    Inlines::CodeSpans => {
-                        ranges.iter().any(|range| text[range.start_byte..range.end_byte].contains('`'))
-                    }
+                    Inlines::CodeSpans => ranges.iter().any(|range| range_text(text, range).contains('`')),
                 };
             let tree = if needed && inline_parser.set_included_ranges(&ranges).is_ok() {
                 Some(
@@ -166,7 +167,7 @@ fn inline_nodes(block: &Tree) -> Vec<Node<'_>> {
 /// after (a label may wrap), `**:` or `:**` for the colon of its label.
 /// Necessary conditions only: when one holds, the inline tree decides.
 fn may_hold_model_parts(text: &str, ranges: &[Range]) -> bool {
-    let parts = || ranges.iter().map(|range| &text[range.start_byte..range.end_byte]);
+    let parts = || ranges.iter().map(|range| range_text(text, range));
     if parts().any(|part| part.contains('`') || part.contains("<!--")) {
         return true;
     }
@@ -192,7 +193,8 @@ fn may_hold_model_parts(text: &str, ranges: &[Range]) -> bool {
 /// tree-sitter-md may pair the runs otherwise than CommonMark does, and its
 /// reading is the one the model follows.)
 fn plain_label(text: &str, ranges: &[Range]) -> Option<usize> {
-    let first = &text[ranges.first()?.start_byte..ranges[0].end_byte];
+    let (first, later) = ranges.split_first()?;
+    let first = range_text(text, first);
     let rest = first.strip_prefix("**")?;
     let plain = |byte: &u8| byte.is_ascii_alphanumeric() || b" -/(),.'".contains(byte);
     let len = rest.bytes().take_while(plain).count();
@@ -214,8 +216,13 @@ fn plain_label(text: &str, ranges: &[Range]) -> Option<usize> {
         2 + len + 3
     };
     let delimiter = |part: &str| part.contains(['*', '_']);
-    let mut later = ranges[1..].iter().map(|range| &text[range.start_byte..range.end_byte]);
-    (!delimiter(&first[strong_len..]) && !later.any(delimiter)).then_some(strong_len)
+    let delimiter_later = later.iter().any(|range| delimiter(range_text(text, range)));
+    (!delimiter(&first[strong_len..]) && !delimiter_later).then_some(strong_len)
+}
+
+/// The text a tree-sitter range covers.
+fn range_text<'t>(text: &'t str, range: &Range) -> &'t str {
+    &text[range.start_byte..range.end_byte]
 }
 
 /// An inline node's text without its named children (block continuations,
