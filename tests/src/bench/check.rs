@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use serde_json::Value;
@@ -14,21 +15,64 @@ use super::report::{Outcome, Row, Target};
 use super::stats::{millis, summarize};
 
 /// The markdown files under `root`, which is what `check` lints.
-pub fn count_markdown_files(root: &Path) -> usize {
-    let Ok(entries) = std::fs::read_dir(root) else { return 0 };
-    entries
-        .flatten()
-        .map(|entry| {
-            let path = entry.path();
-            match entry.file_type() {
-                Ok(kind) if kind.is_dir() => count_markdown_files(&path),
-                Ok(kind) if kind.is_file() => {
-                    usize::from(path.extension().is_some_and(|extension| extension == "md" || extension == "markdown"))
-                }
-                _ => 0,
+fn markdown_files(root: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(root) else { return Vec::new() };
+    let mut files = Vec::new();
+    for entry in entries.flatten() {
+        let path = entry.path();
+        match entry.file_type() {
+            Ok(kind) if kind.is_dir() => files.extend(markdown_files(&path)),
+            Ok(kind)
+                if kind.is_file()
+                    && path.extension().is_some_and(|extension| extension == "md" || extension == "markdown") =>
+            {
+                files.push(path)
             }
+            _ => {}
+        }
+    }
+    files
+}
+
+/// How many of the markdown files under `root` tree-sitter-md's block
+/// grammar alone reads per second, in process on every core: the part of a
+/// `check` that no change of ours can make faster, since every runbook's
+/// model is read from that grammar's tree. The median of `n_runs`.
+fn block_grammar_floor(files: &[PathBuf], n_runs: usize) -> Row {
+    let texts: Vec<String> = files.iter().filter_map(|path| std::fs::read_to_string(path).ok()).collect();
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let rates: Vec<f64> = (0..n_runs)
+        .map(|_| {
+            let next = AtomicUsize::new(0);
+            let started = Instant::now();
+            std::thread::scope(|scope| {
+                for _ in 0..threads {
+                    scope.spawn(|| {
+                        let mut parser = tree_sitter::Parser::new();
+                        parser
+                            .set_language(&tree_sitter_md::LANGUAGE.into())
+                            .expect("tree-sitter-md's block grammar loads");
+                        while let Some(text) = texts.get(next.fetch_add(1, Ordering::Relaxed)) {
+                            assert!(parser.parse(text, None).is_some(), "no timeout is set");
+                        }
+                    });
+                }
+            });
+            texts.len() as f64 / started.elapsed().as_secs_f64()
         })
-        .sum()
+        .collect();
+    let outcome = match summarize(&rates) {
+        Some(summary) => Outcome::Measured(summary),
+        None => Outcome::Failed("no markdown files".to_string()),
+    };
+    Row::new(
+        "floor",
+        format!(
+            "in process: tree-sitter-md's block grammar alone over the W5 files, {threads} threads (p50 = median run)"
+        ),
+        "files/s",
+        outcome,
+    )
 }
 
 /// One checker's command line.
@@ -126,13 +170,16 @@ pub struct Checked {
     /// `check --cache` when nothing changed since the last run.
     pub warm_row: Row,
     pub comparisons: Vec<Comparison>,
+    /// What the block grammar alone reads per second (see `block_grammar_floor`).
+    pub floor_row: Row,
 }
 
 /// Runs the check of `root` `n_runs` times, each run followed by one check
 /// of each peer. The check of `one_runbook` alone, in the notes, shows what
 /// the KEY index costs before any runbook is checked.
 pub fn run(binary: &Path, root: &Path, one_runbook: &Path, n_runs: usize, peers: &[Installed]) -> Checked {
-    let n_files = count_markdown_files(root);
+    let files = markdown_files(root);
+    let n_files = files.len();
     let ours = |target: &Path| Checker {
         program: binary.to_path_buf(),
         args: vec!["check".to_string(), "--format".to_string(), "json".to_string(), target.display().to_string()],
@@ -189,6 +236,7 @@ pub fn run(binary: &Path, root: &Path, one_runbook: &Path, n_runs: usize, peers:
         Row::new("W5", "CLI: check, files per second (p50 = median run)", "files/s", runs.outcome(&runs.rates))
             .with_targets(&[Target::P50AtLeast(1000.0)]);
     let warm_row = warm(binary, root, n_runs, &runs);
+    let floor_row = block_grammar_floor(&files, n_runs);
 
     let comparisons = peers
         .iter()
@@ -210,6 +258,14 @@ pub fn run(binary: &Path, root: &Path, one_runbook: &Path, n_runs: usize, peers:
                     let ratio = runbook_ls.p50 / theirs.p50;
                     let met = if ratio >= 1.0 { "met" } else { "not met" };
                     notes.push(format!("target ≥ 1.0× rumdl's files per second: {ratio:.2}×, {met}"));
+                    if let Some(floor) = floor_row.summary() {
+                        notes.push(format!(
+                            "tree-sitter-md's block grammar alone reads {:.0} files/s on every core ({:.2}× rumdl's): \
+                             check reads each runbook's model from that grammar's tree, so this bounds it",
+                            floor.p50,
+                            floor.p50 / theirs.p50
+                        ));
+                    }
                 }
             }
             Comparison {
@@ -223,7 +279,7 @@ pub fn run(binary: &Path, root: &Path, one_runbook: &Path, n_runs: usize, peers:
             }
         })
         .collect();
-    Checked { wall_row, rate_row, warm_row, comparisons }
+    Checked { wall_row, rate_row, warm_row, comparisons, floor_row }
 }
 
 /// `check --cache` of the same workspace: one run fills the cache (in a
@@ -241,7 +297,7 @@ fn warm(binary: &Path, root: &Path, n_runs: usize, cold: &Runs) -> Row {
             .collect(),
         cwd: root.parent().unwrap_or(root).to_path_buf(),
     };
-    let n_files = count_markdown_files(root);
+    let n_files = markdown_files(root).len();
     let mut runs = Runs::default();
     let filled = checker.run_once();
     let filled_output = filled.as_ref().ok().map(|timed| timed.output.stdout.clone());

@@ -403,6 +403,7 @@ pub fn run(options: &Options) -> Report {
         rows.push(checked.rate_row);
         rows.push(checked.warm_row);
         comparisons.extend(checked.comparisons);
+        floor_rows.push(checked.floor_row);
         progress(&format!(
             "W5: runbook-ls check of a {} MB runbook ({} runs)",
             sizes.large_runbook_mb, sizes.check_runs
