@@ -234,6 +234,13 @@ fn entry_location(key: &Key, catalog: &KeyCatalog) -> Option<String> {
     catalog.relative_path(key.entry.as_deref()?)
 }
 
+/// Whether a Location's path (workspace-relative, with or without the
+/// leading `/`) names a file or a folder on disk.
+pub(crate) fn exists_on_disk(workspace: &Workspace<'_>, path: &str) -> bool {
+    let absolute = workspace.root.join(path.trim_start_matches('/'));
+    workspace.fs.is_file(&absolute) || workspace.fs.is_dir(&absolute)
+}
+
 fn check_location(
     location: &LocationRef,
     action_key: Option<(&Key, TextRange)>,
@@ -249,7 +256,7 @@ fn check_location(
             .strip_prefix(&key.dir)
             .map(slash_path)
             .is_ok_and(|inside| key.has_file(&inside) || key.has_dir(&inside)),
-        None => workspace.fs.is_file(&absolute) || workspace.fs.is_dir(&absolute),
+        None => exists_on_disk(workspace, &location.path),
     };
     let expected = action_key.and_then(|(key, _)| Some((key, entry_location(key, catalog)?)));
     // The KEY's entry, written as the Location writes paths (with or without the leading `/`).

@@ -74,8 +74,9 @@ pub(crate) fn diagnostics_with(
         // The Action's section with any nested Action: what its findings are
         // kept relative to.
         let section = view.action.range.cover(view.own_range);
-        let key =
-            memo.filter(|_| is_memoizable(view, workspace)).map(|_| ActionKey::of(file.parse.text(), view, section));
+        let key = memo
+            .and_then(|_| locations_on_disk(view, workspace))
+            .map(|on_disk| ActionKey::of(file.parse.text(), view, section, on_disk));
         if let Some(((memo, generation), key)) = memo.zip(key)
             && let Some(cached) = memo.get(generation, &key)
         {
@@ -155,31 +156,48 @@ impl Outside {
 
 /// What an Action's findings are a function of, given the workspace state:
 /// its section's text (nested Actions included), where its own range ends in
-/// it, and its index (fixes that insert fields name the Action by index).
+/// it, its index (fixes that insert fields name the Action by index), and
+/// which of its Locations outside every KEY folder exist (`locations_on_disk`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct ActionKey {
     text: u128,
     own_len: usize,
     index: usize,
+    on_disk: u64,
 }
 
 impl ActionKey {
-    fn of(text: &str, view: &ActionView<'_>, section: TextRange) -> ActionKey {
+    fn of(text: &str, view: &ActionView<'_>, section: TextRange, on_disk: u64) -> ActionKey {
         ActionKey {
             text: xxhash_rust::xxh3::xxh3_128(text[section.as_range()].as_bytes()),
             own_len: view.own_range.len(),
             index: view.index,
+            on_disk,
         }
     }
 }
 
-/// Whether an Action's findings depend only on its text and on what
-/// `ActionMemo`'s generation covers (settings, the KEY catalog): not when
-/// one of its Locations is checked against the disk outside every KEY
-/// folder, where a file may appear that no watcher reports.
-fn is_memoizable(view: &ActionView<'_>, workspace: &Workspace<'_>) -> bool {
-    let Some(catalog) = workspace.catalog else { return view.locations.is_empty() };
-    view.locations.iter().all(|location| catalog.key_for_path(&location.path).is_some())
+/// Whether each of an Action's Locations outside every KEY folder exists, as
+/// bits in order: the one thing its findings read from the disk rather than
+/// from what `ActionMemo`'s generation covers (settings, the KEY catalog),
+/// since a file there may appear that no watcher reports. Asked afresh on
+/// every computation, so a memoized answer never outlives the file. `None`
+/// (not memoized) past 64 such Locations.
+fn locations_on_disk(view: &ActionView<'_>, workspace: &Workspace<'_>) -> Option<u64> {
+    let outside_keys = view
+        .locations
+        .iter()
+        .filter(|location| workspace.catalog.is_none_or(|catalog| catalog.key_for_path(&location.path).is_none()));
+    let mut bits = 0u64;
+    for (n, location) in outside_keys.enumerate() {
+        if n == 64 {
+            return None;
+        }
+        if keys::exists_on_disk(workspace, &location.path) {
+            bits |= 1 << n;
+        }
+    }
+    Some(bits)
 }
 
 /// The findings of an open document's Actions, by what they are a function

@@ -177,3 +177,89 @@ export function other() {}
         crate::diagnostics::diagnostics(&crate::File { path: &path, parse: &parse }, &analysis.workspace());
     assert_eq!(analysis.diagnostics(&path), unmemoized);
 }
+
+/// A Location outside every KEY folder is looked up on disk, where a file
+/// may appear without any watcher saying so: the Action's findings are kept
+/// with the answer they were computed for, and computed again when the disk
+/// answers otherwise.
+#[test]
+fn memoized_findings_follow_locations_on_disk() {
+    use std::path::{Path, PathBuf};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+
+    use runbook_keys::fs::{FileSystem, MemoryFs};
+
+    /// The fixture's files, and `docs/guide.md` once `appeared`; counts lookups of it.
+    struct Appearing {
+        files: MemoryFs,
+        appeared: AtomicBool,
+        lookups: Mutex<usize>,
+    }
+    impl FileSystem for Appearing {
+        fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+            self.files.read(path)
+        }
+        fn is_file(&self, path: &Path) -> bool {
+            if path.ends_with("docs/guide.md") {
+                *self.lookups.lock().unwrap() += 1;
+                return self.appeared.load(Ordering::SeqCst);
+            }
+            self.files.is_file(path)
+        }
+        fn is_dir(&self, path: &Path) -> bool {
+            self.files.is_dir(path)
+        }
+        fn read_dir(&self, path: &Path) -> std::io::Result<Vec<PathBuf>> {
+            self.files.read_dir(path)
+        }
+        fn walk(&self, root: &Path) -> Vec<PathBuf> {
+            self.files.walk(root)
+        }
+        fn shared(&self) -> Arc<dyn FileSystem> {
+            self.files.shared()
+        }
+    }
+
+    let runbook = format!(
+        "{RUNBOOK}\n### Action 3: Read the guide (SAFE)\n\n- **KEY**: `node-webhook-monitoring`\n- **Location**: `docs/guide.md`\n"
+    );
+    let fixture = Fixture::parse(&format!("//- /runbooks/runbook.md\n{runbook}{KEYS}"));
+    let root = Path::new(crate::test_utils::WORKSPACE_ROOT);
+    let fs = Arc::new(Appearing {
+        files: MemoryFs::from_fixture(&fixture, root),
+        appeared: AtomicBool::new(false),
+        lookups: Mutex::new(0),
+    });
+    let mut host = crate::AnalysisHost::new(root.to_path_buf(), fs.clone());
+    let config_file = host.analysis().read_config_file();
+    host.set_settings(config_file, Vec::new());
+    let index = host.analysis().build_index(&crate::IndexScope::Workspace);
+    host.set_index(index);
+    let path = root.join("runbooks/runbook.md");
+    host.open_document(path.clone(), &runbook);
+    let guide = runbook.find("docs/guide.md").expect("in the runbook");
+    let missing_guide = |host: &crate::AnalysisHost| {
+        host.analysis()
+            .diagnostics(&path)
+            .iter()
+            .any(|diagnostic| diagnostic.range.start == guide && diagnostic.message.contains("does not exist"))
+    };
+    assert!(missing_guide(&host));
+
+    // Typed into Action 1 (same length): Action 3 is kept, its Location asked about again.
+    let lookups = *fs.lookups.lock().unwrap();
+    let replays = runbook.find("replays").expect("in Action 1");
+    host.document_mut(&path).expect("open").edit(TextRange::new(replays, replays + 1), "R");
+    assert!(missing_guide(&host));
+    assert!(*fs.lookups.lock().unwrap() > lookups, "the disk is asked on every computation");
+
+    // The file appears: the same text, another answer.
+    fs.appeared.store(true, Ordering::SeqCst);
+    assert!(!missing_guide(&host));
+    let analysis = host.analysis();
+    let parse = analysis.parse(&path).expect("open");
+    let unmemoized =
+        crate::diagnostics::diagnostics(&crate::File { path: &path, parse: &parse }, &analysis.workspace());
+    assert_eq!(analysis.diagnostics(&path), unmemoized);
+}
