@@ -92,7 +92,11 @@ fn quick_run_measures_every_workload() {
     );
 
     let floors = list(&report, "floors");
-    assert_eq!(floors.len(), 6, "{floors:#?}");
+    assert_eq!(floors.len(), 7, "{floors:#?}");
+    assert!(
+        floors.iter().any(|floor| floor["name"].as_str().is_some_and(|name| name.contains("block grammar alone"))),
+        "the W5 floor of tree-sitter-md's block grammar: {floors:#?}"
+    );
     for floor in floors {
         assert_eq!(floor["status"], "measured", "{floor:#}");
     }
