@@ -34,7 +34,7 @@ fn markdown_files(root: &Path) -> Vec<PathBuf> {
     files
 }
 
-/// How many of the markdown files under `root` tree-sitter-md's block
+/// How many of `files` (markdown) tree-sitter-md's block
 /// grammar alone reads per second, in process on every core: the part of a
 /// `check` that no change of ours can make faster, since every runbook's
 /// model is read from that grammar's tree. The median of `n_runs`.
@@ -235,7 +235,7 @@ pub fn run(binary: &Path, root: &Path, one_runbook: &Path, n_runs: usize, peers:
     let rate_row =
         Row::new("W5", "CLI: check, files per second (p50 = median run)", "files/s", runs.outcome(&runs.rates))
             .with_targets(&[Target::P50AtLeast(1000.0)]);
-    let warm_row = warm(binary, root, n_runs, &runs);
+    let warm_row = warm(binary, root, n_files, n_runs, &runs);
     let floor_row = block_grammar_floor(&files, n_runs);
 
     let comparisons = peers
@@ -285,7 +285,7 @@ pub fn run(binary: &Path, root: &Path, one_runbook: &Path, n_runs: usize, peers:
 /// `check --cache` of the same workspace: one run fills the cache (in a
 /// folder beside the workspace, so that the peers never see it), then
 /// `n_runs` warm runs, whose median is compared with the cold runs'.
-fn warm(binary: &Path, root: &Path, n_runs: usize, cold: &Runs) -> Row {
+fn warm(binary: &Path, root: &Path, n_files: usize, n_runs: usize, cold: &Runs) -> Row {
     let cache_dir = root.parent().unwrap_or(root).join("check-cache");
     let _ = std::fs::remove_dir_all(&cache_dir);
     let checker = Checker {
@@ -297,7 +297,6 @@ fn warm(binary: &Path, root: &Path, n_runs: usize, cold: &Runs) -> Row {
             .collect(),
         cwd: root.parent().unwrap_or(root).to_path_buf(),
     };
-    let n_files = markdown_files(root).len();
     let mut runs = Runs::default();
     let filled = checker.run_once();
     let filled_output = filled.as_ref().ok().map(|timed| timed.output.stdout.clone());
