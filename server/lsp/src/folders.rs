@@ -233,12 +233,12 @@ async fn folder_changed(session: &Arc<Session>, root: &Path) {
     };
     for path in cleared {
         if let Some(uri) = Uri::from_file_path(&path) {
-            session.client.publish_diagnostics(uri, Vec::new(), None).await;
+            session.publish_diagnostics(uri, Vec::new(), None).await;
         }
     }
     for (path, diagnostics) in files {
         if let Some(uri) = Uri::from_file_path(&path) {
-            session.client.publish_diagnostics(uri, diagnostics, None).await;
+            session.publish_diagnostics(uri, diagnostics, None).await;
         }
     }
 }

@@ -47,6 +47,7 @@ pub async fn run_stdio(max_message_bytes: usize) -> bool {
         }
     };
     let server_output = framing::ServerOutput::new(frames.clone());
+    let direct_output = framing::DirectOutput::new(frames.clone());
     let (input, relay_output) = tokio::io::duplex(64 * 1024);
     let relay = tokio::spawn(framing::relay(tokio::io::stdin(), relay_output, frames, max_message_bytes));
 
@@ -57,12 +58,15 @@ pub async fn run_stdio(max_message_bytes: usize) -> bool {
         Backend { session, snippet_support: AtomicBool::new(false), code_action_support: Default::default() }
     });
     let (session, dirty) = session_slot.expect("LspService::new calls the constructor");
+    session.set_direct_output(Some(direct_output));
     tokio::spawn(publish_diagnostics(session.clone(), dirty));
     let service = Ordered::new(service, session.clone());
     Server::new(input, server_output, socket).serve(service).await;
     relay.abort();
+    session.set_direct_output(None);
     // The relay's sender goes with it, the server's with its output (closed
-    // by `serve`): then the writer has written everything and ends.
+    // by `serve`), the session's direct one above (a publication under way
+    // holds its own until sent): then the writer has written everything and ends.
     let _ = relay.await;
     let _ = tokio::task::spawn_blocking(move || writer.join()).await;
     session.shutdown_requested()
@@ -129,15 +133,13 @@ async fn publish_document(
         let permit = permits.clone().acquire_owned().await;
         match session.snapshot(&uri) {
             // Closed: clear what was published for it.
-            None => session.client.publish_diagnostics(uri.clone(), Vec::new(), None).await,
+            None => session.publish_diagnostics(uri.clone(), Vec::new(), None).await,
             Some(snapshot) => {
                 let version = snapshot.version;
                 let computed = compute(move || file_diagnostics(&snapshot)).await;
                 drop(permit);
                 match computed {
-                    Ok(diagnostics) => {
-                        session.client.publish_diagnostics(uri.clone(), diagnostics, Some(version)).await
-                    }
+                    Ok(diagnostics) => session.publish_diagnostics(uri.clone(), diagnostics, Some(version)).await,
                     Err(error) => tracing::error!("no diagnostics for {}: {}", uri.as_str(), error.message),
                 }
             }

@@ -16,7 +16,8 @@ use runbook_keys::fs::RealFs;
 use runbook_syntax::Encoding;
 use tokio::sync::mpsc;
 use tower_lsp_server::Client;
-use tower_lsp_server::ls_types::Uri;
+use tower_lsp_server::ls_types::notification::{Notification as _, PublishDiagnostics};
+use tower_lsp_server::ls_types::{Diagnostic, PublishDiagnosticsParams, Uri};
 
 /// An open document, as the session tracks it; its text is in its host.
 #[derive(Debug, Clone)]
@@ -171,6 +172,10 @@ pub struct Session {
     pub semantic_tokens: crate::semantic_tokens::TokenCache,
     /// Whether the client pulls diagnostics, and its reports.
     pub pull: crate::pull_diagnostics::PullState,
+    /// The writer of stdout, for messages sent around tower-lsp-server (see
+    /// `framing::DirectOutput`); none when the session runs in process, or
+    /// once it has ended and the writer must see its last sender go.
+    direct: RwLock<Option<crate::framing::DirectOutput>>,
 }
 
 impl Session {
@@ -187,8 +192,27 @@ impl Session {
             shutdown_requested: AtomicBool::new(false),
             semantic_tokens: Default::default(),
             pull: Default::default(),
+            direct: Default::default(),
         };
         (Arc::new(session), dirty_rx)
+    }
+
+    pub fn set_direct_output(&self, output: Option<crate::framing::DirectOutput>) {
+        *self.direct.write().unwrap_or_else(PoisonError::into_inner) = output;
+    }
+
+    /// Publishes a document's diagnostics: straight into a frame when the
+    /// session has stdout's writer, since a large document's thousands of
+    /// diagnostics would otherwise pass through a `serde_json::Value` tree.
+    pub async fn publish_diagnostics(&self, uri: Uri, diagnostics: Vec<Diagnostic>, version: Option<i32>) {
+        let direct = self.direct.read().unwrap_or_else(PoisonError::into_inner).clone();
+        match direct {
+            Some(output) => {
+                let params = PublishDiagnosticsParams { uri, diagnostics, version };
+                output.notify(PublishDiagnostics::METHOD, &params).await;
+            }
+            None => self.client.publish_diagnostics(uri, diagnostics, version).await,
+        }
     }
 
     pub fn set_shutdown_requested(&self) {
