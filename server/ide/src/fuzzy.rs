@@ -12,6 +12,13 @@ pub struct FuzzyPattern {
     /// match at all, and a byte loop tells them apart for a fraction of the
     /// matcher's own setup.
     ascii_needle: Option<Vec<u8>>,
+    /// What was typed, lower-cased, when it is ASCII without whitespace and
+    /// starts with a letter or digit: then an ASCII name that starts with it scores what its start alone
+    /// scores (see `score`), and those scores are kept here by that start.
+    prefix: Option<Vec<u8>>,
+    /// (A name's start can be cased in as many ways as it has letters, but
+    /// few are: a list.)
+    prefix_scores: Vec<(Box<[u8]>, Option<u32>)>,
     matcher: Matcher,
     buffer: Vec<char>,
 }
@@ -24,12 +31,44 @@ impl FuzzyPattern {
         let ascii_needle = typed.is_ascii().then(|| {
             typed.bytes().filter(|byte| !byte.is_ascii_whitespace()).map(|byte| byte.to_ascii_lowercase()).collect()
         });
-        FuzzyPattern { atom, ascii_needle, matcher: Matcher::new(Config::DEFAULT), buffer: Vec::new() }
+        let prefix = ascii_needle.clone().filter(|needle: &Vec<u8>| {
+            needle.len() == typed.len() && needle.first().is_some_and(u8::is_ascii_alphanumeric)
+        });
+        FuzzyPattern {
+            atom,
+            ascii_needle,
+            prefix,
+            prefix_scores: Vec::new(),
+            matcher: Matcher::new(Config::DEFAULT),
+            buffer: Vec::new(),
+        }
     }
 
     /// `None` when `candidate` does not contain what was typed as a subsequence.
     pub fn score(&mut self, candidate: &str) -> Option<u32> {
         let Some(atom) = &self.atom else { return Some(0) };
+        // A name that starts with what was typed matches best right there:
+        // the first character gets the largest bonus a character can get
+        // (a word start after the whitespace the matcher puts before every
+        // name, doubled as the pattern's first), the others the bonus of a
+        // run that starts so, and nothing is lost to gaps; a later match can
+        // only tie. Its score is then the score of its start, which bonuses
+        // (read from the characters before, never after) do not change, and
+        // names typed after a slug's family share one start: with ten
+        // thousand KEYs that is one match instead of ten thousand.
+        if let Some(prefix) = &self.prefix
+            && let Some(start) = candidate.as_bytes().get(..prefix.len())
+            && start.eq_ignore_ascii_case(prefix)
+            && candidate.is_ascii()
+        {
+            if let Some((_, score)) = self.prefix_scores.iter().find(|(known, _)| **known == *start) {
+                return *score;
+            }
+            let start = &candidate[..prefix.len()];
+            let score = atom.score(Utf32Str::new(start, &mut self.buffer), &mut self.matcher).map(u32::from);
+            self.prefix_scores.push((start.as_bytes().into(), score));
+            return score;
+        }
         if let Some(needle) = &self.ascii_needle
             && is_ascii_subsequence(needle, candidate) == Some(false)
         {
@@ -179,8 +218,48 @@ mod tests {
             let mut filtered = FuzzyPattern::new(typed);
             let mut unfiltered = FuzzyPattern::new(typed);
             unfiltered.ascii_needle = None;
+            unfiltered.prefix = None;
             for name in names {
                 assert_eq!(filtered.score(name), unfiltered.score(name), "{typed:?} against {name:?}");
+            }
+        }
+    }
+
+    /// The matcher itself on every name: no byte filter, no prefix scores.
+    fn plain_score(typed: &str, candidate: &str) -> Option<u32> {
+        let mut pattern = FuzzyPattern::new(typed);
+        pattern.ascii_needle = None;
+        pattern.prefix = None;
+        pattern.score(candidate)
+    }
+
+    #[test]
+    fn prefix_scores_are_the_matchers() {
+        let mut pattern = FuzzyPattern::new("no");
+        for name in ["node-a", "node-b", "NOde-c", "no", "next-node", "n-o"] {
+            assert_eq!(pattern.score(name), plain_score("no", name), "{name}");
+        }
+        assert_eq!(pattern.prefix_scores.len(), 2, "one start per case: {:?}", pattern.prefix_scores);
+    }
+
+    proptest::proptest! {
+        /// Names that start with what was typed (in any case), and others,
+        /// from characters of every class the matcher tells apart.
+        #[test]
+        fn prefix_scores_agree_with_the_matcher(
+            typed in "[a-cA-C0-9/_. -]{1,4}",
+            rests in proptest::collection::vec("[a-cA-C0-9/_. :é-]{0,12}", 1..8),
+            flips in proptest::collection::vec(proptest::bool::ANY, 4),
+        ) {
+            let mut pattern = FuzzyPattern::new(&typed);
+            for (n, rest) in rests.iter().enumerate() {
+                let start: String = typed
+                    .chars()
+                    .zip(flips.iter().cycle())
+                    .map(|(c, &flip)| if flip { c.to_ascii_uppercase() } else { c.to_ascii_lowercase() })
+                    .collect();
+                let name = if n % 3 == 2 { rest.clone() } else { format!("{start}{rest}") };
+                proptest::prop_assert_eq!(pattern.score(&name), plain_score(&typed, &name), "{:?} against {:?}", typed, name);
             }
         }
     }
