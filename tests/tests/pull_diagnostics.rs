@@ -101,6 +101,11 @@ fn a_client_that_pulls_and_refreshes_is_never_pushed_to() {
     assert_eq!(fixed["kind"], "full");
     assert!(!codes(&fixed["items"]).contains(&"unknown-key".to_string()), "{fixed:#}");
 
+    // Reports are written by the server itself (not by tower-lsp-server);
+    // a request it cannot read is still answered, with the JSON-RPC error.
+    let error = client.request_raw("textDocument/diagnostic", json!({ "textDocument": {} })).unwrap_err();
+    assert_eq!(error["code"], -32602, "{error:#}");
+
     // The workspace: the open runbook at its version, the other one from disk.
     let workspace_report = client.request("workspace/diagnostic", json!({ "previousResultIds": [] }));
     let items = workspace_report["items"].as_array().unwrap();

@@ -20,7 +20,7 @@ use std::task::{Context, Poll, ready};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::sync::mpsc;
 use tokio_util::sync::PollSender;
-use tower_lsp_server::jsonrpc::{Request, Response};
+use tower_lsp_server::jsonrpc::{Id, Request, Response};
 
 /// Headers longer than this are not LSP headers.
 const MAX_HEADER_LINE: usize = 8 * 1024;
@@ -236,10 +236,26 @@ impl DirectOutput {
             method: &'a str,
             params: &'a P,
         }
-        match frame_of(&Notification { jsonrpc: "2.0", method, params }) {
+        self.send(method, &Notification { jsonrpc: "2.0", method, params }).await
+    }
+
+    /// Answers a request with its result; false when the answer cannot be
+    /// serialized or the writer is gone.
+    pub async fn respond<R: serde::Serialize>(&self, id: &Id, result: &R) -> bool {
+        #[derive(serde::Serialize)]
+        struct Success<'a, R> {
+            jsonrpc: &'static str,
+            id: &'a Id,
+            result: &'a R,
+        }
+        self.send("an answer", &Success { jsonrpc: "2.0", id, result }).await
+    }
+
+    async fn send(&self, what: &str, message: &impl serde::Serialize) -> bool {
+        match frame_of(message) {
             Ok(frame) => self.frames.send(frame).await.is_ok(),
             Err(error) => {
-                tracing::error!("cannot serialize {method}: {error}");
+                tracing::error!("cannot serialize {what}: {error}");
                 false
             }
         }
@@ -575,7 +591,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn direct_notifications_are_whole_frames_of_the_message() {
+    async fn direct_messages_are_whole_frames_of_the_message() {
         let (sender, mut frames) = mpsc::channel(4);
         let output = DirectOutput::new(sender);
         let params = json!({ "uri": "file:///r.md", "diagnostics": [{ "message": "é \\ \"" }] });
@@ -585,6 +601,11 @@ mod tests {
         assert_eq!(header, format!("Content-Length: {}", body.len()));
         let body: Json = serde_json::from_str(body).unwrap();
         assert_eq!(body, json!({ "jsonrpc": "2.0", "method": "textDocument/publishDiagnostics", "params": params }));
+        assert!(output.respond(&Id::Number(7), &params).await);
+        let frame = String::from_utf8(frames.recv().await.unwrap()).unwrap();
+        let (_, body) = frame.split_once("\r\n\r\n").unwrap();
+        let body: Json = serde_json::from_str(body).unwrap();
+        assert_eq!(body, json!({ "jsonrpc": "2.0", "id": 7, "result": params }));
         drop(frames);
         assert!(!output.notify("x", &params).await, "the writer is gone");
     }

@@ -4,9 +4,10 @@
 //! front of the `LspService`: `Server` calls it synchronously for each message
 //! in arrival order, and it applies `didOpen`/`didChange`/`didClose` right
 //! there (see `text_sync`), before any `.await`; every other message goes on
-//! to the `LspService`. Changes that arrive ahead of a missing version wait in
-//! a `ChangeQueues` (see `change_queue` for why and how long), and a timer task
-//! applies them when the wait runs out.
+//! to the `LspService`, but for pulled document diagnostics, answered here
+//! (see `Ordered::pull_directly`). Changes that arrive ahead of a missing
+//! version wait in a `ChangeQueues` (see `change_queue` for why and how
+//! long), and a timer task applies them when the wait runs out.
 
 use std::future::Future;
 use std::pin::{Pin, pin};
@@ -15,18 +16,19 @@ use std::task::{Context, Poll};
 
 use serde::de::DeserializeOwned;
 use tokio::sync::Notify;
-use tower_lsp_server::jsonrpc::{Request, Response};
+use tower_lsp_server::jsonrpc::{Error, Request, Response};
 use tower_lsp_server::ls_types::notification::{
     DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, Notification,
 };
+use tower_lsp_server::ls_types::request::{DocumentDiagnosticRequest, Request as _};
 use tower_lsp_server::ls_types::{
-    DidChangeTextDocumentParams, DidCloseTextDocumentParams, DidOpenTextDocumentParams, Uri,
+    DidChangeTextDocumentParams, DidCloseTextDocumentParams, DidOpenTextDocumentParams, DocumentDiagnosticParams, Uri,
 };
 use tower_lsp_server::{ExitedError, LanguageServer, LspService};
 
 use crate::change_queue::{Arrival, ChangeQueues, GAP_WAIT, Hold};
 use crate::session::Session;
-use crate::text_sync;
+use crate::{pull_diagnostics, text_sync};
 
 pub struct Ordered<S: LanguageServer> {
     inner: LspService<S>,
@@ -60,6 +62,11 @@ impl<S: LanguageServer> tower::Service<Request> for Ordered<S> {
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
+        if request.method() == DocumentDiagnosticRequest::METHOD
+            && let Some(answer) = self.pull_directly(&request)
+        {
+            return answer;
+        }
         match request.method() {
             DidOpenTextDocument::METHOD => {
                 if let Some(params) = params::<DidOpenTextDocumentParams>(&request) {
@@ -106,6 +113,42 @@ impl<S: LanguageServer> tower::Service<Request> for Ordered<S> {
         }
         // The `LanguageServer` handlers never see document sync; it has no answer.
         Box::pin(std::future::ready(Ok(None)))
+    }
+}
+
+impl<S: LanguageServer> Ordered<S> {
+    /// Answers `textDocument/diagnostic` here, written straight to stdout
+    /// (see `framing::DirectOutput`), rather than through tower-lsp-server,
+    /// which would hold a large document's thousands of diagnostics as a
+    /// `serde_json::Value` tree. `None` leaves the request to the
+    /// `LspService` (in-process sessions, a client that does not pull, bad
+    /// params, which it answers as such).
+    fn pull_directly(&mut self, request: &Request) -> Option<<Self as tower::Service<Request>>::Future> {
+        let id = request.id()?.clone();
+        if !self.session.pull.pulls() {
+            return None;
+        }
+        let output = self.session.direct_output()?;
+        let params: DocumentDiagnosticParams = params(request)?;
+        let uri = params.text_document.uri.as_str().to_string();
+        // As for every other request: its document's held changes first.
+        let holding = self.changes.lock().is_holding(&uri);
+        let changes = self.changes.clone();
+        let session = self.session.clone();
+        Some(Box::pin(async move {
+            if holding {
+                changes.applied(&uri).await;
+            }
+            match crate::server::compute(move || pull_diagnostics::document_report(&session, params)).await {
+                Ok(report) if output.respond(&id, &report).await => Ok(None),
+                Ok(_) => {
+                    let mut error = Error::internal_error();
+                    error.message = "runbook-ls could not send this document's diagnostics".into();
+                    Ok(Some(Response::from_error(id, error)))
+                }
+                Err(error) => Ok(Some(Response::from_error(id, error))),
+            }
+        }))
     }
 }
 

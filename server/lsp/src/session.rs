@@ -201,12 +201,16 @@ impl Session {
         *self.direct.write().unwrap_or_else(PoisonError::into_inner) = output;
     }
 
+    /// The writer of stdout, when the session has it.
+    pub fn direct_output(&self) -> Option<crate::framing::DirectOutput> {
+        self.direct.read().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
     /// Publishes a document's diagnostics: straight into a frame when the
     /// session has stdout's writer, since a large document's thousands of
     /// diagnostics would otherwise pass through a `serde_json::Value` tree.
     pub async fn publish_diagnostics(&self, uri: Uri, diagnostics: Vec<Diagnostic>, version: Option<i32>) {
-        let direct = self.direct.read().unwrap_or_else(PoisonError::into_inner).clone();
-        match direct {
+        match self.direct_output() {
             Some(output) => {
                 let params = PublishDiagnosticsParams { uri, diagnostics, version };
                 output.notify(PublishDiagnostics::METHOD, &params).await;
