@@ -118,8 +118,8 @@ where
         }
         match check(body) {
             Checked::Relay(body) => {
-                let frame = format!("Content-Length: {}\r\n\r\n{body}", body.len());
-                if output.write_all(frame.as_bytes()).await.is_err() || output.flush().await.is_err() {
+                let frame = framed(body.into_bytes());
+                if output.write_all(&frame).await.is_err() || output.flush().await.is_err() {
                     return RelayEnd::OutputClosed;
                 }
             }
@@ -262,16 +262,20 @@ impl DirectOutput {
     }
 }
 
-/// The frame of a message: its header, then its JSON. The JSON is written
-/// first and moved up behind the header, in the one buffer.
+/// The frame of a message: its header, then its JSON.
 fn frame_of(message: &impl serde::Serialize) -> serde_json::Result<Vec<u8>> {
-    let mut frame = serde_json::to_vec(message)?;
-    let length = frame.len();
+    serde_json::to_vec(message).map(framed)
+}
+
+/// A body behind its header. The body is moved up behind the header in its
+/// own buffer, not copied into a new one: a body can be megabytes.
+fn framed(mut body: Vec<u8>) -> Vec<u8> {
+    let length = body.len();
     let header = format!("Content-Length: {length}\r\n\r\n");
-    frame.resize(length + header.len(), 0);
-    frame.copy_within(..length, header.len());
-    frame[..header.len()].copy_from_slice(header.as_bytes());
-    Ok(frame)
+    body.resize(length + header.len(), 0);
+    body.copy_within(..length, header.len());
+    body[..header.len()].copy_from_slice(header.as_bytes());
+    body
 }
 
 /// Writes whole frames to the client until every sender is gone; a burst
@@ -401,8 +405,9 @@ fn request_id(text: &str) -> Option<Json> {
 
 /// A JSON-RPC error response, framed.
 fn error_frame(id: Json, code: i64, message: &str) -> Vec<u8> {
-    let body = json!({ "jsonrpc": "2.0", "id": id, "error": { "code": code, "message": message } }).to_string();
-    format!("Content-Length: {}\r\n\r\n{body}", body.len()).into_bytes()
+    framed(
+        json!({ "jsonrpc": "2.0", "id": id, "error": { "code": code, "message": message } }).to_string().into_bytes(),
+    )
 }
 
 /// Replaces `\uXXXX` escapes of unpaired UTF-16 surrogates inside JSON strings
