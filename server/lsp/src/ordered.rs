@@ -98,9 +98,8 @@ impl<S: LanguageServer> tower::Service<Request> for Ordered<S> {
                 // completion's edit or a hover's range in the wrong place.
                 if request.id().is_some()
                     && let Some(uri) = document_of(&request)
-                    && self.changes.lock().is_holding(&uri)
+                    && let Some(changes) = self.held_changes(&uri)
                 {
-                    let changes = self.changes.clone();
                     // The handler reads the document when first polled, not here.
                     let answer = self.inner.call(request);
                     return Box::pin(async move {
@@ -117,6 +116,12 @@ impl<S: LanguageServer> tower::Service<Request> for Ordered<S> {
 }
 
 impl<S: LanguageServer> Ordered<S> {
+    /// The changes a request about `uri` must wait for (see `Changes::applied`),
+    /// when some are held.
+    fn held_changes(&self, uri: &str) -> Option<Arc<Changes>> {
+        self.changes.lock().is_holding(uri).then(|| self.changes.clone())
+    }
+
     /// Answers `textDocument/diagnostic` here, written straight to stdout
     /// (see `framing::DirectOutput`), rather than through tower-lsp-server,
     /// which would hold a large document's thousands of diagnostics as a
@@ -132,11 +137,10 @@ impl<S: LanguageServer> Ordered<S> {
         let params: DocumentDiagnosticParams = params(request)?;
         let uri = params.text_document.uri.as_str().to_string();
         // As for every other request: its document's held changes first.
-        let holding = self.changes.lock().is_holding(&uri);
-        let changes = self.changes.clone();
+        let held = self.held_changes(&uri);
         let session = self.session.clone();
         Some(Box::pin(async move {
-            if holding {
+            if let Some(changes) = held {
                 changes.applied(&uri).await;
             }
             match crate::server::compute(move || pull_diagnostics::document_report(&session, params)).await {
