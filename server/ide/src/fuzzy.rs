@@ -12,10 +12,11 @@ pub struct FuzzyPattern {
     /// match at all, and a byte loop tells them apart for a fraction of the
     /// matcher's own setup.
     ascii_needle: Option<Vec<u8>>,
-    /// What was typed, lower-cased, when it is ASCII without whitespace and
-    /// starts with a letter or digit: then an ASCII name that starts with it scores what its start alone
-    /// scores (see `score`), and those scores are kept here by that start.
-    prefix: Option<Vec<u8>>,
+    /// Whether what was typed is ASCII without whitespace and starts with a
+    /// letter or digit (then `ascii_needle` is all of it): then an ASCII name
+    /// that starts with it scores what its start alone scores (see `score`),
+    /// and those scores are kept here by that start.
+    scores_by_prefix: bool,
     /// (A name's start can be cased in as many ways as it has letters, but
     /// few are: a list.)
     prefix_scores: Vec<(Box<[u8]>, Option<u32>)>,
@@ -31,13 +32,13 @@ impl FuzzyPattern {
         let ascii_needle = typed.is_ascii().then(|| {
             typed.bytes().filter(|byte| !byte.is_ascii_whitespace()).map(|byte| byte.to_ascii_lowercase()).collect()
         });
-        let prefix = ascii_needle.clone().filter(|needle: &Vec<u8>| {
+        let scores_by_prefix = ascii_needle.as_ref().is_some_and(|needle: &Vec<u8>| {
             needle.len() == typed.len() && needle.first().is_some_and(u8::is_ascii_alphanumeric)
         });
         FuzzyPattern {
             atom,
             ascii_needle,
-            prefix,
+            scores_by_prefix,
             prefix_scores: Vec::new(),
             matcher: Matcher::new(Config::DEFAULT),
             buffer: Vec::new(),
@@ -56,7 +57,8 @@ impl FuzzyPattern {
         // (read from the characters before, never after) do not change, and
         // names typed after a slug's family share one start: with ten
         // thousand KEYs that is one match instead of ten thousand.
-        if let Some(prefix) = &self.prefix
+        if self.scores_by_prefix
+            && let Some(prefix) = &self.ascii_needle
             && let Some(start) = candidate.as_bytes().get(..prefix.len())
             && start.eq_ignore_ascii_case(prefix)
             && candidate.is_ascii()
@@ -218,7 +220,7 @@ mod tests {
             let mut filtered = FuzzyPattern::new(typed);
             let mut unfiltered = FuzzyPattern::new(typed);
             unfiltered.ascii_needle = None;
-            unfiltered.prefix = None;
+            unfiltered.scores_by_prefix = false;
             for name in names {
                 assert_eq!(filtered.score(name), unfiltered.score(name), "{typed:?} against {name:?}");
             }
@@ -229,7 +231,7 @@ mod tests {
     fn plain_score(typed: &str, candidate: &str) -> Option<u32> {
         let mut pattern = FuzzyPattern::new(typed);
         pattern.ascii_needle = None;
-        pattern.prefix = None;
+        pattern.scores_by_prefix = false;
         pattern.score(candidate)
     }
 
