@@ -34,8 +34,8 @@ fn markdown_files(root: &Path) -> Vec<PathBuf> {
     files
 }
 
-/// How many of `files` (markdown) tree-sitter-md's block
-/// grammar alone reads per second, in process on every core: the part of a
+/// How many of the markdown `files` tree-sitter-md's block grammar alone
+/// reads per second, in process on every core: the part of a
 /// `check` that no change of ours can make faster, since every runbook's
 /// model is read from that grammar's tree. The median of `n_runs`.
 fn block_grammar_floor(files: &[PathBuf], n_runs: usize) -> Row {
