@@ -128,7 +128,7 @@ impl<S: LanguageServer> Ordered<S> {
     /// `serde_json::Value` tree. `None` leaves the request to the
     /// `LspService` (in-process sessions, a client that does not pull, bad
     /// params, which it answers as such).
-    fn pull_directly(&mut self, request: &Request) -> Option<<Self as tower::Service<Request>>::Future> {
+    fn pull_directly(&self, request: &Request) -> Option<<Self as tower::Service<Request>>::Future> {
         let id = request.id()?.clone();
         if !self.session.pull.pulls() {
             return None;
