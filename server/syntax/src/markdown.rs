@@ -189,9 +189,9 @@ fn may_hold_model_parts(text: &str, ranges: &[Range]) -> bool {
 /// at its slowest there: after an opening `**` it keeps alternative readings
 /// alive to the end of the node (an 85-byte field line costs it eight times
 /// the same line without the label). So the label is read here, and the
-/// grammar parses what follows. (With another delimiter in the node,
-/// tree-sitter-md may pair the runs otherwise than CommonMark does, and its
-/// reading is the one the model follows.)
+/// grammar parses what follows. (With another delimiter in the node, or a
+/// `[` and a `<`, tree-sitter-md may read the runs otherwise than CommonMark
+/// does, and its reading is the one the model follows.)
 fn plain_label(text: &str, ranges: &[Range]) -> Option<usize> {
     let (first, later) = ranges.split_first()?;
     let first = range_text(text, first);
@@ -215,9 +215,13 @@ fn plain_label(text: &str, ranges: &[Range]) -> Option<usize> {
         }
         2 + len + 3
     };
-    let delimiter = |part: &str| part.contains(['*', '_']);
-    let delimiter_later = later.iter().any(|range| delimiter(range_text(text, range)));
-    (!delimiter(&first[strong_len..]) && !delimiter_later).then_some(strong_len)
+    let rest = || std::iter::once(&first[strong_len..]).chain(later.iter().map(|range| range_text(text, range)));
+    let delimiter = rest().any(|part| part.contains(['*', '_']));
+    // tree-sitter-md loses the label's emphasis when a `[` and a `<` follow
+    // (`**Location**: x [y<a]`, an HTML tag in a link's text): the
+    // differential test found it, and the grammar's reading is the one to keep.
+    let bracket_and_tag = rest().any(|part| part.contains('[')) && rest().any(|part| part.contains('<'));
+    (!delimiter && !bracket_and_tag).then_some(strong_len)
 }
 
 /// The text a tree-sitter range covers.
