@@ -14,8 +14,9 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use tree_sitter::{InputEdit, Point};
 
-use crate::lower::{self, ChunkModel, html_block_end};
+use crate::lower::{self, ChunkModel, ChunkSource, Counts, assemble, html_block_end};
 use crate::markdown;
+use crate::model::Runbook;
 
 /// One independently parsed piece of a document.
 #[derive(Debug, Clone)]
@@ -29,8 +30,11 @@ pub(crate) struct Chunk {
 pub(crate) struct ParsedChunk {
     /// Kept for the incremental re-parse of this chunk after an edit (see `Trees`).
     pub block: Option<tree_sitter::Tree>,
-    /// Offsets relative to the chunk's start.
-    pub model: ChunkModel,
+    /// How many items of each kind the chunk has in the document's model:
+    /// where a later version that keeps the chunk finds them (see `assemble`).
+    pub counts: Counts,
+    /// See `ChunkModel::ends_open`.
+    pub ends_open: bool,
 }
 
 /// Where a sequence of edits touched the text: `[lo, hi)` in the new text,
@@ -107,19 +111,20 @@ const PARALLEL_PARSE_BYTES: usize = 256 * 1024;
 pub(crate) struct Previous<'a> {
     pub text: &'a str,
     pub chunks: &'a [Chunk],
+    pub runbook: &'a Runbook,
     pub edits: &'a [InputEdit],
 }
 
 /// Parses `text` as chunks, reusing what `previous` parsed where the edits
-/// did not reach.
-pub(crate) fn parse(text: &str, previous: Option<Previous<'_>>, trees: Trees) -> Vec<Chunk> {
+/// did not reach, and assembles their models into the model of the text.
+pub(crate) fn parse(text: &str, previous: Option<Previous<'_>>, trees: Trees) -> (Vec<Chunk>, Runbook) {
     let envelope = previous.as_ref().and_then(|previous| EditEnvelope::of(previous.edits));
     let starts = split_points(text);
     let end_of = |index: usize| starts.get(index).copied().unwrap_or(text.len());
     // A large text parsed afresh: every chunk between two split points at
     // once. The loop below then only re-parses the rare chunk that ends open
     // together with what follows it, as it would have without this.
-    let mut fresh: Vec<Option<Arc<ParsedChunk>>> = if previous.is_none() && text.len() >= PARALLEL_PARSE_BYTES {
+    let mut fresh: Vec<Option<(Arc<ParsedChunk>, ChunkModel)>> = if previous.is_none() && text.len() >= PARALLEL_PARSE_BYTES {
         (0..starts.len())
             .into_par_iter()
             .map(|index| Some(parse_chunk(text, starts[index], end_of(index + 1), None, None, trees)))
@@ -127,7 +132,24 @@ pub(crate) fn parse(text: &str, previous: Option<Previous<'_>>, trees: Trees) ->
     } else {
         Vec::new()
     };
+    // Where each old chunk's items start in the old model.
+    let firsts: Vec<Counts> = previous
+        .as_ref()
+        .map(|previous| {
+            let mut first = Counts::default();
+            previous
+                .chunks
+                .iter()
+                .map(|chunk| {
+                    let this = first;
+                    first = first.plus(chunk.parsed.counts);
+                    this
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     let mut chunks: Vec<Chunk> = Vec::with_capacity(starts.len());
+    let mut sources: Vec<(usize, ChunkSource<'_>)> = Vec::with_capacity(starts.len());
     let mut index = 0;
     while index < starts.len() {
         let start = starts[index];
@@ -135,30 +157,48 @@ pub(crate) fn parse(text: &str, previous: Option<Previous<'_>>, trees: Trees) ->
         loop {
             let end = end_of(end_index);
             let precomputed = if end_index == index + 1 { fresh.get_mut(index).and_then(Option::take) } else { None };
-            let parsed = precomputed
-                .or_else(|| reuse(text, start, end, previous.as_ref(), envelope))
-                .unwrap_or_else(|| parse_chunk(text, start, end, previous.as_ref(), envelope, trees));
-            if parsed.model.ends_open() && end_index < starts.len() {
+            let (parsed, source) = match precomputed {
+                Some((parsed, model)) => (parsed, ChunkSource::Parsed(model)),
+                None => match previous.as_ref().and_then(|previous| reuse(text, start, end, previous, envelope)) {
+                    Some(old) => {
+                        let previous = previous.as_ref().expect("a chunk is reused from a previous parse");
+                        let chunk = &previous.chunks[old];
+                        let source = ChunkSource::Kept {
+                            previous: previous.runbook,
+                            first: firsts[old],
+                            counts: chunk.parsed.counts,
+                            start: chunk.start,
+                        };
+                        (chunk.parsed.clone(), source)
+                    }
+                    None => {
+                        let (parsed, model) = parse_chunk(text, start, end, previous.as_ref(), envelope, trees);
+                        (parsed, ChunkSource::Parsed(model))
+                    }
+                },
+            };
+            if parsed.ends_open && end_index < starts.len() {
                 end_index += 1;
                 continue;
             }
             chunks.push(Chunk { start, len: end - start, parsed });
+            sources.push((start, source));
             break;
         }
         index = end_index;
     }
-    chunks
+    let runbook = assemble(text, sources);
+    (chunks, runbook)
 }
 
-/// The parse of an old chunk with exactly this text, if the edits did not touch it.
+/// The index of an old chunk with exactly this text, if the edits did not touch it.
 fn reuse(
     text: &str,
     start: usize,
     end: usize,
-    previous: Option<&Previous<'_>>,
+    previous: &Previous<'_>,
     envelope: Option<EditEnvelope>,
-) -> Option<Arc<ParsedChunk>> {
-    let previous = previous?;
+) -> Option<usize> {
     let len = end - start;
     let old_start = match envelope {
         None => start,
@@ -171,7 +211,7 @@ fn reuse(
     // Same place and length outside the edits means the same text; check in
     // debug builds anyway.
     debug_assert!(chunk.len != len || previous.text[old_start..old_start + len] == text[start..end]);
-    (chunk.len == len).then(|| chunk.parsed.clone())
+    (chunk.len == len).then_some(index)
 }
 
 /// Parses one chunk, incrementally when a single old chunk held every edit.
@@ -182,7 +222,7 @@ fn parse_chunk(
     previous: Option<&Previous<'_>>,
     envelope: Option<EditEnvelope>,
     trees: Trees,
-) -> Arc<ParsedChunk> {
+) -> (Arc<ParsedChunk>, ChunkModel) {
     let chunk_text = &text[start..end];
     let old_tree = previous.zip(envelope).and_then(|(previous, envelope)| {
         let old_end = (end as isize - envelope.delta) as usize;
@@ -209,7 +249,7 @@ fn parse_chunk(
     let tree = markdown::parse(chunk_text, old_tree.as_ref(), markdown::Inlines::ModelOnly);
     let model = lower::chunk_model(chunk_text, &tree);
     let block = trees.keeps(chunk_text.len()).then(|| tree.block_tree().clone());
-    Arc::new(ParsedChunk { block, model })
+    (Arc::new(ParsedChunk { block, counts: Counts::of_chunk(&model), ends_open: model.ends_open() }), model)
 }
 
 /// An edit of the document as an edit of a chunk that starts at byte `start`,

@@ -9,7 +9,7 @@ use ropey::Rope;
 use tree_sitter::{InputEdit, Point};
 
 use crate::chunks::{self, Chunk, Trees};
-use crate::lower::{self, assemble};
+use crate::lower;
 use crate::markdown;
 use crate::{LineIndex, Runbook, TextRange};
 
@@ -57,8 +57,7 @@ impl Parse {
     }
 
     fn from_chunks(text: Arc<str>, previous: Option<chunks::Previous<'_>>, trees: Trees) -> Parse {
-        let chunks = chunks::parse(&text, previous, trees);
-        let runbook = assemble(&text, chunks.iter().map(|chunk| (chunk.start, &chunk.parsed.model)));
+        let (chunks, runbook) = chunks::parse(&text, previous, trees);
         Parse { text, chunks, runbook, line_index: OnceLock::new() }
     }
 
@@ -215,6 +214,7 @@ impl Document {
                 let previous = base.as_ref().map(|(base, edits)| chunks::Previous {
                     text: &base.text,
                     chunks: &base.chunks,
+                    runbook: &base.runbook,
                     edits,
                 });
                 Arc::new(Parse::from_chunks(text, previous, self.trees))
