@@ -132,7 +132,7 @@ fn indexed_items(analysis: &Analysis, path: &Path, uri: &Uri, encoding: runbook_
     let found = analysis.diagnostics(path);
     let parse = analysis.parse(path);
     found
-        .iter()
+        .into_iter()
         .map(|diagnostic| {
             // A file that is not UTF-8 has no parse: its one finding is at its start.
             let range = |range| parse.as_ref().map_or_else(Range::default, |parse| parse_range(parse, range, encoding));

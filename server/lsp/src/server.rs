@@ -162,7 +162,7 @@ pub(crate) fn file_diagnostics(snapshot: &Snapshot) -> Vec<Diagnostic> {
         .with_converter(|converter| {
             let Some(parse) = parse else {
                 return found
-                    .iter()
+                    .into_iter()
                     .map(|diagnostic| to_proto::diagnostic(&snapshot.uri, converter, diagnostic))
                     .collect();
             };
@@ -175,7 +175,7 @@ pub(crate) fn file_diagnostics(snapshot: &Snapshot) -> Vec<Diagnostic> {
                 Range::new(start, positions.position_or(range.end, converter))
             };
             found
-                .iter()
+                .into_iter()
                 .map(|diagnostic| to_proto::diagnostic_in(&snapshot.uri, range, converter.encoding, diagnostic))
                 .collect()
         })

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use runbook_ide::{
-    CodeLens, CompletionItem, CompletionKind, CompletionList, Diagnostic, DocumentLink, FileSystemEdit, Fold,
+    CodeLens, CompletionItem, CompletionKind, CompletionList, Diagnostic, DiagnosticCode, DocumentLink, FileSystemEdit, Fold,
     HoverResult, InlayHint, NavigationTarget, ReferenceKind, RelatedLocation, ResolveData, Severity, SourceChange,
     Symbol, SymbolKind, WorkspaceSymbol, WorkspaceSymbolKind, snippet_to_plain_text,
 };
@@ -26,52 +26,57 @@ pub fn severity(severity: Severity) -> lsp::DiagnosticSeverity {
     }
 }
 
-pub fn diagnostic(uri: &Uri, converter: &Converter<'_>, diagnostic: &Diagnostic) -> lsp::Diagnostic {
+pub fn diagnostic(uri: &Uri, converter: &Converter<'_>, diagnostic: Diagnostic) -> lsp::Diagnostic {
     diagnostic_in(uri, |range| converter.range(range), converter.encoding, diagnostic)
 }
 
 /// A diagnostic of a document whose ranges `range` positions (an open
 /// document's converter, or the line index of a runbook that is not open).
+/// Taken by value: its messages move into the LSP diagnostic, and a large
+/// document's findings are freed as they are converted rather than after.
 pub fn diagnostic_in(
     uri: &Uri,
     range: impl Fn(TextRange) -> lsp::Range,
     encoding: Encoding,
-    diagnostic: &Diagnostic,
+    diagnostic: Diagnostic,
 ) -> lsp::Diagnostic {
-    let related: Vec<lsp::DiagnosticRelatedInformation> = diagnostic
-        .related
-        .iter()
+    let Diagnostic { code, severity, range: own_range, message, related, fixes: _ } = diagnostic;
+    let related: Vec<lsp::DiagnosticRelatedInformation> = related
+        .into_iter()
         .filter_map(|related| {
-            let location = match &related.location {
-                RelatedLocation::Here(here) => lsp::Location::new(uri.clone(), range(*here)),
+            let location = match related.location {
+                RelatedLocation::Here(here) => lsp::Location::new(uri.clone(), range(here)),
                 RelatedLocation::File { path, range } => {
-                    lsp::Location::new(Uri::from_file_path(path)?, source_range(range, encoding))
+                    lsp::Location::new(Uri::from_file_path(path)?, source_range(&range, encoding))
                 }
             };
-            Some(lsp::DiagnosticRelatedInformation { location, message: related.message.clone() })
+            Some(lsp::DiagnosticRelatedInformation { location, message: related.message })
         })
         .collect();
-    lsp_diagnostic(range(diagnostic.range), diagnostic, related)
+    lsp_diagnostic(range(own_range), code, severity, message, related)
 }
 
 /// A diagnostic of a file that is not open (a `key.json`), whose range was
 /// positioned when the file was read. Related places in it are not kept.
 pub fn file_diagnostic(range: &SourceRange, encoding: Encoding, diagnostic: &Diagnostic) -> lsp::Diagnostic {
-    lsp_diagnostic(source_range(range, encoding), diagnostic, Vec::new())
+    let message = diagnostic.message.clone();
+    lsp_diagnostic(source_range(range, encoding), diagnostic.code, diagnostic.severity, message, Vec::new())
 }
 
 fn lsp_diagnostic(
     range: lsp::Range,
-    diagnostic: &Diagnostic,
+    code: DiagnosticCode,
+    level: Severity,
+    message: String,
     related: Vec<lsp::DiagnosticRelatedInformation>,
 ) -> lsp::Diagnostic {
     lsp::Diagnostic {
         range,
-        severity: Some(severity(diagnostic.severity)),
-        code: Some(NumberOrString::String(diagnostic.code.as_str().to_string())),
+        severity: Some(severity(level)),
+        code: Some(NumberOrString::String(code.as_str().to_string())),
         code_description: None,
         source: Some(SOURCE.to_string()),
-        message: diagnostic.message.clone(),
+        message,
         related_information: (!related.is_empty()).then_some(related),
         tags: None,
         // Fixes are found again from the code and range (see `code_action`):

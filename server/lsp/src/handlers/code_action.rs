@@ -145,7 +145,7 @@ fn code_action(
         diagnostics: assist
             .diagnostic
             .as_ref()
-            .map(|diagnostic| vec![to_proto::diagnostic(&snapshot.uri, converter, diagnostic)]),
+            .map(|diagnostic| vec![to_proto::diagnostic(&snapshot.uri, converter, diagnostic.clone())]),
         edit: assist.source_change.as_ref().map(|change| workspace_edit(snapshot, change, support)),
         command: None,
         is_preferred: assist.is_preferred.then_some(true),
