@@ -119,18 +119,30 @@ impl GreedyPattern {
 /// The `n` best of a stream of matches by `order` (best first), holding at
 /// most `2 * n` at a time: with tens of thousands of names per request, a
 /// vector of every match cost more to allocate and free than matching them.
+/// Once `n` are kept, an item that is not better than the worst of them is
+/// dropped on arrival: names that tie on score arrive in label order, so
+/// after the first few hundred nearly all of them are (a profile of slug
+/// completion over 10,000 KEYs spent 60% of its time selecting among them).
 pub(crate) struct Best<T, F> {
     n: usize,
     items: Vec<T>,
     order: F,
+    /// Whether `items[n - 1]` is the worst of `n` items kept so far: then
+    /// at least `n` items are at least as good as it.
+    bounded: bool,
 }
 
 impl<T, F: Fn(&T, &T) -> std::cmp::Ordering> Best<T, F> {
     pub(crate) fn new(n: usize, order: F) -> Best<T, F> {
-        Best { n, items: Vec::with_capacity(2 * n), order }
+        Best { n, items: Vec::with_capacity(2 * n), order, bounded: false }
     }
 
     pub(crate) fn push(&mut self, item: T) {
+        // Items pushed since the bound was set may be better than it, never
+        // worse: it stays a bound.
+        if self.bounded && (self.order)(&item, &self.items[self.n - 1]) != std::cmp::Ordering::Less {
+            return;
+        }
         if self.items.len() >= 2 * self.n {
             self.keep_best();
         }
@@ -155,6 +167,7 @@ impl<T, F: Fn(&T, &T) -> std::cmp::Ordering> Best<T, F> {
         if self.items.len() > self.n {
             if self.n > 0 {
                 self.items.select_nth_unstable_by(self.n - 1, &self.order);
+                self.bounded = true;
             }
             self.items.truncate(self.n);
         }
@@ -210,6 +223,28 @@ mod tests {
         let mut none = Best::new(0, largest_first);
         none.push(1);
         assert!(none.into_sorted().is_empty());
+    }
+
+    proptest::proptest! {
+        /// Whatever order items come in, with ties and after a merge: the
+        /// `n` best, as sorting all of them would give (ties broken by the
+        /// second field, so the order is total).
+        #[test]
+        fn best_is_the_head_of_the_sorted_items(
+            items in proptest::collection::vec((0u8..4, 0u16..500), 0..600),
+            more in proptest::collection::vec((0u8..4, 0u16..500), 0..50),
+            n in 0usize..40,
+        ) {
+            let order = |a: &(u8, u16), b: &(u8, u16)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
+            let mut best = Best::new(n, order);
+            items.iter().for_each(|&item| best.push(item));
+            let mut other = Best::new(n, order);
+            more.iter().for_each(|&item| other.push(item));
+            let mut all: Vec<(u8, u16)> = items.iter().chain(&more).copied().collect();
+            all.sort_by(order);
+            all.truncate(n);
+            proptest::prop_assert_eq!(best.merge(other).into_sorted(), all);
+        }
     }
 
     /// The byte filter only skips what the matcher would reject.
