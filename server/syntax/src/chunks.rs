@@ -124,14 +124,15 @@ pub(crate) fn parse(text: &str, previous: Option<Previous<'_>>, trees: Trees) ->
     // A large text parsed afresh: every chunk between two split points at
     // once. The loop below then only re-parses the rare chunk that ends open
     // together with what follows it, as it would have without this.
-    let mut fresh: Vec<Option<(Arc<ParsedChunk>, ChunkModel)>> = if previous.is_none() && text.len() >= PARALLEL_PARSE_BYTES {
-        (0..starts.len())
-            .into_par_iter()
-            .map(|index| Some(parse_chunk(text, starts[index], end_of(index + 1), None, None, trees)))
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let mut fresh: Vec<Option<(Arc<ParsedChunk>, ChunkModel)>> =
+        if previous.is_none() && text.len() >= PARALLEL_PARSE_BYTES {
+            (0..starts.len())
+                .into_par_iter()
+                .map(|index| Some(parse_chunk(text, starts[index], end_of(index + 1), None, None, trees)))
+                .collect()
+        } else {
+            Vec::new()
+        };
     // Where each old chunk's items start in the old model.
     let firsts: Vec<Counts> = previous
         .as_ref()

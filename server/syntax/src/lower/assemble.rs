@@ -194,6 +194,21 @@ fn kind_in(runbook: &Runbook, heading: usize) -> HeadingKind {
     }
 }
 
+/// Runs `$m!(kind, item)` for each kind of item a chunk has but headings:
+/// `kind` names the arrays (in `Runbook`, `ChunkModel` and `Counts`) and
+/// `item` the `Shift` method that moves one.
+macro_rules! for_each_kind {
+    ($m:ident) => {
+        $m!(fields, field);
+        $m!(key_refs, key_ref);
+        $m!(code_blocks, code_block);
+        $m!(imports, import);
+        $m!(calls, call);
+        $m!(locations, location);
+        $m!(suppressions, suppression);
+    };
+}
+
 /// The `len` items of `items` after the `first` ones.
 fn kept<T: Clone>(items: &[T], first: usize, len: usize) -> impl Iterator<Item = T> + '_ {
     items[first..first + len].iter().cloned()
@@ -206,13 +221,12 @@ pub(crate) fn assemble(text: &str, chunks: Vec<(usize, ChunkSource<'_>)>) -> Run
     // Sized once: a large document has thousands of each.
     let total = chunks.iter().fold(Counts::default(), |total, (_, source)| total.plus(source.counts()));
     runbook.headings.reserve(total.headings);
-    runbook.fields.reserve(total.fields);
-    runbook.key_refs.reserve(total.key_refs);
-    runbook.code_blocks.reserve(total.code_blocks);
-    runbook.imports.reserve(total.imports);
-    runbook.calls.reserve(total.calls);
-    runbook.locations.reserve(total.locations);
-    runbook.suppressions.reserve(total.suppressions);
+    macro_rules! reserve {
+        ($kind:ident, $item:ident) => {
+            runbook.$kind.reserve(total.$kind)
+        };
+    }
+    for_each_kind!(reserve);
     let mut kinds: Vec<HeadingKind> = Vec::with_capacity(total.headings);
     for (start, source) in chunks {
         let new = Counts::of_runbook(&runbook);
@@ -223,15 +237,12 @@ pub(crate) fn assemble(text: &str, chunks: Vec<(usize, ChunkSource<'_>)>) -> Run
                     runbook.headings.push(shift.heading(heading));
                     kinds.push(shift.kind(kind));
                 }
-                runbook.fields.extend(model.fields.into_iter().map(|field| shift.field(field)));
-                runbook.key_refs.extend(model.key_refs.into_iter().map(|key_ref| shift.key_ref(key_ref)));
-                runbook.code_blocks.extend(model.code_blocks.into_iter().map(|block| shift.code_block(block)));
-                runbook.imports.extend(model.imports.into_iter().map(|import| shift.import(import)));
-                runbook.calls.extend(model.calls.into_iter().map(|call| shift.call(call)));
-                runbook.locations.extend(model.locations.into_iter().map(|location| shift.location(location)));
-                runbook
-                    .suppressions
-                    .extend(model.suppressions.into_iter().map(|suppression| shift.suppression(suppression)));
+                macro_rules! moved {
+                    ($kind:ident, $item:ident) => {
+                        runbook.$kind.extend(model.$kind.into_iter().map(|item| shift.$item(item)))
+                    };
+                }
+                for_each_kind!(moved);
             }
             ChunkSource::Kept { previous, first, counts, start: old_start } => {
                 let shift = Shift { from: old_start, to: start, old: first, new };
@@ -240,20 +251,14 @@ pub(crate) fn assemble(text: &str, chunks: Vec<(usize, ChunkSource<'_>)>) -> Run
                     runbook.headings.push(shift.heading(previous.headings[index].clone()));
                     kinds.push(shift.kind(kind_in(previous, index)));
                 }
-                let fields = kept(&previous.fields, first.fields, counts.fields);
-                runbook.fields.extend(fields.map(|field| shift.field(field)));
-                let key_refs = kept(&previous.key_refs, first.key_refs, counts.key_refs);
-                runbook.key_refs.extend(key_refs.map(|key_ref| shift.key_ref(key_ref)));
-                let code_blocks = kept(&previous.code_blocks, first.code_blocks, counts.code_blocks);
-                runbook.code_blocks.extend(code_blocks.map(|block| shift.code_block(block)));
-                let imports = kept(&previous.imports, first.imports, counts.imports);
-                runbook.imports.extend(imports.map(|import| shift.import(import)));
-                let calls = kept(&previous.calls, first.calls, counts.calls);
-                runbook.calls.extend(calls.map(|call| shift.call(call)));
-                let locations = kept(&previous.locations, first.locations, counts.locations);
-                runbook.locations.extend(locations.map(|location| shift.location(location)));
-                let suppressions = kept(&previous.suppressions, first.suppressions, counts.suppressions);
-                runbook.suppressions.extend(suppressions.map(|suppression| shift.suppression(suppression)));
+                macro_rules! copied {
+                    ($kind:ident, $item:ident) => {
+                        runbook
+                            .$kind
+                            .extend(kept(&previous.$kind, first.$kind, counts.$kind).map(|item| shift.$item(item)))
+                    };
+                }
+                for_each_kind!(copied);
             }
         }
     }
