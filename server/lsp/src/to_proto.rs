@@ -4,9 +4,9 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use runbook_ide::{
-    CodeLens, CompletionItem, CompletionKind, CompletionList, Diagnostic, DiagnosticCode, DocumentLink, FileSystemEdit, Fold,
-    HoverResult, InlayHint, NavigationTarget, ReferenceKind, RelatedLocation, ResolveData, Severity, SourceChange,
-    Symbol, SymbolKind, WorkspaceSymbol, WorkspaceSymbolKind, snippet_to_plain_text,
+    CodeLens, CompletionItem, CompletionKind, CompletionList, Diagnostic, DiagnosticCode, DocumentLink, FileSystemEdit,
+    Fold, HoverResult, InlayHint, NavigationTarget, ReferenceKind, RelatedLocation, ResolveData, Severity,
+    SourceChange, Symbol, SymbolKind, WorkspaceSymbol, WorkspaceSymbolKind, snippet_to_plain_text,
 };
 use runbook_keys::ExportKind;
 use runbook_syntax::{Encoding, SourceRange, TextRange};
