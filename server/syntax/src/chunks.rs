@@ -160,9 +160,11 @@ pub(crate) fn parse(text: &str, previous: Option<Previous<'_>>, trees: Trees) ->
             let precomputed = if end_index == index + 1 { fresh.get_mut(index).and_then(Option::take) } else { None };
             let (parsed, source) = match precomputed {
                 Some((parsed, model)) => (parsed, ChunkSource::Parsed(model)),
-                None => match previous.as_ref().and_then(|previous| reuse(text, start, end, previous, envelope)) {
-                    Some(old) => {
-                        let previous = previous.as_ref().expect("a chunk is reused from a previous parse");
+                None => match previous
+                    .as_ref()
+                    .and_then(|previous| Some((previous, reuse(text, start, end, previous, envelope)?)))
+                {
+                    Some((previous, old)) => {
                         let chunk = &previous.chunks[old];
                         let source = ChunkSource::Kept {
                             previous: previous.runbook,
