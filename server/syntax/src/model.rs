@@ -100,10 +100,6 @@ impl Word {
     pub fn safety_class(&self) -> Option<SafetyClass> {
         SafetyClass::parse(&self.text)
     }
-
-    pub fn shifted(&self, by: usize) -> Word {
-        Word { text: self.text.clone(), range: self.range.shifted(by) }
-    }
 }
 
 /// The labels SPEC 2 knows, matched case-insensitively, singular or plural.

@@ -46,10 +46,6 @@ impl TextRange {
         TextRange::new(self.start.min(other.start), self.end.max(other.end))
     }
 
-    pub const fn shifted(self, by: usize) -> TextRange {
-        TextRange { start: self.start + by, end: self.end + by }
-    }
-
     pub fn as_range(self) -> Range<usize> {
         self.start..self.end
     }
