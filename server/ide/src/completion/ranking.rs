@@ -9,8 +9,11 @@ pub(crate) use crate::fuzzy::FuzzyPattern;
 use super::{CompletionItem, CompletionList};
 
 /// More items than this are not sent; the list is then marked incomplete, so
-/// that the editor asks again as the user types on.
-pub const MAX_ITEMS: usize = 200;
+/// that the editor asks again as the user types on. A popup shows a dozen;
+/// the rest is bytes to encode and for the editor to decode on every
+/// keystroke (clangd's default limit is 100 too). Over 10,000 KEYs, 200
+/// slug items (83 KB) took 4.1 / 6.7 ms (p50 / p99) and 100 (41 KB) 3.2 / 4.4.
+pub const MAX_ITEMS: usize = 100;
 
 /// An item before ranking: `group` sorts first (lower is better), `order`
 /// breaks ties between equal scores (a canonical order, such as the order of
