@@ -414,7 +414,7 @@ impl LanguageServer for Backend {
             snapshot.with_converter(|converter| {
                 let offset = converter.offset(position.position);
                 let list = snapshot.analysis.completions(&snapshot.path, offset);
-                CompletionResponse::List(to_proto::completion_list(converter, &snapshot.uri, &list, snippet_support))
+                CompletionResponse::List(to_proto::completion_list(converter, &snapshot.uri, list, snippet_support))
             })
         })
         .await

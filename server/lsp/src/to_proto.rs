@@ -126,57 +126,65 @@ pub fn completion_kind(kind: CompletionKind) -> lsp::CompletionItemKind {
     }
 }
 
-/// An item as LSP wants it. Clients without snippet support get the
-/// snippet's plain text; `data` names the document, so that resolve finds
-/// its workspace's catalog.
+/// An item as LSP wants it, its replaced range already converted. Clients
+/// without snippet support get the snippet's plain text; `data` names the
+/// document, so that resolve finds its workspace's catalog.
 pub fn completion_item(
-    converter: &Converter<'_>,
+    item: CompletionItem,
+    range: lsp::Range,
     uri: &Uri,
-    item: &CompletionItem,
     snippet_support: bool,
 ) -> lsp::CompletionItem {
     let as_snippet = item.is_snippet && snippet_support;
-    let new_text = if item.is_snippet && !snippet_support {
-        snippet_to_plain_text(&item.insert_text)
-    } else {
-        item.insert_text.clone()
-    };
+    let new_text =
+        if item.is_snippet && !snippet_support { snippet_to_plain_text(&item.insert_text) } else { item.insert_text };
     lsp::CompletionItem {
-        label: item.label.clone(),
-        label_details: item.label_description.as_ref().map(|description| lsp::CompletionItemLabelDetails {
-            detail: None,
-            description: Some(description.clone()),
-        }),
+        label: item.label,
+        label_details: item
+            .label_description
+            .map(|description| lsp::CompletionItemLabelDetails { detail: None, description: Some(description) }),
         kind: Some(completion_kind(item.kind)),
-        detail: item.detail.clone(),
-        documentation: item.documentation.clone().map(|value| lsp::Documentation::MarkupContent(markdown(value))),
+        detail: item.detail,
+        documentation: item.documentation.map(|value| lsp::Documentation::MarkupContent(markdown(value))),
         preselect: item.preselect.then_some(true),
-        sort_text: item.sort_text.clone(),
-        filter_text: item.filter_text.clone(),
+        sort_text: item.sort_text,
+        filter_text: item.filter_text,
         insert_text_format: Some(if as_snippet {
             lsp::InsertTextFormat::SNIPPET
         } else {
             lsp::InsertTextFormat::PLAIN_TEXT
         }),
-        text_edit: Some(lsp::CompletionTextEdit::Edit(lsp::TextEdit {
-            range: converter.range(item.edit_range),
-            new_text,
-        })),
-        data: item.resolve_data.as_ref().map(|data| json!({ "uri": uri.as_str(), "resolve": data })),
+        text_edit: Some(lsp::CompletionTextEdit::Edit(lsp::TextEdit { range, new_text })),
+        data: item.resolve_data.map(|data| json!({ "uri": uri.as_str(), "resolve": data })),
         ..lsp::CompletionItem::default()
     }
 }
 
+/// The list as LSP wants it. The items of a list mostly replace the same
+/// token, whose range is converted once (a position is a scan of its line).
 pub fn completion_list(
     converter: &Converter<'_>,
     uri: &Uri,
-    list: &CompletionList,
+    list: CompletionList,
     snippet_support: bool,
 ) -> lsp::CompletionList {
-    lsp::CompletionList {
-        is_incomplete: list.is_incomplete,
-        items: list.items.iter().map(|item| completion_item(converter, uri, item, snippet_support)).collect(),
-    }
+    let mut last: Option<(runbook_syntax::TextRange, lsp::Range)> = None;
+    let items = list
+        .items
+        .into_iter()
+        .map(|item| {
+            let range = match last {
+                Some((edit_range, range)) if edit_range == item.edit_range => range,
+                _ => {
+                    let range = converter.range(item.edit_range);
+                    last = Some((item.edit_range, range));
+                    range
+                }
+            };
+            completion_item(item, range, uri, snippet_support)
+        })
+        .collect();
+    lsp::CompletionList { is_incomplete: list.is_incomplete, items }
 }
 
 /// What `completion_item` put in `data`: the document and what to resolve.
@@ -408,7 +416,7 @@ mod tests {
             let converter = Converter::new(&rope, encoding);
             let cursor = converter.offset(lsp::Position::new(0, end));
             assert_eq!(cursor, text.find('\n').unwrap(), "{encoding:?}");
-            let converted = completion_item(&converter, &uri(), item, true);
+            let converted = completion_item(item.clone(), converter.range(item.edit_range), &uri(), true);
             let Some(lsp::CompletionTextEdit::Edit(edit)) = converted.text_edit else { panic!("a text edit") };
             assert_eq!(
                 edit.range,
@@ -438,11 +446,12 @@ mod tests {
             resolve_data: Some(ResolveData::Key { slug: "node-x".to_string() }),
             preselect: false,
         };
-        let plain = completion_item(&converter, &uri(), &item, false);
+        let plain = completion_item(item.clone(), converter.range(item.edit_range), &uri(), false);
         assert_eq!(plain.insert_text_format, Some(lsp::InsertTextFormat::PLAIN_TEXT));
         let Some(lsp::CompletionTextEdit::Edit(edit)) = &plain.text_edit else { panic!("a text edit") };
         assert_eq!(edit.new_text, "### Action 1: X (SAFE)\n");
-        let snippet = completion_item(&converter, &uri(), &item, true);
+        let range = converter.range(item.edit_range);
+        let snippet = completion_item(item, range, &uri(), true);
         assert_eq!(snippet.insert_text_format, Some(lsp::InsertTextFormat::SNIPPET));
         // The data names the document and round-trips.
         let (data_uri, data) = completion_resolve_data(snippet.data.as_ref().unwrap()).unwrap();
