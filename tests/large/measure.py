@@ -16,6 +16,12 @@ diagnostics next to a 5 MB one) (default: all but runbook50). Documents above
 the live-analysis limit (4 MiB by default) get one file-too-large finding;
 `--max-document-bytes` raises the limit to measure their analysis.
 
+A document case also opens the same text again after closing it and prints
+`second_document_peak_growth_per_text_byte`: that peak over the RSS just
+before, which still holds what the allocator kept from the first (jemalloc
+returns freed pages over about 30 s), so it is the cost of a document once
+the server has run one, not a bound on a first one.
+
 Not part of the benchmark harness (tests/src/bench): a probe for issue 14's
 figures, kept so that they can be reproduced.
 """
@@ -154,6 +160,15 @@ class Server:
         except OSError:
             return None
 
+    def reset_peak(self):
+        """Resets the server's VmHWM to its current RSS (`clear_refs` 5); false where not allowed."""
+        try:
+            with open(f"/proc/{self.proc.pid}/clear_refs", "w") as f:
+                f.write("5")
+            return True
+        except OSError:
+            return False
+
     def kill(self):
         self.proc.kill()
         self.proc.wait()
@@ -223,6 +238,23 @@ def open_edit_close(binary, workspace, name, text, encodings, timeout, edits=3, 
         # Freed memory goes back to the system within the allocator's decay time (10 s).
         time.sleep(11.0)
         result["rss_12s_after_close_mb"] = server.rss_mb()
+        # The same text opened again and edited the same way, as a second
+        # document: its peak over what the server held just before, without
+        # what only a first document starts (threads, parsers, caches).
+        if server.reset_peak():
+            before = server.rss_mb()
+            again = "file://" + os.path.join(workspace, "runbooks", "again-" + name)
+            server.notify("textDocument/didOpen", {"textDocument": {
+                "uri": again, "languageId": "markdown", "version": 1, "text": text}})
+            if server.diagnostics(again, 1, timeout) is not None:
+                for version in range(2, 2 + edits):
+                    server.notify("textDocument/didChange", {
+                        "textDocument": {"uri": again, "version": version},
+                        "contentChanges": [{"range": {"start": {"line": line, "character": 0},
+                                                      "end": {"line": line, "character": 0}}, "text": "x"}]})
+                    server.diagnostics(again, version, timeout)
+                growth = (server.rss_mb("VmHWM") - before) * 1024 * 1024
+                result["second_document_peak_growth_per_text_byte"] = round(growth / result["bytes"], 1)
         return result
     finally:
         server.kill()
