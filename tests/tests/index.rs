@@ -67,20 +67,18 @@ fn unknown_export_at_the_name_with_a_suggestion_then_live_updates() {
     assert!(has(&diagnostics, "unknown-export", "`pauseReplays`"));
 
     // The client registered watchers for the files that matter, and saw progress.
-    let registration = client
-        .server_requests
-        .iter()
-        .find(|request| request["method"] == "client/registerCapability")
-        .expect("watchers registered");
+    // Sent before the index is built, but on another path than the
+    // publications: waited for, not assumed to be in already.
+    let registration = client.wait_for_request("client/registerCapability");
     let watchers = &registration["params"]["registrations"][0]["registerOptions"]["watchers"];
     assert!(watchers.as_array().unwrap().iter().any(|watcher| watcher["globPattern"] == "**/key.json"));
     assert!(client.server_requests.iter().any(|request| request["method"] == "window/workDoneProgress/create"));
     let indexing =
         |params: &Value| params["token"].as_str().is_some_and(|token| token.starts_with("runbook-ls/index/"));
-    let progress: Vec<&Value> = client.notifications.iter().filter(|n| n["method"] == "$/progress").collect();
-    assert!(progress.iter().any(|p| indexing(&p["params"]) && p["params"]["value"]["kind"] == "begin"), "{progress:?}");
-    // The end may follow the diagnostics: an open document is re-checked as
-    // soon as the index is in place, which races with the end's notification.
+    // Progress goes out through the protocol's loop and diagnostics are
+    // written directly, so either may come first: an open document is
+    // re-checked as soon as the index is in place.
+    client.wait_for_notification("$/progress", |params| indexing(params) && params["value"]["kind"] == "begin");
     client.wait_for_notification("$/progress", |params| indexing(params) && params["value"]["kind"] == "end");
     // Then the runbooks' models are parsed in the background, under a progress of their own.
     let parsed = client.wait_for_notification("$/progress", |params| {

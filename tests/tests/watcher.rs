@@ -15,7 +15,12 @@ fn start_unwatched(workspace: &TempWorkspace) -> LspClient {
         workspace_configuration: true,
         ..ClientOptions::default()
     });
-    client.wait_for_notification("$/progress", |params| params["value"]["kind"] == "end");
+    // The runbooks are parsed in the background after the index: the server
+    // is idle only once that has ended too.
+    client.wait_for_notification("$/progress", |params| {
+        params["token"].as_str().is_some_and(|token| token.starts_with("runbook-ls/parse/"))
+            && params["value"]["kind"] == "end"
+    });
     client
 }
 
@@ -61,8 +66,9 @@ fn reading_files_does_not_wake_the_server() {
     let before = cpu_ticks(client.pid());
     client.pump(Duration::from_secs(2));
     let used = cpu_ticks(client.pid()) - before;
-    // Idle is a few ticks at most (100 ticks a second); the loop used 15 a second.
-    assert!(used <= 4, "the idle server used {used} clock ticks in 2 s");
+    // Idle is a few ticks at most (100 ticks a second); the loop used 15 a
+    // second, 30 in these 2 s. A loaded machine may add a few.
+    assert!(used <= 10, "the idle server used {used} clock ticks in 2 s");
 
     // A real change still counts.
     let toml = workspace.read("runbook-ls.toml") + "missing-safety = \"off\"\n";
