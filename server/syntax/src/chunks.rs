@@ -111,15 +111,23 @@ const PARALLEL_PARSE_BYTES: usize = 256 * 1024;
 pub(crate) struct Previous<'a> {
     pub text: &'a str,
     pub chunks: &'a [Chunk],
+    /// Its `split_points`.
+    pub split_points: &'a [usize],
     pub runbook: &'a Runbook,
     pub edits: &'a [InputEdit],
 }
 
 /// Parses `text` as chunks, reusing what `previous` parsed where the edits
 /// did not reach, and assembles their models into the model of the text.
-pub(crate) fn parse(text: &str, previous: Option<Previous<'_>>, trees: Trees) -> (Vec<Chunk>, Runbook) {
+/// Also returns the text's `split_points`, for the next version's parse.
+pub(crate) fn parse(text: &str, previous: Option<Previous<'_>>, trees: Trees) -> (Vec<Chunk>, Runbook, Vec<usize>) {
     let envelope = previous.as_ref().and_then(|previous| EditEnvelope::of(previous.edits));
-    let starts = split_points(text);
+    let starts = match (&previous, envelope) {
+        (Some(previous), Some(envelope)) if !previous.split_points.is_empty() => {
+            split_points_after(text, previous.split_points, envelope)
+        }
+        _ => split_points(text),
+    };
     let end_of = |index: usize| starts.get(index).copied().unwrap_or(text.len());
     // A large text parsed afresh: every chunk between two split points at
     // once. The loop below then only re-parses the rare chunk that ends open
@@ -191,7 +199,7 @@ pub(crate) fn parse(text: &str, previous: Option<Previous<'_>>, trees: Trees) ->
         index = end_index;
     }
     let runbook = assemble(text, sources);
-    (chunks, runbook)
+    (chunks, runbook, starts)
 }
 
 /// The index of an old chunk with exactly this text, if the edits did not touch it.
@@ -274,11 +282,51 @@ fn relative_edit(edit: &InputEdit, start: usize, start_row: usize) -> InputEdit 
 /// blocks that run past blank lines, and front matter.
 pub(crate) fn split_points(text: &str) -> Vec<usize> {
     let mut points = vec![0];
+    scan_split_points(text, 0, &mut points, None);
+    points
+}
+
+/// `split_points` of `text`, edited within `envelope` from a text whose
+/// split points were `old`: scanned again only from the last old point at or
+/// before the edits, and only until the scan meets, past the edits, a point
+/// the old text had. The scanner's state at a split point is always the same
+/// (outside every block, after a blank line), so from the first point the two
+/// texts share after the edits, they split the same way. Without this, every
+/// keystroke scanned every line of the document.
+pub(crate) fn split_points_after(text: &str, old: &[usize], envelope: EditEnvelope) -> Vec<usize> {
+    // Points before the edits are where they were, and the text before them
+    // is unchanged: the scan resumes at the last one, which it checks again
+    // (the edit may start on its line).
+    let kept = old.partition_point(|&point| point <= envelope.lo);
+    if kept <= 1 {
+        return split_points(text);
+    }
+    let resume = old[kept - 1];
+    let mut points = old[..kept - 1].to_vec();
+    let resync = Resync { old, from: envelope.hi, delta: envelope.delta };
+    scan_split_points(text, resume, &mut points, Some(resync));
+    debug_assert_eq!(points, split_points(text), "incremental split points after {envelope:?}");
+    points
+}
+
+/// Where an incremental scan may stop: at a line start from `from` on (past
+/// the edits, in the new text) that was a split point `delta` bytes earlier
+/// in the old text.
+#[derive(Clone, Copy)]
+struct Resync<'a> {
+    old: &'a [usize],
+    from: usize,
+    delta: isize,
+}
+
+/// Scans `text` from `line_start` (0, or a split point), pushing the split
+/// points it finds onto `points`; with `resync`, stops at the first point
+/// shared with the old text and appends the old points after it, moved.
+fn scan_split_points(text: &str, mut line_start: usize, points: &mut Vec<usize>, resync: Option<Resync<'_>>) {
     let bytes = text.as_bytes();
     let mut state = State::Normal;
     let mut previous_blank = true;
-    let mut line_start = 0;
-    let mut first = true;
+    let mut first = line_start == 0;
     while line_start < bytes.len() {
         let line_end = memchr::memchr(b'\n', &bytes[line_start..]).map_or(bytes.len(), |i| line_start + i);
         let line = &text[line_start..line_end];
@@ -316,6 +364,15 @@ pub(crate) fn split_points(text: &str) -> Vec<usize> {
             }
             State::Normal => {
                 if previous_blank && line_start > 0 && is_atx_heading(line) {
+                    if let Some(Resync { old, from, delta }) = resync
+                        && line_start >= from
+                        && let Some(at) = line_start.checked_add_signed(-delta)
+                        && let Ok(index) = old.binary_search(&at)
+                    {
+                        // The old text's points from here on, in this text.
+                        points.extend(old[index..].iter().map(|&point| point.wrapping_add_signed(delta)));
+                        return;
+                    }
                     points.push(line_start);
                 }
                 if let Some((marker, length)) = opens_fence(line) {
@@ -334,11 +391,11 @@ pub(crate) fn split_points(text: &str) -> Vec<usize> {
     }
     // tree-sitter-md reads a text that is one heading line without a line
     // break as an error, not a heading; after other text it is a heading. So
-    // a last line like that stays with what comes before it.
+    // a last line like that stays with what comes before it. (A scan that
+    // resynchronised took the old text's end, where this was done.)
     if points.len() > 1 && !text[*points.last().expect("there are two points")..].contains('\n') {
         points.pop();
     }
-    points
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -433,5 +490,39 @@ mod tests {
         // An edit inside an earlier insertion stays inside it.
         let envelope = EditEnvelope::of(&[edit(10, 10, 20), edit(12, 14, 13)]).unwrap();
         assert_eq!(envelope, EditEnvelope { lo: 10, hi: 19, delta: 9 });
+    }
+
+    /// Lines that open and close what the splitter tracks, and headings.
+    /// Mostly headings after blank lines, so that edits fall between split
+    /// points and the scan has points to resume from and meet again.
+    const LINES: [&str; 24] = [
+        "", "", "", "", "", "", "# A", "### B", "## C", "# A", "text", "text", "```", "~~~", "```ts", "<!--", "-->",
+        "<pre>", "</pre>", "---", "    # no", "x\r", "#C", "\r",
+    ];
+
+    fn lines() -> impl proptest::strategy::Strategy<Value = String> {
+        proptest::collection::vec(proptest::sample::select(LINES.to_vec()), 0..40).prop_map(|lines| lines.join("\n"))
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Scanning again only around an edit splits as scanning everything does.
+        #[test]
+        fn incremental_split_points_equal_a_full_scan(
+            old in lines(),
+            at in 0.0..=1.0f64,
+            removed in 0.0..=0.3f64,
+            inserted in lines(),
+            newline_at_end in any::<bool>(),
+        ) {
+            let old = if newline_at_end { format!("{old}\n") } else { old };
+            let lo = (at * old.len() as f64) as usize;
+            let old_hi = (lo + (removed * old.len() as f64) as usize).min(old.len());
+            let text = format!("{}{inserted}{}", &old[..lo], &old[old_hi..]);
+            let envelope =
+                EditEnvelope { lo, hi: lo + inserted.len(), delta: inserted.len() as isize - (old_hi - lo) as isize };
+            prop_assert_eq!(split_points_after(&text, &split_points(&old), envelope), split_points(&text));
+        }
     }
 }

@@ -19,6 +19,9 @@ use crate::{LineIndex, Runbook, TextRange};
 pub struct Parse {
     text: Arc<str>,
     chunks: Vec<Chunk>,
+    /// Where the text may be split (see `chunks::split_points`): the next
+    /// version scans again only around its edits.
+    split_points: Vec<usize>,
     runbook: Runbook,
     line_index: OnceLock<LineIndex>,
 }
@@ -46,6 +49,7 @@ impl Parse {
         let mut parse = Parse::from_chunks(text, None, Trees::DROP);
         // The chunks' models are in the runbook now, and they hold no trees.
         parse.chunks = Vec::new();
+        parse.split_points = Vec::new();
         parse
     }
 
@@ -57,8 +61,8 @@ impl Parse {
     }
 
     fn from_chunks(text: Arc<str>, previous: Option<chunks::Previous<'_>>, trees: Trees) -> Parse {
-        let (chunks, runbook) = chunks::parse(&text, previous, trees);
-        Parse { text, chunks, runbook, line_index: OnceLock::new() }
+        let (chunks, runbook, split_points) = chunks::parse(&text, previous, trees);
+        Parse { text, chunks, split_points, runbook, line_index: OnceLock::new() }
     }
 
     pub fn text(&self) -> &str {
@@ -214,6 +218,7 @@ impl Document {
                 let previous = base.as_ref().map(|(base, edits)| chunks::Previous {
                     text: &base.text,
                     chunks: &base.chunks,
+                    split_points: &base.split_points,
                     runbook: &base.runbook,
                     edits,
                 });
