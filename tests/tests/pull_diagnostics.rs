@@ -174,6 +174,8 @@ fn code_lens_commands_run_in_the_client_that_says_so_else_in_the_server() {
     let (mut client, _) = start(&workspace, vscode());
     let uri = workspace.uri("runbooks/clean.md");
     client.open(&uri, &workspace.read("runbooks/clean.md"));
+    // The other runbooks are parsed in the background: ask until they are.
+    let deadline = std::time::Instant::now() + runbook_ls_tests::TIMEOUT;
     let lenses = loop {
         let lenses = client.request("textDocument/codeLens", json!({ "textDocument": { "uri": uri } }));
         if lenses
@@ -182,6 +184,7 @@ fn code_lens_commands_run_in_the_client_that_says_so_else_in_the_server() {
         {
             break lenses;
         }
+        assert!(std::time::Instant::now() < deadline, "no `used by` lens: {lenses:#}");
         client.pump(Duration::from_millis(50));
     };
     let used_by =
@@ -210,11 +213,13 @@ fn code_lens_commands_run_in_the_client_that_says_so_else_in_the_server() {
     capabilities["experimental"] = json!({ "commands": { "commands": ["runbook-ls.showReferences"] } });
     let (mut client, _) = start(&workspace, capabilities);
     client.open(&uri, &workspace.read("runbooks/clean.md"));
+    let deadline = std::time::Instant::now() + runbook_ls_tests::TIMEOUT;
     let lens = loop {
         let lenses = client.request("textDocument/codeLens", json!({ "textDocument": { "uri": uri } }));
         if let Some(lens) = lenses.as_array().and_then(|lenses| lenses.first().cloned()) {
             break lens;
         }
+        assert!(std::time::Instant::now() < deadline, "no code lens: {lenses:#}");
         client.pump(Duration::from_millis(50));
     };
     assert_eq!(lens["command"]["command"], "runbook-ls.showReferences");
