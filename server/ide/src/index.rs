@@ -46,7 +46,7 @@ impl DiskFile {
             return Some(DiskFile::TooLarge { len: bytes.len() });
         }
         Some(match String::from_utf8(bytes) {
-            Ok(text) => DiskFile::Text(Arc::new(LazyParse { text: Arc::from(text), parse: OnceLock::new() })),
+            Ok(text) => DiskFile::Text(Arc::new(LazyParse { text: Arc::new(text), parse: OnceLock::new() })),
             Err(error) => DiskFile::Unreadable { valid_up_to: error.utf8_error().valid_up_to() },
         })
     }
@@ -71,7 +71,7 @@ impl DiskFile {
 /// needs one sooner parses it itself, once (`OnceLock`).
 #[derive(Debug)]
 pub(crate) struct LazyParse {
-    text: Arc<str>,
+    text: Arc<String>,
     parse: OnceLock<Arc<Parse>>,
 }
 

@@ -17,7 +17,9 @@ use crate::{LineIndex, Runbook, TextRange};
 /// its own block and inline trees, and the model of the whole text.
 #[derive(Debug)]
 pub struct Parse {
-    text: Arc<str>,
+    /// A `String` behind the `Arc`, not a `str`: `Arc<str>` from a `String`
+    /// copies it, and a keystroke's parse already copied the rope once.
+    text: Arc<String>,
     chunks: Vec<Chunk>,
     /// Where the text may be split (see `chunks::split_points`): the next
     /// version scans again only around its edits.
@@ -34,18 +36,18 @@ impl Parse {
 
     /// Parses a whole text from scratch, keeping the block trees `trees` says.
     pub fn with_trees(text: &str, trees: Trees) -> Parse {
-        Parse::from_chunks(Arc::from(text), None, trees)
+        Parse::from_chunks(Arc::new(text.to_string()), None, trees)
     }
 
     /// Parses a text that will not be edited (a file on disk, a CLI input):
     /// its syntax trees are dropped once lowered, since only an edit would
     /// reuse them, and they are most of a parse's memory.
     pub fn standalone(text: &str) -> Parse {
-        Parse::standalone_shared(Arc::from(text))
+        Parse::standalone_shared(Arc::new(text.to_string()))
     }
 
     /// `standalone`, keeping the text it is given rather than a copy.
-    pub fn standalone_shared(text: Arc<str>) -> Parse {
+    pub fn standalone_shared(text: Arc<String>) -> Parse {
         let mut parse = Parse::from_chunks(text, None, Trees::DROP);
         // The chunks' models are in the runbook now, and they hold no trees.
         parse.chunks = Vec::new();
@@ -60,7 +62,7 @@ impl Parse {
         lower::lower(text, &tree)
     }
 
-    fn from_chunks(text: Arc<str>, previous: Option<chunks::Previous<'_>>, trees: Trees) -> Parse {
+    fn from_chunks(text: Arc<String>, previous: Option<chunks::Previous<'_>>, trees: Trees) -> Parse {
         let (chunks, runbook, split_points) = chunks::parse(&text, previous, trees);
         Parse { text, chunks, split_points, runbook, line_index: OnceLock::new() }
     }
@@ -211,7 +213,7 @@ impl Document {
                 for chunk in self.rope.chunks() {
                     text.push_str(chunk);
                 }
-                let text: Arc<str> = Arc::from(text);
+                let text = Arc::new(text);
                 let base = self.syntax.base.lock().unwrap_or_else(PoisonError::into_inner).clone();
                 #[cfg(test)]
                 tests::WHILE_PARSING.with(|hook| hook.borrow_mut().as_mut().map(|hook| hook()));
