@@ -296,13 +296,10 @@ pub(crate) fn split_points(text: &str) -> Vec<usize> {
 pub(crate) fn split_points_after(text: &str, old: &[usize], envelope: EditEnvelope) -> Vec<usize> {
     // Points before the edits are where they were, and the text before them
     // is unchanged: the scan resumes at the last one, which it checks again
-    // (the edit may start on its line).
+    // (the edit may start on its line), or at 0, which is always a point.
     let kept = old.partition_point(|&point| point <= envelope.lo);
-    if kept <= 1 {
-        return split_points(text);
-    }
-    let resume = old[kept - 1];
-    let mut points = old[..kept - 1].to_vec();
+    let resume = kept.checked_sub(1).map_or(0, |last| old[last]);
+    let mut points = if resume == 0 { vec![0] } else { old[..kept - 1].to_vec() };
     let resync = Resync { old, from: envelope.hi, delta: envelope.delta };
     scan_split_points(text, resume, &mut points, Some(resync));
     debug_assert_eq!(points, split_points(text), "incremental split points after {envelope:?}");
