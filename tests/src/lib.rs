@@ -16,6 +16,18 @@ pub mod text;
 /// How long a test waits for any one answer before failing.
 pub const TIMEOUT: Duration = Duration::from_secs(30);
 
+/// The token prefix of the server's index progress.
+pub const INDEX_PROGRESS: &str = "runbook-ls/index/";
+/// The token prefix of the progress of the runbooks parsed in the background
+/// once the index is ready.
+pub const PARSE_PROGRESS: &str = "runbook-ls/parse/";
+
+/// Whether `$/progress` params are the `kind` (`begin`, `end`) of a progress
+/// whose token starts with `token_prefix`.
+pub fn is_progress(params: &Value, token_prefix: &str, kind: &str) -> bool {
+    params["token"].as_str().is_some_and(|token| token.starts_with(token_prefix)) && params["value"]["kind"] == kind
+}
+
 /// The `runbook-ls` binary of this build profile, built (or brought up to
 /// date) once per test process, so that a test never runs a stale binary.
 pub fn server_binary() -> PathBuf {

@@ -2,7 +2,9 @@
 //! background with progress, and kept current from file changes.
 
 use runbook_ls_tests::text::range;
-use runbook_ls_tests::{ClientOptions, LspClient, TempWorkspace, demo_dir};
+use runbook_ls_tests::{
+    ClientOptions, INDEX_PROGRESS, LspClient, PARSE_PROGRESS, TempWorkspace, demo_dir, is_progress,
+};
 use serde_json::{Value, json};
 
 const RUNBOOK: &str = "runbooks/live.md";
@@ -73,18 +75,13 @@ fn unknown_export_at_the_name_with_a_suggestion_then_live_updates() {
     let watchers = &registration["params"]["registrations"][0]["registerOptions"]["watchers"];
     assert!(watchers.as_array().unwrap().iter().any(|watcher| watcher["globPattern"] == "**/key.json"));
     assert!(client.server_requests.iter().any(|request| request["method"] == "window/workDoneProgress/create"));
-    let indexing =
-        |params: &Value| params["token"].as_str().is_some_and(|token| token.starts_with("runbook-ls/index/"));
     // Progress goes out through the protocol's loop and diagnostics are
     // written directly, so either may come first: an open document is
     // re-checked as soon as the index is in place.
-    client.wait_for_notification("$/progress", |params| indexing(params) && params["value"]["kind"] == "begin");
-    client.wait_for_notification("$/progress", |params| indexing(params) && params["value"]["kind"] == "end");
+    client.wait_for_notification("$/progress", |params| is_progress(params, INDEX_PROGRESS, "begin"));
+    client.wait_for_notification("$/progress", |params| is_progress(params, INDEX_PROGRESS, "end"));
     // Then the runbooks' models are parsed in the background, under a progress of their own.
-    let parsed = client.wait_for_notification("$/progress", |params| {
-        params["token"].as_str().is_some_and(|token| token.starts_with("runbook-ls/parse/"))
-            && params["value"]["kind"] == "end"
-    });
+    let parsed = client.wait_for_notification("$/progress", |params| is_progress(params, PARSE_PROGRESS, "end"));
     assert!(parsed["value"]["message"].as_str().unwrap().ends_with(" runbooks parsed"), "{parsed}");
 
     // Adding the export on disk fixes the import, without reopening the runbook.

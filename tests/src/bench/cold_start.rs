@@ -8,14 +8,10 @@ use serde_json::Value;
 
 use super::document::peak_rss_mb;
 use super::stats::millis;
-use crate::{ClientOptions, LspClient};
+use crate::{ClientOptions, INDEX_PROGRESS, LspClient, PARSE_PROGRESS, is_progress};
 
 /// How long the harness waits for an index before giving up.
 const INDEX_TIMEOUT: Duration = Duration::from_secs(600);
-
-const INDEX_TOKEN: &str = "runbook-ls/index/";
-/// The progress of the runbooks parsed in the background once the index is ready.
-const PARSE_TOKEN: &str = "runbook-ls/parse/";
 
 pub struct IndexedServer {
     pub client: LspClient,
@@ -34,11 +30,7 @@ pub struct IndexedServer {
 }
 
 fn is_index_progress(params: &Value, kind: &str) -> bool {
-    is_progress(params, INDEX_TOKEN, kind)
-}
-
-fn is_progress(params: &Value, token_prefix: &str, kind: &str) -> bool {
-    params["token"].as_str().is_some_and(|token| token.starts_with(token_prefix)) && params["value"]["kind"] == kind
+    is_progress(params, INDEX_PROGRESS, kind)
 }
 
 /// Starts the server on `root` as an editor with progress support does, and
@@ -55,7 +47,8 @@ pub fn start_indexed(root: &Path) -> IndexedServer {
     let ready = Instant::now();
     let ready_ms = millis(ready.duration_since(initialized_at));
     let peak_rss_mb = peak_rss_mb(client.pid());
-    client.wait_for_notification_within(INDEX_TIMEOUT, "$/progress", |params| is_progress(params, PARSE_TOKEN, "end"));
+    client
+        .wait_for_notification_within(INDEX_TIMEOUT, "$/progress", |params| is_progress(params, PARSE_PROGRESS, "end"));
     let parsed_ms = millis(initialized_at.elapsed());
     // The progress notifications, configuration requests and KEY manifest
     // diagnostics of the start are not part of any later measurement.
