@@ -12,7 +12,8 @@ machine and report the load (`uptime`) with them.
 
 Cases: runbookN (a runbook of N MB, e.g. runbook5 or runbook0.5) blockquotes line1mb-utf16 line1mb-utf8
 check-paragraph (75 to 600 KB) check-runbook5 neighbour (a small document's
-diagnostics next to a 5 MB one) (default: all but runbook50). Documents above
+diagnostics next to a 5 MB one) cycles (a 1 MB runbook opened and closed 40
+times: whether anything stays per document) (default: all but runbook50 and cycles). Documents above
 the live-analysis limit (4 MiB by default) get one file-too-large finding;
 `--max-document-bytes` raises the limit to measure their analysis.
 
@@ -260,6 +261,37 @@ def open_edit_close(binary, workspace, name, text, encodings, timeout, edits=3, 
         server.kill()
 
 
+def cycles(binary, workspace, text, timeout, n=40, settle_s=30.0):
+    """Opens and closes the same document `n` times, each until its diagnostics
+    and their clearing: what a session that opens documents all day keeps.
+    The server's RSS every five cycles, and `settle_s` after the last, as
+    jemalloc returns freed pages over its decay time."""
+    uri = "file://" + os.path.join(workspace, "runbooks", "cycled.md")
+    server = Server(binary, workspace, ["utf-16"])
+    result = {"case": f"{n} open/close cycles", "bytes": len(text.encode())}
+    try:
+        warm_up(server, workspace, timeout)
+        result["rss_before_mb"] = server.rss_mb()
+        trail = []
+        for cycle in range(1, n + 1):
+            server.notify("textDocument/didOpen", {"textDocument": {
+                "uri": uri, "languageId": "markdown", "version": 1, "text": text}})
+            if server.diagnostics(uri, 1, timeout) is None:
+                result["timed_out_at_cycle"] = cycle
+                return result
+            server.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
+            server.wait(lambda m: m.get("method") == "textDocument/publishDiagnostics"
+                        and m["params"]["uri"] == uri and not m["params"]["diagnostics"], timeout)
+            if cycle % 5 == 0:
+                trail.append(round(server.rss_mb(), 1))
+        result["rss_every_5_cycles_mb"] = trail
+        time.sleep(settle_s)
+        result[f"rss_{settle_s:.0f}s_after_mb"] = round(server.rss_mb(), 1)
+        return result
+    finally:
+        server.kill()
+
+
 def neighbour(binary, workspace, text, timeout, init_options=None):
     """Opens a huge document, then a small one: how long the small one's diagnostics take."""
     big = "file://" + os.path.join(workspace, "runbooks", "big.md")
@@ -345,6 +377,8 @@ def main():
                 continue
             elif case == "check-runbook5":
                 result = check(binary, workspace, "runbook-5mb.md", runbook(5_000_000), args.timeout)
+            elif case == "cycles":
+                result = cycles(binary, workspace, runbook(1_000_000), args.timeout)
             elif case == "neighbour":
                 result = neighbour(binary, workspace, runbook(5_000_000), args.timeout, init)
             else:
