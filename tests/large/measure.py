@@ -148,6 +148,17 @@ class Server:
             if wanted(message):
                 return message
 
+    def open(self, uri, text):
+        """didOpen of a markdown document at version 1."""
+        self.notify("textDocument/didOpen", {"textDocument": {
+            "uri": uri, "languageId": "markdown", "version": 1, "text": text}})
+
+    def close(self, uri, timeout):
+        """didClose, then waits for the publication that clears the document's diagnostics."""
+        self.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
+        return self.wait(lambda m: m.get("method") == "textDocument/publishDiagnostics"
+                         and m["params"]["uri"] == uri and not m["params"]["diagnostics"], timeout)
+
     def diagnostics(self, uri, version, timeout):
         return self.wait(lambda m: m.get("method") == "textDocument/publishDiagnostics"
                          and m["params"]["uri"] == uri and m["params"].get("version") == version, timeout)
@@ -180,12 +191,9 @@ def warm_up(server, workspace, timeout):
     uri = "file://" + os.path.join(workspace, "runbooks", "warm-up.md")
     with open(os.path.join(DEMO, "runbooks", "broken.md"), encoding="utf-8") as f:
         text = f.read()
-    server.notify("textDocument/didOpen", {"textDocument": {
-        "uri": uri, "languageId": "markdown", "version": 1, "text": text}})
+    server.open(uri, text)
     server.diagnostics(uri, 1, timeout)
-    server.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
-    server.wait(lambda m: m.get("method") == "textDocument/publishDiagnostics"
-                and m["params"]["uri"] == uri and not m["params"]["diagnostics"], timeout)
+    server.close(uri, timeout)
 
 
 def edit_middle(server, uri, text, edits, timeout):
@@ -218,8 +226,7 @@ def open_edit_close(binary, workspace, name, text, encodings, timeout, edits=3, 
         warm_up(server, workspace, timeout)
         result["rss_before_open_mb"] = server.rss_mb()
         start = time.monotonic()
-        server.notify("textDocument/didOpen", {"textDocument": {
-            "uri": uri, "languageId": "markdown", "version": 1, "text": text}})
+        server.open(uri, text)
         published = server.diagnostics(uri, 1, timeout)
         if published is None:
             result["first_diagnostics_s"] = f"> {timeout}"
@@ -235,9 +242,7 @@ def open_edit_close(binary, workspace, name, text, encodings, timeout, edits=3, 
         # Issue 14's bound: at most 20 times the text, over what the server held before it.
         growth = (result["peak_rss_mb"] - result["rss_before_open_mb"]) * 1024 * 1024
         result["peak_growth_per_text_byte"] = round(growth / result["bytes"], 1)
-        server.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
-        server.wait(lambda m: m.get("method") == "textDocument/publishDiagnostics"
-                    and m["params"]["uri"] == uri and not m["params"]["diagnostics"], timeout)
+        server.close(uri, timeout)
         time.sleep(1.0)
         result["rss_after_close_mb"] = server.rss_mb()
         # Freed memory goes back to the system over jemalloc's decay time (10 s),
@@ -250,8 +255,7 @@ def open_edit_close(binary, workspace, name, text, encodings, timeout, edits=3, 
         if server.reset_peak():
             before = server.rss_mb()
             again = "file://" + os.path.join(workspace, "runbooks", "again-" + name)
-            server.notify("textDocument/didOpen", {"textDocument": {
-                "uri": again, "languageId": "markdown", "version": 1, "text": text}})
+            server.open(again, text)
             if server.diagnostics(again, 1, timeout) is not None:
                 edit_middle(server, again, text, edits, timeout)
                 growth = (server.rss_mb("VmHWM") - before) * 1024 * 1024
@@ -274,14 +278,11 @@ def cycles(binary, workspace, text, timeout, n=40, settle_s=30.0):
         result["rss_before_mb"] = server.rss_mb()
         trail = []
         for cycle in range(1, n + 1):
-            server.notify("textDocument/didOpen", {"textDocument": {
-                "uri": uri, "languageId": "markdown", "version": 1, "text": text}})
+            server.open(uri, text)
             if server.diagnostics(uri, 1, timeout) is None:
                 result["timed_out_at_cycle"] = cycle
                 return result
-            server.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
-            server.wait(lambda m: m.get("method") == "textDocument/publishDiagnostics"
-                        and m["params"]["uri"] == uri and not m["params"]["diagnostics"], timeout)
+            server.close(uri, timeout)
             if cycle % 5 == 0:
                 trail.append(round(server.rss_mb(), 1))
         result["rss_every_5_cycles_mb"] = trail
@@ -302,12 +303,10 @@ def neighbour(binary, workspace, text, timeout, init_options=None):
     try:
         # Baseline: the small document alone.
         start = time.monotonic()
-        server.notify("textDocument/didOpen", {"textDocument": {
-            "uri": small, "languageId": "markdown", "version": 1, "text": small_text}})
+        server.open(small, small_text)
         server.diagnostics(small, 1, timeout)
         alone = time.monotonic() - start
-        server.notify("textDocument/didOpen", {"textDocument": {
-            "uri": big, "languageId": "markdown", "version": 1, "text": text}})
+        server.open(big, text)
         start = time.monotonic()
         server.notify("textDocument/didChange", {
             "textDocument": {"uri": small, "version": 2},

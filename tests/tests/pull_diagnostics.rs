@@ -60,6 +60,21 @@ fn pull_until(client: &mut LspClient, uri: &str, done: impl Fn(&Value) -> bool) 
     panic!("the pulled diagnostics of {uri} never got there");
 }
 
+/// Asks for a document's code lenses until `done` (the other runbooks, which
+/// the lenses count, are parsed in the background), within the tests' timeout.
+fn code_lenses_until(client: &mut LspClient, uri: &str, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+    let deadline = std::time::Instant::now() + runbook_ls_tests::TIMEOUT;
+    loop {
+        let lenses = client.request("textDocument/codeLens", json!({ "textDocument": { "uri": uri } }));
+        let lenses = lenses.as_array().cloned().unwrap_or_default();
+        if done(&lenses) {
+            return lenses;
+        }
+        assert!(std::time::Instant::now() < deadline, "the code lenses of {uri} never got there: {lenses:#?}");
+        client.pump(Duration::from_millis(50));
+    }
+}
+
 #[test]
 fn a_client_that_pulls_and_refreshes_is_never_pushed_to() {
     let workspace = TempWorkspace::copy_of(&demo_dir());
@@ -174,21 +189,9 @@ fn code_lens_commands_run_in_the_client_that_says_so_else_in_the_server() {
     let (mut client, _) = start(&workspace, vscode());
     let uri = workspace.uri("runbooks/clean.md");
     client.open(&uri, &workspace.read("runbooks/clean.md"));
-    // The other runbooks are parsed in the background: ask until they are.
-    let deadline = std::time::Instant::now() + runbook_ls_tests::TIMEOUT;
-    let lenses = loop {
-        let lenses = client.request("textDocument/codeLens", json!({ "textDocument": { "uri": uri } }));
-        if lenses
-            .as_array()
-            .is_some_and(|lenses| lenses.iter().any(|lens| lens["command"]["title"] == "used by 1 other runbook"))
-        {
-            break lenses;
-        }
-        assert!(std::time::Instant::now() < deadline, "no `used by` lens: {lenses:#}");
-        client.pump(Duration::from_millis(50));
-    };
-    let used_by =
-        lenses.as_array().unwrap().iter().find(|lens| lens["command"]["title"] == "used by 1 other runbook").unwrap();
+    let is_used_by = |lens: &Value| lens["command"]["title"] == "used by 1 other runbook";
+    let lenses = code_lenses_until(&mut client, &uri, |lenses| lenses.iter().any(is_used_by));
+    let used_by = lenses.iter().find(|lens| is_used_by(lens)).unwrap();
     let command = &used_by["command"];
     assert_eq!(command["command"], "runbook-ls.findReferences");
     client.answers.insert("window/showMessageRequest".to_string(), json!({ "title": "runbooks/broken.md (2)" }));
@@ -213,15 +216,7 @@ fn code_lens_commands_run_in_the_client_that_says_so_else_in_the_server() {
     capabilities["experimental"] = json!({ "commands": { "commands": ["runbook-ls.showReferences"] } });
     let (mut client, _) = start(&workspace, capabilities);
     client.open(&uri, &workspace.read("runbooks/clean.md"));
-    let deadline = std::time::Instant::now() + runbook_ls_tests::TIMEOUT;
-    let lens = loop {
-        let lenses = client.request("textDocument/codeLens", json!({ "textDocument": { "uri": uri } }));
-        if let Some(lens) = lenses.as_array().and_then(|lenses| lenses.first().cloned()) {
-            break lens;
-        }
-        assert!(std::time::Instant::now() < deadline, "no code lens: {lenses:#}");
-        client.pump(Duration::from_millis(50));
-    };
+    let lens = code_lenses_until(&mut client, &uri, |lenses| !lenses.is_empty()).swap_remove(0);
     assert_eq!(lens["command"]["command"], "runbook-ls.showReferences");
     let arguments = lens["command"]["arguments"].as_array().unwrap();
     assert_eq!(arguments[0], uri);

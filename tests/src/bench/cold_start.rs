@@ -29,10 +29,6 @@ pub struct IndexedServer {
     pub parsed_ms: f64,
 }
 
-fn is_index_progress(params: &Value, kind: &str) -> bool {
-    is_progress(params, INDEX_PROGRESS, kind)
-}
-
 /// Starts the server on `root` as an editor with progress support does, and
 /// waits for its index.
 pub fn start_indexed(root: &Path) -> IndexedServer {
@@ -40,10 +36,12 @@ pub fn start_indexed(root: &Path) -> IndexedServer {
         ClientOptions { root: Some(root.to_path_buf()), work_done_progress: true, ..ClientOptions::default() };
     let (mut client, initialize_result) = LspClient::start(options);
     let initialized_at = client.initialized_at();
-    client.wait_for_notification_within(INDEX_TIMEOUT, "$/progress", |params| is_index_progress(params, "begin"));
+    client.wait_for_notification_within(INDEX_TIMEOUT, "$/progress", |params| {
+        is_progress(params, INDEX_PROGRESS, "begin")
+    });
     let begin_ms = millis(initialized_at.elapsed());
-    let end =
-        client.wait_for_notification_within(INDEX_TIMEOUT, "$/progress", |params| is_index_progress(params, "end"));
+    let end = client
+        .wait_for_notification_within(INDEX_TIMEOUT, "$/progress", |params| is_progress(params, INDEX_PROGRESS, "end"));
     let ready = Instant::now();
     let ready_ms = millis(ready.duration_since(initialized_at));
     let peak_rss_mb = peak_rss_mb(client.pid());
