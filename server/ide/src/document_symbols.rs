@@ -1,7 +1,7 @@
 //! The outline of a runbook: sections, with Actions (and their safety class)
 //! and diagnosis Steps marked as such.
 
-use runbook_syntax::{Runbook, SectionKind, TextRange};
+use runbook_syntax::{Parse, SectionKind, TextRange};
 
 use crate::ActionView;
 
@@ -25,7 +25,8 @@ pub struct Symbol {
     pub children: Vec<Symbol>,
 }
 
-pub fn document_symbols(runbook: &Runbook) -> Vec<Symbol> {
+pub fn document_symbols(parse: &Parse) -> Vec<Symbol> {
+    let runbook = parse.runbook();
     let mut roots: Vec<Symbol> = Vec::new();
     // Indices into the path of open symbols, innermost last, with their section index.
     let mut path: Vec<usize> = Vec::new();
@@ -42,7 +43,10 @@ pub fn document_symbols(runbook: &Runbook) -> Vec<Symbol> {
             SectionKind::Step(_) => (SymbolKind::Step, None),
         };
         let symbol = Symbol {
-            name: if heading.text.is_empty() { "(empty heading)".to_string() } else { heading.text.to_string() },
+            name: match heading.text(parse.text()) {
+                "" => "(empty heading)".to_string(),
+                text => text.to_string(),
+            },
             detail,
             kind,
             range: section.range,

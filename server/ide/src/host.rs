@@ -339,7 +339,7 @@ impl Analysis {
     }
 
     pub fn document_symbols(&self, path: &Path) -> Vec<Symbol> {
-        self.parse(path).map(|parse| crate::document_symbols(parse.runbook())).unwrap_or_default()
+        self.parse(path).map(|parse| crate::document_symbols(&parse)).unwrap_or_default()
     }
 
     /// The code actions for `query` in the runbook at `path`.

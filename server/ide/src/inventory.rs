@@ -337,7 +337,8 @@ fn runbook_inventory(
         actions.push(action_inventory(&view, runbook, text, catalog, line, findings));
     }
     let findings = diagnostics.iter().zip(&placed).filter(|(_, placed)| !**placed).map(|(d, _)| finding(d)).collect();
-    let title = runbook.headings.iter().find(|heading| heading.level == 1).map(|heading| heading.text.to_string());
+    let title =
+        runbook.headings.iter().find(|heading| heading.level == 1).map(|heading| heading.text(text).to_string());
     RunbookInventory { path, title, actions, findings }
 }
 

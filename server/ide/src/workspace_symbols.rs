@@ -50,7 +50,7 @@ impl<'a> Candidate<'a> {
             Candidate::Export(_, export) => &export.name,
             Candidate::Action(_, parse, index) => {
                 let runbook = parse.runbook();
-                &runbook.headings[runbook.sections[runbook.actions[index].section].heading].text
+                runbook.headings[runbook.sections[runbook.actions[index].section].heading].text(parse.text())
             }
         }
     }

@@ -39,7 +39,15 @@ pub struct Heading {
     pub range: TextRange,
     /// The heading text without markers and surrounding blanks, on one line.
     pub text_range: TextRange,
-    pub text: Arc<str>,
+}
+
+impl Heading {
+    /// The heading text (`text_range`) in `source`, the text it was parsed
+    /// from. Not kept in the model: a large runbook has thousands of
+    /// headings, and the text is there already.
+    pub fn text<'t>(&self, source: &'t str) -> &'t str {
+        &source[self.text_range.as_range()]
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -211,7 +219,6 @@ pub struct Field {
     /// `None` for labels SPEC 2 does not know (`**If 500 Error**:`).
     pub label: Option<FieldLabel>,
     /// The label text between the strong delimiters, colon excluded.
-    pub label_text: Arc<str>,
     pub label_range: TextRange,
     pub container: FieldContainer,
     /// From the strong delimiter to the end of the value.

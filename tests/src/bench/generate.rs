@@ -861,7 +861,8 @@ mod tests {
         assert!(runbook.steps.len() >= 20, "{} steps", runbook.steps.len());
         assert!(runbook.key_refs.len() > 500, "{} KEY references", runbook.key_refs.len());
         assert!(runbook.imports.len() > 300, "{} imports", runbook.imports.len());
-        let headings: Vec<&str> = runbook.headings.iter().filter(|h| h.level == 2).map(|h| &*h.text).collect();
+        let headings: Vec<&str> =
+            runbook.headings.iter().filter(|h| h.level == 2).map(|h| h.text(parse.text())).collect();
         assert_eq!(
             headings,
             [

@@ -110,7 +110,7 @@ pub(crate) fn diagnostics_with(
     }
     let relative = slash_path(file.path.strip_prefix(workspace.root).unwrap_or(file.path));
     if workspace.config.is_runbook(&relative) {
-        structure::check(runbook, &mut found);
+        structure::check(runbook, file.parse.text(), &mut found);
     }
     pack::check(file.path, runbook, workspace, &mut found);
     finish(file.parse, workspace.config, found)

@@ -60,12 +60,12 @@ pub fn canonical_section(heading_text: &str) -> Option<usize> {
     Some(index)
 }
 
-pub(super) fn check(runbook: &Runbook, found: &mut Vec<Diagnostic>) {
+pub(super) fn check(runbook: &Runbook, text: &str, found: &mut Vec<Diagnostic>) {
     let Some(level) = section_level(&runbook.headings) else { return };
     // Each canonical section once, at its first heading, in document order.
     let mut present: Vec<(usize, &Heading)> = Vec::new();
     for heading in runbook.headings.iter().filter(|heading| heading.level == level) {
-        if let Some(index) = canonical_section(&heading.text)
+        if let Some(index) = canonical_section(heading.text(text))
             && !present.iter().any(|(seen, _)| *seen == index)
         {
             present.push((index, heading));
@@ -106,7 +106,7 @@ pub(super) fn check(runbook: &Runbook, found: &mut Vec<Diagnostic>) {
         found.push(Diagnostic::new(
             DiagnosticCode::SectionOrder,
             heading.text_range,
-            format!("`{}` is out of the canonical order: {hint}", heading.text),
+            format!("`{}` is out of the canonical order: {hint}", heading.text(text)),
         ));
     }
 }

@@ -86,7 +86,6 @@ impl Facts {
             let safety = (label == Some(FieldLabel::Safety)).then(|| first_word(text, value_range)).flatten();
             model.fields.push(Field {
                 label,
-                label_text: raw.label_text.clone(),
                 label_range: raw.label_range,
                 container: raw.container,
                 range: TextRange::new(raw.start, value_range.end.max(raw.colon_end)),

@@ -30,7 +30,6 @@ pub(crate) struct Facts {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct RawField {
     pub(super) label: Option<FieldLabel>,
-    pub(super) label_text: Arc<str>,
     pub(super) label_range: TextRange,
     pub(super) container: FieldContainer,
     /// Where the field's block starts: the list item's marker or the paragraph.
@@ -184,12 +183,7 @@ impl Collector<'_> {
     }
 
     fn push_heading(&mut self, level: u8, range: TextRange, text_range: TextRange) {
-        self.facts.headings.push(Heading {
-            level,
-            range,
-            text_range,
-            text: Arc::from(&self.text[text_range.as_range()]),
-        });
+        self.facts.headings.push(Heading { level, range, text_range });
     }
 
     fn list_item(&mut self, node: Node<'_>) {
@@ -270,10 +264,8 @@ impl Collector<'_> {
         }
         let value_start =
             colon_end + self.text[colon_end..].len() - self.text[colon_end..].trim_start_matches([' ', '\t']).len();
-        let label_text: Arc<str> = Arc::from(&self.text[label_range.as_range()]);
         self.facts.fields.push(RawField {
-            label: FieldLabel::parse(&label_text),
-            label_text,
+            label: FieldLabel::parse(&self.text[label_range.as_range()]),
             label_range,
             container,
             block_start,

@@ -16,7 +16,7 @@ pub(super) struct NumberedHeading {
 
 /// `Action <n>[:.-] <title> [(<SAFETY>[ - note])]`, and the same for `Step`.
 pub(super) fn parse_numbered_heading(text: &str, heading: &Heading, keyword: &str) -> Option<NumberedHeading> {
-    let heading_text = &heading.text;
+    let heading_text = heading.text(text);
     let head = heading_text.get(..keyword.len())?;
     if !head.eq_ignore_ascii_case(keyword) {
         return None;
