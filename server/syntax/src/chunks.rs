@@ -14,7 +14,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use tree_sitter::{InputEdit, Point};
 
-use crate::lower::{self, ChunkModel, ChunkSource, Counts, assemble, html_block_end};
+use crate::lower::{self, ChunkModel, ChunkSource, Counts, PreviousModel, assemble, html_block_end};
 use crate::markdown;
 use crate::model::Runbook;
 
@@ -113,7 +113,7 @@ pub(crate) struct Previous<'a> {
     pub chunks: &'a [Chunk],
     /// Its `split_points`.
     pub split_points: &'a [usize],
-    pub runbook: &'a Runbook,
+    pub runbook: PreviousModel<'a>,
     pub edits: &'a [InputEdit],
 }
 
@@ -158,7 +158,7 @@ pub(crate) fn parse(text: &str, previous: Option<Previous<'_>>, trees: Trees) ->
         })
         .unwrap_or_default();
     let mut chunks: Vec<Chunk> = Vec::with_capacity(starts.len());
-    let mut sources: Vec<(usize, ChunkSource<'_>)> = Vec::with_capacity(starts.len());
+    let mut sources: Vec<(usize, ChunkSource)> = Vec::with_capacity(starts.len());
     let mut index = 0;
     while index < starts.len() {
         let start = starts[index];
@@ -174,12 +174,8 @@ pub(crate) fn parse(text: &str, previous: Option<Previous<'_>>, trees: Trees) ->
                 {
                     Some((previous, old)) => {
                         let chunk = &previous.chunks[old];
-                        let source = ChunkSource::Kept {
-                            previous: previous.runbook,
-                            first: firsts[old],
-                            counts: chunk.parsed.counts,
-                            start: chunk.start,
-                        };
+                        let source =
+                            ChunkSource::Kept { first: firsts[old], counts: chunk.parsed.counts, start: chunk.start };
                         (chunk.parsed.clone(), source)
                     }
                     None => {
@@ -198,7 +194,7 @@ pub(crate) fn parse(text: &str, previous: Option<Previous<'_>>, trees: Trees) ->
         }
         index = end_index;
     }
-    let runbook = assemble(text, sources);
+    let runbook = assemble(text, sources, previous.map(|previous| previous.runbook));
     (chunks, runbook, starts)
 }
 

@@ -3,13 +3,13 @@
 //! Cloning a document is cheap and gives a snapshot that later edits of the
 //! original never change.
 
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use ropey::Rope;
 use tree_sitter::{InputEdit, Point};
 
 use crate::chunks::{self, Chunk, Trees};
-use crate::lower;
+use crate::lower::{self, PreviousModel};
 use crate::markdown;
 use crate::{LineIndex, Runbook, TextRange};
 
@@ -105,12 +105,86 @@ pub struct Document {
 /// computed parse and the edits made since.
 struct SyntaxCell {
     parse: OnceLock<Arc<Parse>>,
-    /// The last computed parse and the edits since. Read, not taken, by the
-    /// parse that uses it: an edit made while that parse runs (the server
-    /// parses on another thread) chains from it too, instead of starting
-    /// over with a whole-document parse. Dropped once `parse` is set, so
-    /// that a parsed version does not keep its predecessor alive.
-    base: Mutex<Option<(Arc<Parse>, Vec<InputEdit>)>>,
+    /// What the parse starts from. Back to `Base::None` once `parse` is set,
+    /// so that a parsed version does not keep its predecessor alive.
+    base: Mutex<Base>,
+    /// Signalled when a parse that took its base over (`Base::Taken`) ends,
+    /// whether it set `parse` or failed.
+    ended: Condvar,
+}
+
+impl SyntaxCell {
+    fn new(base: Base) -> SyntaxCell {
+        SyntaxCell { parse: OnceLock::new(), base: Mutex::new(base), ended: Condvar::new() }
+    }
+
+    fn base(&self) -> MutexGuard<'_, Base> {
+        self.base.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The parse of this version: waits for it while a parse that took the
+    /// base over runs; `None` when nobody parses it or that parse failed.
+    fn parse_or_wait(&self) -> Option<Arc<Parse>> {
+        let mut base = self.base();
+        loop {
+            if let Some(parse) = self.parse.get() {
+                return Some(parse.clone());
+            }
+            if !matches!(*base, Base::Taken) {
+                return None;
+            }
+            base = self.ended.wait(base).unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+}
+
+/// What the parse of a version starts from.
+enum Base {
+    /// Nothing: a whole-document parse.
+    None,
+    /// The last computed parse and the edits since. Read, not taken, while
+    /// something else holds that parse (a snapshot of its version): an edit
+    /// made while this version is parsed (the server parses on another
+    /// thread) then chains from it too.
+    Parse(Arc<Parse>, Vec<InputEdit>),
+    /// The parse of this version is running, and took over the previous
+    /// parse, which nothing else held: its model becomes the new one in
+    /// place, instead of being copied (see `assemble`).
+    Taken,
+    /// The parse of an earlier version, running when this version was made
+    /// (its base was `Taken`), and the edits since: an edit made while a
+    /// parse runs still chains from that parse instead of starting over
+    /// with a whole-document parse.
+    After(Arc<SyntaxCell>, Vec<InputEdit>),
+}
+
+/// What `Document::parse` found to start from. Lives on the stack for one
+/// parse: boxing the owned parse would only add an allocation.
+#[expect(clippy::large_enum_variant, reason = "one short-lived value per parse")]
+enum Start {
+    Fresh,
+    Owned(Parse, Vec<InputEdit>),
+    Shared(Arc<Parse>, Vec<InputEdit>),
+}
+
+/// Ends a parse of `cell`, however it ends: its base goes, and whoever waits
+/// for it (`SyntaxCell::parse_or_wait`) is woken.
+struct EndParse<'a>(&'a SyntaxCell);
+
+impl Drop for EndParse<'_> {
+    fn drop(&mut self) {
+        *self.0.base() = Base::None;
+        self.0.ended.notify_all();
+    }
+}
+
+/// `edits`, then `edit`; `None` past `MAX_PENDING_EDITS`.
+fn and_then(edits: &[InputEdit], edit: InputEdit) -> Option<Vec<InputEdit>> {
+    (edits.len() < MAX_PENDING_EDITS).then(|| {
+        let mut edits = edits.to_vec();
+        edits.push(edit);
+        edits
+    })
 }
 
 impl std::fmt::Debug for Document {
@@ -124,7 +198,7 @@ impl Document {
         Document {
             rope: Rope::from_str(text),
             trees: Trees::OPEN_DOCUMENT,
-            syntax: Arc::new(SyntaxCell { parse: OnceLock::new(), base: Mutex::new(None) }),
+            syntax: Arc::new(SyntaxCell::new(Base::None)),
             may_have_lone_cr: has_lone_cr(text),
         }
     }
@@ -179,22 +253,25 @@ impl Document {
         let base = {
             // `parse` sets the parse before it drops the base, under this
             // lock: one of the two is there unless the text never had a parse.
-            let base = self.syntax.base.lock().unwrap_or_else(PoisonError::into_inner);
-            match self.syntax.parse.get() {
-                Some(parse) => Some((parse.clone(), vec![edit])),
+            let base = self.syntax.base();
+            match (self.syntax.parse.get(), &*base) {
+                (Some(parse), _) => Base::Parse(parse.clone(), vec![edit]),
                 // Edits pile up only while nobody asks for a parse (a document
                 // above the live-analysis limit): past a few hundred the old
                 // parse is dropped, so that it is not kept alive and each
                 // keystroke does not copy an ever longer list; the next parse
                 // starts afresh.
-                None => base.as_ref().filter(|(_, edits)| edits.len() < MAX_PENDING_EDITS).map(|(parse, edits)| {
-                    let mut edits = edits.clone();
-                    edits.push(edit);
-                    (parse.clone(), edits)
-                }),
+                (None, Base::Parse(parse, edits)) => {
+                    and_then(edits, edit).map_or(Base::None, |edits| Base::Parse(parse.clone(), edits))
+                }
+                (None, Base::After(cell, edits)) => {
+                    and_then(edits, edit).map_or(Base::None, |edits| Base::After(cell.clone(), edits))
+                }
+                (None, Base::Taken) => Base::After(self.syntax.clone(), vec![edit]),
+                (None, Base::None) => Base::None,
             }
         };
-        self.syntax = Arc::new(SyntaxCell { parse: OnceLock::new(), base: Mutex::new(base) });
+        self.syntax = Arc::new(SyntaxCell::new(base));
     }
 
     /// Replaces the whole text (a full-document change).
@@ -204,6 +281,7 @@ impl Document {
 
     /// The parse of the current text, computed once per text version.
     pub fn parse(&self) -> Arc<Parse> {
+        let end = EndParse(&self.syntax);
         let parse = self
             .syntax
             .parse
@@ -214,21 +292,67 @@ impl Document {
                     text.push_str(chunk);
                 }
                 let text = Arc::new(text);
-                let base = self.syntax.base.lock().unwrap_or_else(PoisonError::into_inner).clone();
+                let start = self.start();
                 #[cfg(test)]
                 tests::WHILE_PARSING.with(|hook| hook.borrow_mut().as_mut().map(|hook| hook()));
-                let previous = base.as_ref().map(|(base, edits)| chunks::Previous {
-                    text: &base.text,
-                    chunks: &base.chunks,
-                    split_points: &base.split_points,
-                    runbook: &base.runbook,
-                    edits,
-                });
-                Arc::new(Parse::from_chunks(text, previous, self.trees))
+                Arc::new(match start {
+                    Start::Fresh => Parse::from_chunks(text, None, self.trees),
+                    Start::Shared(base, edits) => {
+                        let previous = chunks::Previous {
+                            text: &base.text,
+                            chunks: &base.chunks,
+                            split_points: &base.split_points,
+                            runbook: PreviousModel::Shared(&base.runbook),
+                            edits: &edits,
+                        };
+                        Parse::from_chunks(text, Some(previous), self.trees)
+                    }
+                    Start::Owned(base, edits) => {
+                        let Parse { text: base_text, chunks, split_points, runbook, line_index: _ } = base;
+                        let previous = chunks::Previous {
+                            text: &base_text,
+                            chunks: &chunks,
+                            split_points: &split_points,
+                            runbook: PreviousModel::Owned(runbook),
+                            edits: &edits,
+                        };
+                        Parse::from_chunks(text, Some(previous), self.trees)
+                    }
+                })
             })
             .clone();
-        self.syntax.base.lock().unwrap_or_else(PoisonError::into_inner).take();
+        drop(end);
         parse
+    }
+
+    /// What this version's parse starts from, its base taken over when
+    /// nothing else holds it (see `Base`).
+    fn start(&self) -> Start {
+        let mut base = self.syntax.base();
+        match std::mem::replace(&mut *base, Base::None) {
+            Base::Parse(parse, edits) => match Arc::try_unwrap(parse) {
+                // Nothing but this base held it (a holder clones it from a
+                // base, under its lock, or keeps it in a parsed version's
+                // cell, which counts), so nothing can clone it now.
+                Ok(parse) => {
+                    *base = Base::Taken;
+                    Start::Owned(parse, edits)
+                }
+                Err(parse) => {
+                    *base = Base::Parse(parse.clone(), edits.clone());
+                    Start::Shared(parse, edits)
+                }
+            },
+            Base::After(cell, edits) => {
+                *base = Base::After(cell.clone(), edits.clone());
+                drop(base);
+                match cell.parse_or_wait() {
+                    Some(parse) => Start::Shared(parse, edits),
+                    None => Start::Fresh,
+                }
+            }
+            Base::Taken | Base::None => Start::Fresh,
+        }
     }
 
     /// The tree-sitter point of a byte offset: rows count LF only and columns
@@ -324,6 +448,89 @@ mod tests {
         // version parsed incrementally, and a fresh parse makes a new one.
         assert!(Arc::ptr_eq(first_chunk(&first), first_chunk(&during)));
         assert!(Arc::ptr_eq(first_chunk(&during), first_chunk(&after)), "the parse after the edit started over");
+    }
+
+    /// A parse that nothing else holds is taken over by the next version's
+    /// parse, its model made the new one in place. An edit that lands while
+    /// that parse runs finds no parse to chain from: it chains from the
+    /// running parse instead, and the parse of its version waits for it.
+    #[test]
+    fn an_edit_during_a_parse_that_took_its_base_over_chains_from_that_parse() {
+        let text = "## Section\n\nA `node-key` reference.\n\n".repeat(50);
+        let mut document = Document::new(&text);
+        let parse = document.parse();
+        let first = first_chunk(&parse).clone();
+        let base = Arc::downgrade(&parse);
+        drop(parse);
+        document.edit(TextRange::new(text.len(), text.len()), "a");
+
+        let snapshot = document.clone();
+        let (started, parse_started) = mpsc::channel();
+        let (go_on, carry_on) = mpsc::channel::<()>();
+        let parsing = std::thread::spawn(move || {
+            WHILE_PARSING.with(|hook| {
+                *hook.borrow_mut() = Some(Box::new(move || {
+                    // Taken over: nothing holds the previous parse any more.
+                    started.send(base.upgrade().is_none()).expect("the test waits");
+                    carry_on.recv().expect("the test lets the parse go on");
+                }));
+            });
+            snapshot.parse()
+        });
+        assert!(parse_started.recv().expect("the parse runs"), "the parse copied a base nothing else held");
+        document.edit(TextRange::new(text.len() + 1, text.len() + 1), "b");
+        let next = document.clone();
+        let (ended, next_ended) = mpsc::channel();
+        let waiting = std::thread::spawn(move || {
+            let parse = next.parse();
+            ended.send(()).expect("the test waits");
+            parse
+        });
+        assert!(
+            next_ended.recv_timeout(std::time::Duration::from_millis(200)).is_err(),
+            "the next version's parse did not wait for the one it chains from"
+        );
+        go_on.send(()).expect("the parse waits");
+        let during = parsing.join().expect("the parse does not panic");
+        let after = waiting.join().expect("the next parse does not panic");
+
+        assert_eq!(during.text(), format!("{text}a"));
+        assert_eq!(after.text(), format!("{text}ab"));
+        assert_eq!(after.runbook(), Parse::new(after.text()).runbook());
+        assert!(Arc::ptr_eq(&first, first_chunk(&during)));
+        assert!(Arc::ptr_eq(first_chunk(&during), first_chunk(&after)), "the parse after the edit started over");
+    }
+
+    /// A parse that fails (a bug: the request that ran it fails) does not
+    /// leave the versions that chain from it waiting: they parse afresh.
+    #[test]
+    fn a_failed_parse_leaves_nothing_waiting_for_it() {
+        let text = "## Section\n\nA `node-key` reference.\n\n".repeat(5);
+        let mut document = Document::new(&text);
+        document.parse();
+        document.edit(TextRange::new(0, 0), "a");
+        let snapshot = document.clone();
+        let (started, parse_started) = mpsc::channel();
+        let (go_on, carry_on) = mpsc::channel::<()>();
+        let parsing = std::thread::spawn(move || {
+            WHILE_PARSING.with(|hook| {
+                *hook.borrow_mut() = Some(Box::new(move || {
+                    started.send(()).expect("the test waits");
+                    carry_on.recv().expect("the test lets the parse go on");
+                    panic!("a parse that fails");
+                }));
+            });
+            snapshot.parse()
+        });
+        parse_started.recv().expect("the parse runs");
+        document.edit(TextRange::new(0, 0), "b");
+        let next = document.clone();
+        let waiting = std::thread::spawn(move || next.parse());
+        go_on.send(()).expect("the parse waits");
+        assert!(parsing.join().is_err());
+        let after = waiting.join().expect("the next parse does not panic");
+        assert_eq!(after.text(), format!("ba{text}"));
+        assert_eq!(after.runbook(), Parse::new(after.text()).runbook());
     }
 
     /// Each version keeps only the last parse and the edits since, until it

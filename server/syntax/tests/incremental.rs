@@ -90,6 +90,9 @@ enum Step {
     Overwrite { at: f64, with: char },
     /// Force a parse, so that later edits start from a fresh base.
     Parse,
+    /// Force a parse and keep it, as a snapshot of that version would: the
+    /// next parse then copies its model instead of taking it over.
+    Hold,
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -99,6 +102,7 @@ fn step() -> impl Strategy<Value = Step> {
         2 => (0.0..=1.0f64, proptest::sample::select(vec!['#', '`', '-', '*', 'x', ' ', '\n', '>']))
             .prop_map(|(at, with)| Step::Overwrite { at, with }),
         1 => Just(Step::Parse),
+        1 => Just(Step::Hold),
     ]
 }
 
@@ -178,9 +182,11 @@ proptest! {
         // ones), so that incremental trees are compared with fresh ones.
         let mut doc = Document::new(BASES[base]).keeping_trees(Trees::keep_from(0));
         let mut shadow = BASES[base].to_string();
+        let mut held = None;
         for step in steps {
             match step {
                 Step::Parse => { doc.parse(); }
+                Step::Hold => held = Some(doc.parse()),
                 Step::Overwrite { at, with } => {
                     let start = char_boundary_at(&shadow, at);
                     let Some(old) = shadow[start..].chars().next().filter(char::is_ascii) else { continue };
@@ -199,6 +205,7 @@ proptest! {
             }
         }
         let incremental = doc.parse();
+        drop(held);
         let fresh = Parse::with_trees(&shadow, Trees::keep_from(0));
         check_ranges(&shadow, incremental.runbook())?;
         prop_assert_eq!(incremental.text(), fresh.text());

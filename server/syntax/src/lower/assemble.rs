@@ -2,10 +2,10 @@
 //! their place, joined into one `Runbook` with its sections, Actions and Steps
 //! (which need the headings of the whole document). A chunk parsed now gives
 //! its model, which is moved in; a chunk that an edit did not touch gives
-//! its items in the previous version's `Runbook`, which are copied over and
-//! shifted. So a document keeps its model once, not once per chunk as well.
-
-use std::ops::Range;
+//! its items in the previous version's `Runbook`, shifted in place when
+//! nothing else holds that version (the common case: one version at a time),
+//! else copied. So a document keeps its model once, not once per chunk as
+//! well, and an edit does not hold two models at once.
 
 use super::chunk_model::{ChunkModel, HeadingKind};
 use super::trim_end;
@@ -40,19 +40,6 @@ impl Counts {
         }
     }
 
-    fn of_runbook(runbook: &Runbook) -> Counts {
-        Counts {
-            headings: runbook.headings.len(),
-            fields: runbook.fields.len(),
-            key_refs: runbook.key_refs.len(),
-            code_blocks: runbook.code_blocks.len(),
-            imports: runbook.imports.len(),
-            calls: runbook.calls.len(),
-            locations: runbook.locations.len(),
-            suppressions: runbook.suppressions.len(),
-        }
-    }
-
     pub(crate) fn plus(self, other: Counts) -> Counts {
         Counts {
             headings: self.headings + other.headings,
@@ -68,21 +55,31 @@ impl Counts {
 }
 
 /// Where the model of one chunk of the new version comes from.
-pub(crate) enum ChunkSource<'a> {
+pub(crate) enum ChunkSource {
     /// Parsed now: its model, offsets relative to the chunk.
     Parsed(ChunkModel),
-    /// Unchanged since the previous version: its `counts` items in
-    /// `previous`, after the `first` ones, the chunk then starting at `start`.
-    Kept { previous: &'a Runbook, first: Counts, counts: Counts, start: usize },
+    /// Unchanged since the previous version: its `counts` items in the
+    /// previous version's model, after the `first` ones, the chunk then
+    /// starting at `start`.
+    Kept { first: Counts, counts: Counts, start: usize },
 }
 
-impl ChunkSource<'_> {
+impl ChunkSource {
     fn counts(&self) -> Counts {
         match self {
             ChunkSource::Parsed(model) => Counts::of_chunk(model),
             ChunkSource::Kept { counts, .. } => *counts,
         }
     }
+}
+
+/// The previous version's model, which the kept chunks' items come from.
+#[expect(clippy::large_enum_variant, reason = "one short-lived value per parse")]
+pub(crate) enum Previous<'a> {
+    /// Still in use elsewhere (a snapshot of that version): its items are copied.
+    Shared(&'a Runbook),
+    /// Used by nothing else: the new model is made in its arrays, in place.
+    Owned(Runbook),
 }
 
 /// Moves one chunk's items to their place in the document: offsets from
@@ -96,79 +93,70 @@ struct Shift {
 }
 
 impl Shift {
-    fn range(&self, range: TextRange) -> TextRange {
-        TextRange::new(range.start - self.from + self.to, range.end - self.from + self.to)
+    /// Whether the items stay as they are (a chunk before every edit).
+    fn is_identity(&self) -> bool {
+        self.from == self.to && self.old == self.new
     }
 
-    fn word(&self, word: Word) -> Word {
-        Word { range: self.range(word.range), ..word }
+    fn range(&self, range: &mut TextRange) {
+        *range = TextRange::new(range.start - self.from + self.to, range.end - self.from + self.to);
     }
 
-    fn heading(&self, heading: Heading) -> Heading {
-        Heading { range: self.range(heading.range), text_range: self.range(heading.text_range), ..heading }
+    fn heading(&self, heading: &mut Heading) {
+        self.range(&mut heading.range);
+        self.range(&mut heading.text_range);
     }
 
-    fn kind(&self, kind: HeadingKind) -> HeadingKind {
-        match kind {
-            HeadingKind::Action { number, title, safety } => {
-                HeadingKind::Action { number, title, safety: safety.map(|word| self.word(word)) }
-            }
-            other => other,
+    fn kind(&self, kind: &mut HeadingKind) {
+        if let HeadingKind::Action { safety: Some(word), .. } = kind {
+            self.range(&mut word.range);
         }
     }
 
-    fn field(&self, field: Field) -> Field {
-        Field {
-            label_range: self.range(field.label_range),
-            range: self.range(field.range),
-            value_range: self.range(field.value_range),
-            safety: field.safety.map(|word| self.word(word)),
-            ..field
+    fn field(&self, field: &mut Field) {
+        self.range(&mut field.label_range);
+        self.range(&mut field.range);
+        self.range(&mut field.value_range);
+        if let Some(word) = &mut field.safety {
+            self.range(&mut word.range);
         }
     }
 
-    fn key_ref(&self, key_ref: KeyRef) -> KeyRef {
-        KeyRef { range: self.range(key_ref.range), span_range: self.range(key_ref.span_range), ..key_ref }
+    fn key_ref(&self, key_ref: &mut KeyRef) {
+        self.range(&mut key_ref.range);
+        self.range(&mut key_ref.span_range);
     }
 
-    fn code_block(&self, block: CodeBlock) -> CodeBlock {
-        CodeBlock { range: self.range(block.range), content_range: self.range(block.content_range), ..block }
+    fn code_block(&self, block: &mut CodeBlock) {
+        self.range(&mut block.range);
+        self.range(&mut block.content_range);
     }
 
-    fn import(&self, import: Import) -> Import {
-        Import {
-            code_block: import.code_block - self.old.code_blocks + self.new.code_blocks,
-            range: self.range(import.range),
-            specifier_range: self.range(import.specifier_range),
-            braces_range: import.braces_range.map(|range| self.range(range)),
-            names: import
-                .names
-                .into_iter()
-                .map(|name| ImportedName { name_range: self.range(name.name_range), ..name })
-                .collect(),
-            ..import
+    fn import(&self, import: &mut Import) {
+        import.code_block = import.code_block - self.old.code_blocks + self.new.code_blocks;
+        self.range(&mut import.range);
+        self.range(&mut import.specifier_range);
+        if let Some(braces) = &mut import.braces_range {
+            self.range(braces);
+        }
+        for name in &mut import.names {
+            self.range(&mut name.name_range);
         }
     }
 
-    fn call(&self, call: Call) -> Call {
-        Call {
-            code_block: call.code_block - self.old.code_blocks + self.new.code_blocks,
-            import: call.import - self.old.imports + self.new.imports,
-            range: self.range(call.range),
-            ..call
-        }
+    fn call(&self, call: &mut Call) {
+        call.code_block = call.code_block - self.old.code_blocks + self.new.code_blocks;
+        call.import = call.import - self.old.imports + self.new.imports;
+        self.range(&mut call.range);
     }
 
-    fn location(&self, location: LocationRef) -> LocationRef {
-        LocationRef {
-            range: self.range(location.range),
-            field: location.field - self.old.fields + self.new.fields,
-            ..location
-        }
+    fn location(&self, location: &mut LocationRef) {
+        self.range(&mut location.range);
+        location.field = location.field - self.old.fields + self.new.fields;
     }
 
-    fn suppression(&self, suppression: Suppression) -> Suppression {
-        Suppression { range: self.range(suppression.range), ..suppression }
+    fn suppression(&self, suppression: &mut Suppression) {
+        self.range(&mut suppression.range);
     }
 }
 
@@ -209,61 +197,75 @@ macro_rules! for_each_kind {
     };
 }
 
-/// The `len` items of `items` after the `first` ones.
-fn kept<T: Clone>(items: &[T], first: usize, len: usize) -> impl Iterator<Item = T> + '_ {
-    items[first..first + len].iter().cloned()
+/// The items of one kind that one chunk gives the new version.
+enum Run<T> {
+    /// `len` items of the previous version's array, after the `first` ones.
+    Kept { first: usize, len: usize },
+    /// Items parsed now, already moved to their place.
+    Parsed(Vec<T>),
 }
 
-/// Joins the models of a document's chunks (each with the offset it starts
-/// at, in order) into the model of the document.
-pub(crate) fn assemble(text: &str, chunks: Vec<(usize, ChunkSource<'_>)>) -> Runbook {
-    let mut runbook = Runbook::default();
-    // Sized once: a large document has thousands of each.
-    let total = chunks.iter().fold(Counts::default(), |total, (_, source)| total.plus(source.counts()));
-    runbook.headings.reserve(total.headings);
-    macro_rules! reserve {
-        ($kind:ident, $item:ident) => {
-            runbook.$kind.reserve(total.$kind)
-        };
-    }
-    for_each_kind!(reserve);
-    let mut kinds: Vec<HeadingKind> = Vec::with_capacity(total.headings);
-    for (start, source) in chunks {
-        let new = Counts::of_runbook(&runbook);
-        match source {
-            ChunkSource::Parsed(model) => {
-                let shift = Shift { from: 0, to: start, old: Counts::default(), new };
-                for (heading, kind) in model.headings {
-                    runbook.headings.push(shift.heading(heading));
-                    kinds.push(shift.kind(kind));
+/// Turns `items`, the previous version's array of one kind, into the new
+/// version's, in place: the runs of kept chunks stay (each moved by its
+/// `shift`), the items of the chunks parsed again give way to the parsed
+/// ones. Runs are in order, so between two kept runs lies what was parsed
+/// again: one splice each.
+fn rebuild<T>(items: &mut Vec<T>, runs: Vec<(Run<T>, &Shift)>, shift: impl Fn(&Shift, &mut T)) {
+    // Where the next run goes, and how far the old items not yet reached
+    // have moved from where they were.
+    let mut at = 0;
+    let mut moved: isize = 0;
+    let mut parsed: Vec<T> = Vec::new();
+    for (run, chunk_shift) in runs {
+        match run {
+            Run::Parsed(new) => parsed.extend(new),
+            Run::Kept { first, len } => {
+                let now_at = first.checked_add_signed(moved).expect("kept runs are in order");
+                let added = parsed.len();
+                items.splice(at..now_at, parsed.drain(..));
+                moved += added as isize - (now_at - at) as isize;
+                at += added;
+                if !chunk_shift.is_identity() {
+                    for item in &mut items[at..at + len] {
+                        shift(chunk_shift, item);
+                    }
                 }
-                macro_rules! moved {
-                    ($kind:ident, $item:ident) => {
-                        runbook.$kind.extend(model.$kind.into_iter().map(|item| shift.$item(item)))
-                    };
-                }
-                for_each_kind!(moved);
-            }
-            ChunkSource::Kept { previous, first, counts, start: old_start } => {
-                let shift = Shift { from: old_start, to: start, old: first, new };
-                let headings: Range<usize> = first.headings..first.headings + counts.headings;
-                for index in headings {
-                    runbook.headings.push(shift.heading(previous.headings[index].clone()));
-                    kinds.push(shift.kind(kind_in(previous, index)));
-                }
-                macro_rules! copied {
-                    ($kind:ident, $item:ident) => {
-                        runbook
-                            .$kind
-                            .extend(kept(&previous.$kind, first.$kind, counts.$kind).map(|item| shift.$item(item)))
-                    };
-                }
-                for_each_kind!(copied);
+                at += len;
             }
         }
     }
+    items.truncate(at);
+    items.append(&mut parsed);
+}
 
+/// Joins the models of a document's chunks (each with the offset it starts
+/// at, in order) into the model of the document. The kept chunks' items
+/// come from `previous`, copied, or moved where it is owned.
+pub(crate) fn assemble(text: &str, chunks: Vec<(usize, ChunkSource)>, previous: Option<Previous<'_>>) -> Runbook {
+    // Each chunk's shift: where its items' offsets and indices go.
+    let mut new = Counts::default();
+    let shifts: Vec<Shift> = chunks
+        .iter()
+        .map(|(start, source)| {
+            let (from, old) = match source {
+                ChunkSource::Parsed(_) => (0, Counts::default()),
+                ChunkSource::Kept { first, start: old_start, .. } => (*old_start, *first),
+            };
+            let shift = Shift { from, to: *start, old, new };
+            new = new.plus(source.counts());
+            shift
+        })
+        .collect();
+    let total = new;
+    let (mut runbook, kinds) = match previous {
+        Some(Previous::Owned(old)) => in_place(old, chunks, &shifts),
+        Some(Previous::Shared(old)) => copied(Some(old), chunks, &shifts, total),
+        None => copied(None, chunks, &shifts, total),
+    };
     // Sections, Actions and Steps, from the headings of the whole document.
+    runbook.sections.clear();
+    runbook.actions.clear();
+    runbook.steps.clear();
     let headings = &runbook.headings;
     let mut open: Vec<usize> = Vec::new();
     for (index, (heading, kind)) in headings.iter().zip(kinds).enumerate() {
@@ -299,4 +301,122 @@ pub(crate) fn assemble(text: &str, chunks: Vec<(usize, ChunkSource<'_>)>) -> Run
         open.push(section);
     }
     runbook
+}
+
+/// The new version's arrays made in the previous version's, which nothing
+/// else uses: the items of the chunks before the edits stay where they are,
+/// those after them move in place, and no item is copied. With the arrays
+/// of both versions copied, an edit of a large document held two models at
+/// once, and cloned every item of one.
+fn in_place(mut old: Runbook, mut chunks: Vec<(usize, ChunkSource)>, shifts: &[Shift]) -> (Runbook, Vec<HeadingKind>) {
+    // The heading kinds first: the kept ones are read from the old sections.
+    let mut kinds = Vec::with_capacity(old.headings.len());
+    let mut heading_runs = Vec::with_capacity(chunks.len());
+    for ((_, source), shift) in chunks.iter_mut().zip(shifts) {
+        match source {
+            ChunkSource::Parsed(model) => {
+                let mut headings = Vec::with_capacity(model.headings.len());
+                for (mut heading, mut kind) in std::mem::take(&mut model.headings) {
+                    shift.heading(&mut heading);
+                    shift.kind(&mut kind);
+                    headings.push(heading);
+                    kinds.push(kind);
+                }
+                heading_runs.push((Run::Parsed(headings), shift));
+            }
+            ChunkSource::Kept { first, counts, .. } => {
+                for index in first.headings..first.headings + counts.headings {
+                    let mut kind = kind_in(&old, index);
+                    shift.kind(&mut kind);
+                    kinds.push(kind);
+                }
+                heading_runs.push((Run::Kept { first: first.headings, len: counts.headings }, shift));
+            }
+        }
+    }
+    rebuild(&mut old.headings, heading_runs, Shift::heading);
+    macro_rules! in_place {
+        ($kind:ident, $item:ident) => {
+            let runs = chunks
+                .iter_mut()
+                .zip(shifts)
+                .map(|((_, source), shift)| match source {
+                    ChunkSource::Parsed(model) => {
+                        let mut items = std::mem::take(&mut model.$kind);
+                        items.iter_mut().for_each(|item| shift.$item(item));
+                        (Run::Parsed(items), shift)
+                    }
+                    ChunkSource::Kept { first, counts, .. } => {
+                        (Run::Kept { first: first.$kind, len: counts.$kind }, shift)
+                    }
+                })
+                .collect();
+            rebuild(&mut old.$kind, runs, Shift::$item);
+        };
+    }
+    for_each_kind!(in_place);
+    (old, kinds)
+}
+
+/// The new version's arrays, allocated anew: the kept chunks' items are
+/// copied from `old`.
+fn copied(
+    old: Option<&Runbook>,
+    chunks: Vec<(usize, ChunkSource)>,
+    shifts: &[Shift],
+    total: Counts,
+) -> (Runbook, Vec<HeadingKind>) {
+    let mut runbook = Runbook::default();
+    // Sized once: a large document has thousands of each.
+    runbook.headings.reserve(total.headings);
+    macro_rules! reserve {
+        ($kind:ident, $item:ident) => {
+            runbook.$kind.reserve(total.$kind)
+        };
+    }
+    for_each_kind!(reserve);
+    let mut kinds: Vec<HeadingKind> = Vec::with_capacity(total.headings);
+    for ((_, source), shift) in chunks.into_iter().zip(shifts) {
+        match source {
+            ChunkSource::Parsed(model) => {
+                for (mut heading, mut kind) in model.headings {
+                    shift.heading(&mut heading);
+                    shift.kind(&mut kind);
+                    runbook.headings.push(heading);
+                    kinds.push(kind);
+                }
+                macro_rules! moved {
+                    ($kind:ident, $item:ident) => {
+                        runbook.$kind.extend(model.$kind.into_iter().map(|mut item| {
+                            shift.$item(&mut item);
+                            item
+                        }))
+                    };
+                }
+                for_each_kind!(moved);
+            }
+            ChunkSource::Kept { first, counts, .. } => {
+                let old = old.expect("a kept chunk comes with the previous version's model");
+                for index in first.headings..first.headings + counts.headings {
+                    let mut heading = old.headings[index].clone();
+                    let mut kind = kind_in(old, index);
+                    shift.heading(&mut heading);
+                    shift.kind(&mut kind);
+                    runbook.headings.push(heading);
+                    kinds.push(kind);
+                }
+                macro_rules! copied {
+                    ($kind:ident, $item:ident) => {
+                        runbook.$kind.extend(old.$kind[first.$kind..first.$kind + counts.$kind].iter().map(|item| {
+                            let mut item = item.clone();
+                            shift.$item(&mut item);
+                            item
+                        }))
+                    };
+                }
+                for_each_kind!(copied);
+            }
+        }
+    }
+    (runbook, kinds)
 }

@@ -17,7 +17,7 @@ use crate::markdown::{self, MarkdownTrees};
 use crate::model::Word;
 use crate::{References, Runbook, TextRange};
 
-pub(crate) use assemble::{ChunkSource, Counts, assemble};
+pub(crate) use assemble::{ChunkSource, Counts, Previous as PreviousModel, assemble};
 pub(crate) use chunk_model::ChunkModel;
 pub use chunk_model::is_slug;
 pub(crate) use facts::{Facts, html_block_end};
@@ -25,7 +25,7 @@ pub(crate) use facts::{Facts, html_block_end};
 /// The model of a text parsed into `trees` in one piece.
 pub(crate) fn lower(text: &str, trees: &MarkdownTrees) -> Runbook {
     let chunk = Facts::collect(text, trees).finish(text);
-    assemble(text, vec![(0, ChunkSource::Parsed(chunk))])
+    assemble(text, vec![(0, ChunkSource::Parsed(chunk))], None)
 }
 
 /// The KEY references and imports of a text, for the workspace index: the
