@@ -78,3 +78,87 @@ fn a_slow_document_does_not_delay_the_diagnostics_of_another() {
     });
     assert!(!big_published, "the small document's diagnostics waited for the big one's");
 }
+
+/// Keystrokes that land while the previous version is being parsed (an edit
+/// of a large document takes tens of milliseconds): each version's parse
+/// chains from the last one, taking over its model when nothing else holds
+/// it. Whatever the interleaving, the diagnostics the server settles on are
+/// those `runbook-ls check` gives the final text. A real Neovim typing 150
+/// keystrokes, one every 10 ms, into a 1 MB runbook found the same.
+#[test]
+fn typing_during_parses_ends_with_the_findings_of_check() {
+    let workspace = TempWorkspace::copy_of(&demo_dir());
+    let (mut client, _) =
+        LspClient::start(ClientOptions { root: Some(workspace.root.clone()), ..ClientOptions::default() });
+    let uri = workspace.uri("runbooks/typed.md");
+    let mut text = runbook_of_size(&workspace, 500_000);
+    client.open(&uri, &text);
+    client.diagnostics(&uri, 1);
+
+    let n_lines = text.lines().count();
+    let places = [n_lines / 3, n_lines / 2, 2 * n_lines / 3];
+    let typed = ['x', '#', ' ', '*', '`'];
+    for version in 2..92_i64 {
+        let line = places[(version as usize / 30) % places.len()];
+        let line_start = text.split_inclusive('\n').take(line).map(str::len).sum::<usize>();
+        let character = text[line_start..].find('\n').unwrap_or(text.len() - line_start).min(2);
+        let letter = typed[version as usize % typed.len()];
+        text.insert(line_start + character, letter);
+        client.notify(
+            "textDocument/didChange",
+            json!({
+                "textDocument": { "uri": uri, "version": version },
+                "contentChanges": [{
+                    "range": { "start": { "line": line, "character": character }, "end": { "line": line, "character": character } },
+                    "text": letter.to_string(),
+                }],
+            }),
+        );
+        if version % 3 == 0 {
+            std::thread::sleep(std::time::Duration::from_millis(4));
+        }
+    }
+
+    workspace.write("runbooks/typed-check.md", &text);
+    let output = std::process::Command::new(runbook_ls_tests::server_binary())
+        .args(["check", "--format", "json", "runbooks/typed-check.md"])
+        .current_dir(&workspace.root)
+        .output()
+        .expect("runbook-ls runs");
+    let findings: Vec<Value> = serde_json::from_slice(&output.stdout).expect("JSON findings");
+    let key = |code: &str, line: u64, character: u64, end_line: u64, end_character: u64| {
+        format!("{code} {line}:{character}-{end_line}:{end_character}")
+    };
+    let mut expected: Vec<String> = findings
+        .iter()
+        .map(|finding| {
+            let at = |name: &str| finding[name].as_u64().expect("a position") - 1;
+            key(finding["code"].as_str().unwrap(), at("line"), at("column"), at("end_line"), at("end_column"))
+        })
+        .collect();
+    expected.sort();
+    assert!(expected.len() > 1_000, "{} findings", expected.len());
+    let published = |diagnostics: &[Value]| {
+        let mut published: Vec<String> = diagnostics
+            .iter()
+            .map(|diagnostic| {
+                let range = &diagnostic["range"];
+                let at = |end: &str, part: &str| range[end][part].as_u64().expect("a position");
+                key(
+                    diagnostic["code"].as_str().unwrap_or_default(),
+                    at("start", "line"),
+                    at("start", "character"),
+                    at("end", "line"),
+                    at("end", "character"),
+                )
+            })
+            .collect();
+        published.sort();
+        published
+    };
+    let last = client.diagnostics(&uri, 91);
+    // The index may still be building: its findings then come with a later publication.
+    if published(&last) != expected {
+        client.diagnostics_until(&uri, |diagnostics| published(diagnostics) == expected);
+    }
+}
