@@ -413,6 +413,32 @@ mod tests {
         &parse.chunks[0].parsed
     }
 
+    /// Parses `snapshot` on another thread, which pauses once the parse has
+    /// taken what it starts from, until the test sends on the returned
+    /// channel; it then runs `after_pause` (a test's way to make it fail).
+    fn paused_parse(
+        snapshot: Document,
+        after_pause: impl FnOnce() + Send + 'static,
+    ) -> (mpsc::Sender<()>, std::thread::JoinHandle<Arc<Parse>>) {
+        let (started, parse_started) = mpsc::channel();
+        let (go_on, carry_on) = mpsc::channel::<()>();
+        let parsing = std::thread::spawn(move || {
+            let mut after_pause = Some(after_pause);
+            WHILE_PARSING.with(|hook| {
+                *hook.borrow_mut() = Some(Box::new(move || {
+                    started.send(()).expect("the test waits");
+                    carry_on.recv().expect("the test lets the parse go on");
+                    if let Some(after_pause) = after_pause.take() {
+                        after_pause();
+                    }
+                }));
+            });
+            snapshot.parse()
+        });
+        parse_started.recv().expect("the parse runs");
+        (go_on, parsing)
+    }
+
     /// The server parses a version on another thread while the client keeps
     /// typing. An edit that lands then must still chain from the last parse:
     /// starting over means a whole-document parse (~200 ms for a
@@ -425,19 +451,7 @@ mod tests {
         let first = document.parse();
         document.edit(TextRange::new(text.len(), text.len()), "a");
 
-        let snapshot = document.clone();
-        let (started, parse_started) = mpsc::channel();
-        let (go_on, carry_on) = mpsc::channel::<()>();
-        let parsing = std::thread::spawn(move || {
-            WHILE_PARSING.with(|hook| {
-                *hook.borrow_mut() = Some(Box::new(move || {
-                    started.send(()).expect("the test waits");
-                    carry_on.recv().expect("the test lets the parse go on");
-                }));
-            });
-            snapshot.parse()
-        });
-        parse_started.recv().expect("the parse runs");
+        let (go_on, parsing) = paused_parse(document.clone(), || {});
         document.edit(TextRange::new(text.len() + 1, text.len() + 1), "b");
         go_on.send(()).expect("the parse waits");
         let during = parsing.join().expect("the parse does not panic");
@@ -464,20 +478,9 @@ mod tests {
         drop(parse);
         document.edit(TextRange::new(text.len(), text.len()), "a");
 
-        let snapshot = document.clone();
-        let (started, parse_started) = mpsc::channel();
-        let (go_on, carry_on) = mpsc::channel::<()>();
-        let parsing = std::thread::spawn(move || {
-            WHILE_PARSING.with(|hook| {
-                *hook.borrow_mut() = Some(Box::new(move || {
-                    // Taken over: nothing holds the previous parse any more.
-                    started.send(base.upgrade().is_none()).expect("the test waits");
-                    carry_on.recv().expect("the test lets the parse go on");
-                }));
-            });
-            snapshot.parse()
-        });
-        assert!(parse_started.recv().expect("the parse runs"), "the parse copied a base nothing else held");
+        let (go_on, parsing) = paused_parse(document.clone(), || {});
+        // Taken over: nothing holds the previous parse any more.
+        assert!(base.upgrade().is_none(), "the parse copied a base nothing else held");
         document.edit(TextRange::new(text.len() + 1, text.len() + 1), "b");
         let next = document.clone();
         let (ended, next_ended) = mpsc::channel();
@@ -509,20 +512,7 @@ mod tests {
         let mut document = Document::new(&text);
         document.parse();
         document.edit(TextRange::new(0, 0), "a");
-        let snapshot = document.clone();
-        let (started, parse_started) = mpsc::channel();
-        let (go_on, carry_on) = mpsc::channel::<()>();
-        let parsing = std::thread::spawn(move || {
-            WHILE_PARSING.with(|hook| {
-                *hook.borrow_mut() = Some(Box::new(move || {
-                    started.send(()).expect("the test waits");
-                    carry_on.recv().expect("the test lets the parse go on");
-                    panic!("a parse that fails");
-                }));
-            });
-            snapshot.parse()
-        });
-        parse_started.recv().expect("the parse runs");
+        let (go_on, parsing) = paused_parse(document.clone(), || panic!("a parse that fails"));
         document.edit(TextRange::new(0, 0), "b");
         let next = document.clone();
         let waiting = std::thread::spawn(move || next.parse());
