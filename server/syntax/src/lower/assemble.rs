@@ -75,7 +75,7 @@ impl ChunkSource {
 
 /// The previous version's model, which the kept chunks' items come from.
 #[expect(clippy::large_enum_variant, reason = "one short-lived value per parse")]
-pub(crate) enum Previous<'a> {
+pub(crate) enum PreviousModel<'a> {
     /// Still in use elsewhere (a snapshot of that version): its items are copied.
     Shared(&'a Runbook),
     /// Used by nothing else: the new model is made in its arrays, in place.
@@ -241,7 +241,7 @@ fn rebuild<T>(items: &mut Vec<T>, runs: Vec<(Run<T>, &Shift)>, shift: impl Fn(&S
 /// Joins the models of a document's chunks (each with the offset it starts
 /// at, in order) into the model of the document. The kept chunks' items
 /// come from `previous`, copied, or moved where it is owned.
-pub(crate) fn assemble(text: &str, chunks: Vec<(usize, ChunkSource)>, previous: Option<Previous<'_>>) -> Runbook {
+pub(crate) fn assemble(text: &str, chunks: Vec<(usize, ChunkSource)>, previous: Option<PreviousModel<'_>>) -> Runbook {
     // Each chunk's shift: where its items' offsets and indices go.
     let mut new = Counts::default();
     let shifts: Vec<Shift> = chunks
@@ -258,8 +258,8 @@ pub(crate) fn assemble(text: &str, chunks: Vec<(usize, ChunkSource)>, previous: 
         .collect();
     let total = new;
     let (mut runbook, kinds) = match previous {
-        Some(Previous::Owned(old)) => in_place(old, chunks, &shifts),
-        Some(Previous::Shared(old)) => copied(Some(old), chunks, &shifts, total),
+        Some(PreviousModel::Owned(old)) => in_place(old, chunks, &shifts),
+        Some(PreviousModel::Shared(old)) => copied(Some(old), chunks, &shifts, total),
         None => copied(None, chunks, &shifts, total),
     };
     // Sections, Actions and Steps, from the headings of the whole document.

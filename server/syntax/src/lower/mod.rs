@@ -17,7 +17,7 @@ use crate::markdown::{self, MarkdownTrees};
 use crate::model::Word;
 use crate::{References, Runbook, TextRange};
 
-pub(crate) use assemble::{ChunkSource, Counts, Previous as PreviousModel, assemble};
+pub(crate) use assemble::{ChunkSource, Counts, PreviousModel, assemble};
 pub(crate) use chunk_model::ChunkModel;
 pub use chunk_model::is_slug;
 pub(crate) use facts::{Facts, html_block_end};
