@@ -256,12 +256,7 @@ pub(crate) fn assemble(text: &str, chunks: Vec<(usize, ChunkSource)>, previous: 
             shift
         })
         .collect();
-    let total = new;
-    let (mut runbook, kinds) = match previous {
-        Some(PreviousModel::Owned(old)) => in_place(old, chunks, &shifts),
-        Some(PreviousModel::Shared(old)) => copied(Some(old), chunks, &shifts, total),
-        None => copied(None, chunks, &shifts, total),
-    };
+    let (mut runbook, kinds) = join(previous, chunks, &shifts, new);
     // Sections, Actions and Steps, from the headings of the whole document.
     runbook.sections.clear();
     runbook.actions.clear();
@@ -303,14 +298,50 @@ pub(crate) fn assemble(text: &str, chunks: Vec<(usize, ChunkSource)>, previous: 
     runbook
 }
 
-/// The new version's arrays made in the previous version's, which nothing
-/// else uses: the items of the chunks before the edits stay where they are,
-/// those after them move in place, and no item is copied. With the arrays
-/// of both versions copied, an edit of a large document held two models at
-/// once, and cloned every item of one.
-fn in_place(mut old: Runbook, mut chunks: Vec<(usize, ChunkSource)>, shifts: &[Shift]) -> (Runbook, Vec<HeadingKind>) {
-    // The heading kinds first: the kept ones are read from the old sections.
-    let mut kinds = Vec::with_capacity(old.headings.len());
+/// The `len` items of the new version's array of one kind, allocated anew:
+/// the kept runs copied from `old`, the previous version's, each moved by
+/// its `shift`.
+fn gather<T: Clone>(old: &[T], runs: Vec<(Run<T>, &Shift)>, shift: impl Fn(&Shift, &mut T), len: usize) -> Vec<T> {
+    let mut items = Vec::with_capacity(len);
+    for (run, chunk_shift) in runs {
+        match run {
+            Run::Parsed(new) => items.extend(new),
+            Run::Kept { first, len } => items.extend(old[first..first + len].iter().map(|item| {
+                let mut item = item.clone();
+                shift(chunk_shift, &mut item);
+                item
+            })),
+        }
+    }
+    items
+}
+
+/// The new version's arrays (but sections, Actions and Steps, which come
+/// from the headings) and the kinds of its headings, from the chunks'
+/// sources (`total` items in all). When `previous` is owned, nothing else
+/// uses it, and its arrays become the new ones in place (`rebuild`): the
+/// items of the chunks before the edits stay where they are and no item is
+/// copied; with the arrays of both versions, an edit of a large document
+/// held two models at once, and cloned every item of one. A shared
+/// `previous` has its kept items copied into new arrays (`gather`), and a
+/// text parsed afresh gathers its parsed items.
+fn join(
+    previous: Option<PreviousModel<'_>>,
+    mut chunks: Vec<(usize, ChunkSource)>,
+    shifts: &[Shift],
+    total: Counts,
+) -> (Runbook, Vec<HeadingKind>) {
+    // A text parsed afresh gathers its parsed items into arrays of their
+    // exact size, as if copying from an empty previous version.
+    let empty = Runbook::default();
+    let (mut runbook, shared) = match previous {
+        Some(PreviousModel::Owned(old)) => (old, None),
+        Some(PreviousModel::Shared(old)) => (Runbook::default(), Some(old)),
+        None => (Runbook::default(), Some(&empty)),
+    };
+    // The heading kinds first: the kept ones are read from the previous
+    // version's sections, which the arrays below leave alone.
+    let mut kinds = Vec::with_capacity(total.headings);
     let mut heading_runs = Vec::with_capacity(chunks.len());
     for ((_, source), shift) in chunks.iter_mut().zip(shifts) {
         match source {
@@ -325,8 +356,9 @@ fn in_place(mut old: Runbook, mut chunks: Vec<(usize, ChunkSource)>, shifts: &[S
                 heading_runs.push((Run::Parsed(headings), shift));
             }
             ChunkSource::Kept { first, counts, .. } => {
+                let old = shared.unwrap_or(&runbook);
                 for index in first.headings..first.headings + counts.headings {
-                    let mut kind = kind_in(&old, index);
+                    let mut kind = kind_in(old, index);
                     shift.kind(&mut kind);
                     kinds.push(kind);
                 }
@@ -334,8 +366,11 @@ fn in_place(mut old: Runbook, mut chunks: Vec<(usize, ChunkSource)>, shifts: &[S
             }
         }
     }
-    rebuild(&mut old.headings, heading_runs, Shift::heading);
-    macro_rules! in_place {
+    match shared {
+        Some(old) => runbook.headings = gather(&old.headings, heading_runs, Shift::heading, total.headings),
+        None => rebuild(&mut runbook.headings, heading_runs, Shift::heading),
+    }
+    macro_rules! join {
         ($kind:ident, $item:ident) => {
             let runs = chunks
                 .iter_mut()
@@ -351,72 +386,12 @@ fn in_place(mut old: Runbook, mut chunks: Vec<(usize, ChunkSource)>, shifts: &[S
                     }
                 })
                 .collect();
-            rebuild(&mut old.$kind, runs, Shift::$item);
+            match shared {
+                Some(old) => runbook.$kind = gather(&old.$kind, runs, Shift::$item, total.$kind),
+                None => rebuild(&mut runbook.$kind, runs, Shift::$item),
+            }
         };
     }
-    for_each_kind!(in_place);
-    (old, kinds)
-}
-
-/// The new version's arrays, allocated anew: the kept chunks' items are
-/// copied from `old`.
-fn copied(
-    old: Option<&Runbook>,
-    chunks: Vec<(usize, ChunkSource)>,
-    shifts: &[Shift],
-    total: Counts,
-) -> (Runbook, Vec<HeadingKind>) {
-    let mut runbook = Runbook::default();
-    // Sized once: a large document has thousands of each.
-    runbook.headings.reserve(total.headings);
-    macro_rules! reserve {
-        ($kind:ident, $item:ident) => {
-            runbook.$kind.reserve(total.$kind)
-        };
-    }
-    for_each_kind!(reserve);
-    let mut kinds: Vec<HeadingKind> = Vec::with_capacity(total.headings);
-    for ((_, source), shift) in chunks.into_iter().zip(shifts) {
-        match source {
-            ChunkSource::Parsed(model) => {
-                for (mut heading, mut kind) in model.headings {
-                    shift.heading(&mut heading);
-                    shift.kind(&mut kind);
-                    runbook.headings.push(heading);
-                    kinds.push(kind);
-                }
-                macro_rules! moved {
-                    ($kind:ident, $item:ident) => {
-                        runbook.$kind.extend(model.$kind.into_iter().map(|mut item| {
-                            shift.$item(&mut item);
-                            item
-                        }))
-                    };
-                }
-                for_each_kind!(moved);
-            }
-            ChunkSource::Kept { first, counts, .. } => {
-                let old = old.expect("a kept chunk comes with the previous version's model");
-                for index in first.headings..first.headings + counts.headings {
-                    let mut heading = old.headings[index].clone();
-                    let mut kind = kind_in(old, index);
-                    shift.heading(&mut heading);
-                    shift.kind(&mut kind);
-                    runbook.headings.push(heading);
-                    kinds.push(kind);
-                }
-                macro_rules! copied {
-                    ($kind:ident, $item:ident) => {
-                        runbook.$kind.extend(old.$kind[first.$kind..first.$kind + counts.$kind].iter().map(|item| {
-                            let mut item = item.clone();
-                            shift.$item(&mut item);
-                            item
-                        }))
-                    };
-                }
-                for_each_kind!(copied);
-            }
-        }
-    }
+    for_each_kind!(join);
     (runbook, kinds)
 }
