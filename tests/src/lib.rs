@@ -28,6 +28,20 @@ pub fn is_progress(params: &Value, token_prefix: &str, kind: &str) -> bool {
     params["token"].as_str().is_some_and(|token| token.starts_with(token_prefix)) && params["value"]["kind"] == kind
 }
 
+/// The findings `runbook-ls check --format json ARGS` prints, run in `cwd`:
+/// it exits 0 without errors and 1 with some; anything else fails the test.
+pub fn check_findings(cwd: &Path, args: &[&str]) -> Vec<Value> {
+    let output = Command::new(server_binary())
+        .args(["check", "--format", "json"])
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("runbook-ls runs");
+    assert!(matches!(output.status.code(), Some(0 | 1)), "{output:?}");
+    let findings: Value = serde_json::from_slice(&output.stdout).expect("JSON findings");
+    findings.as_array().cloned().expect("an array of findings")
+}
+
 /// The `runbook-ls` binary of this build profile, built (or brought up to
 /// date) once per test process, so that a test never runs a stale binary.
 pub fn server_binary() -> PathBuf {

@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use runbook_ls_tests::{TempWorkspace, server_binary, workspace_dir};
+use runbook_ls_tests::{TempWorkspace, check_findings, server_binary, workspace_dir};
 use serde_json::Value;
 
 fn check(args: &[&str], cwd: &Path) -> Output {
@@ -11,11 +11,7 @@ fn check(args: &[&str], cwd: &Path) -> Output {
 }
 
 fn json_findings(args: &[&str]) -> Vec<Value> {
-    let mut all = vec!["--format", "json"];
-    all.extend_from_slice(args);
-    let output = check(&all, &workspace_dir());
-    assert!(output.status.code() == Some(0) || output.status.code() == Some(1), "{output:?}");
-    serde_json::from_slice::<Value>(&output.stdout).expect("JSON output").as_array().cloned().unwrap()
+    check_findings(&workspace_dir(), args)
 }
 
 /// Every import in the corpus runbooks that names a function its KEY does not

@@ -2,7 +2,7 @@
 //! finding and no analysis; one that takes long to check never holds back
 //! another document's diagnostics.
 
-use runbook_ls_tests::{ClientOptions, LspClient, TempWorkspace, demo_dir};
+use runbook_ls_tests::{ClientOptions, LspClient, TempWorkspace, check_findings, demo_dir};
 use serde_json::{Value, json};
 
 /// The demo's broken runbook repeated to at least `size` bytes.
@@ -120,12 +120,7 @@ fn typing_during_parses_ends_with_the_findings_of_check() {
     }
 
     workspace.write("runbooks/typed-check.md", &text);
-    let output = std::process::Command::new(runbook_ls_tests::server_binary())
-        .args(["check", "--format", "json", "runbooks/typed-check.md"])
-        .current_dir(&workspace.root)
-        .output()
-        .expect("runbook-ls runs");
-    let findings: Vec<Value> = serde_json::from_slice(&output.stdout).expect("JSON findings");
+    let findings = check_findings(&workspace.root, &["runbooks/typed-check.md"]);
     let key = |code: &str, line: u64, character: u64, end_line: u64, end_character: u64| {
         format!("{code} {line}:{character}-{end_line}:{end_character}")
     };

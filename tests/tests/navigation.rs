@@ -5,10 +5,9 @@
 //! the files and checked with `runbook-ls check`, and willRenameFiles.
 
 use std::path::Path;
-use std::process::Command;
 
 use runbook_ls_tests::text::{apply_edits, range};
-use runbook_ls_tests::{ClientOptions, LspClient, TempWorkspace, demo_dir, file_uri, server_binary};
+use runbook_ls_tests::{ClientOptions, LspClient, TempWorkspace, check_findings, demo_dir, file_uri};
 use serde_json::{Value, json};
 
 const LIVE: &str = "runbooks/live.md";
@@ -259,11 +258,7 @@ fn path_of(uri: &str) -> std::path::PathBuf {
 /// `(code, path)` of the errors and warnings `runbook-ls check` reports that
 /// a wrong reference would cause.
 fn reference_findings(root: &Path) -> Vec<(String, String)> {
-    let output = Command::new(server_binary()).args(["check", "--format", "json"]).current_dir(root).output().unwrap();
-    let findings: Value = serde_json::from_slice(&output.stdout).unwrap();
-    let mut found: Vec<(String, String)> = findings
-        .as_array()
-        .unwrap()
+    let mut found: Vec<(String, String)> = check_findings(root, &[])
         .iter()
         .filter(|finding| {
             ["unknown-key", "unresolved-import", "location-mismatch", "unknown-export", "pack-reference-mismatch"]

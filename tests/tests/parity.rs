@@ -3,10 +3,9 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
-use runbook_ls_tests::{ClientOptions, LspClient, file_uri, server_binary, workspace_dir};
+use runbook_ls_tests::{ClientOptions, LspClient, check_findings, file_uri, workspace_dir};
 use serde_json::Value;
 
 /// `path:line:column-end_line:end_column severity code message`, 1-based, columns in characters.
@@ -15,11 +14,7 @@ fn key(path: &str, range: [u64; 4], severity: &str, code: &str, message: &str) -
 }
 
 fn cli_findings(root: &Path) -> Vec<String> {
-    let output = Command::new(server_binary()).args(["check", "--format", "json"]).current_dir(root).output().unwrap();
-    let findings: Value = serde_json::from_slice(&output.stdout).unwrap();
-    let mut keys: Vec<String> = findings
-        .as_array()
-        .unwrap()
+    let mut keys: Vec<String> = check_findings(root, &[])
         .iter()
         .map(|finding| {
             let number = |field: &str| finding[field].as_u64().unwrap();
