@@ -224,6 +224,10 @@ def open_edit_close(binary, workspace, name, text, encodings, timeout, edits=3, 
         # one (threads, parsers and caches that any first document starts): the
         # text's share of the peak is above it.
         warm_up(server, workspace, timeout)
+        # VmHWM is the peak since the process started: bring it down to the
+        # current RSS, so that the peak read below is this document's, not
+        # the warm-up's or the workspace index's.
+        result["peak_reset"] = server.reset_peak()
         result["rss_before_open_mb"] = server.rss_mb()
         start = time.monotonic()
         server.open(uri, text)
