@@ -116,6 +116,17 @@ pub struct Related {
     pub message: String,
 }
 
+/// Whether findings come with their fixes. Code actions read the fixes; a
+/// publication drops them (a client asks for the fixes of a finding with
+/// its code and range, see `assists`), and for the findings an open
+/// document keeps from Action to Action, moving the fixes' ranges to where
+/// the Action now is was the larger part of moving the findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Fixes {
+    Include,
+    Omit,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Diagnostic {
     pub code: DiagnosticCode,
@@ -133,6 +144,13 @@ impl Diagnostic {
     /// places here, the edits of its fixes) moved from `within` to start at
     /// `to`; `None` when one of them is not inside `within`.
     pub(crate) fn relocated(&self, within: TextRange, to: usize) -> Option<Diagnostic> {
+        self.relocated_with(within, to, Fixes::Include)
+    }
+
+    /// `relocated`, leaving out the fixes when they are not wanted: moving
+    /// them is most of the cost of moving a finding, and a publication
+    /// drops them (see `Fixes`).
+    pub(crate) fn relocated_with(&self, within: TextRange, to: usize, fixes: Fixes) -> Option<Diagnostic> {
         let relocate = |range: TextRange| {
             within
                 .contains_range(range)
@@ -146,7 +164,10 @@ impl Diagnostic {
             };
             related.push(Related { location, message: item.message.clone() });
         }
-        let fixes = self.fixes.iter().map(|fix| fix.relocated(&relocate)).collect::<Option<Vec<Fix>>>()?;
+        let fixes = match fixes {
+            Fixes::Include => self.fixes.iter().map(|fix| fix.relocated(&relocate)).collect::<Option<Vec<Fix>>>()?,
+            Fixes::Omit => Vec::new(),
+        };
         Some(Diagnostic { range: relocate(self.range)?, related, fixes, message: self.message.clone(), ..*self })
     }
 

@@ -18,6 +18,7 @@ use runbook_syntax::{Document, Parse, SourceRange};
 use crate::assists::{Assist, AssistId, AssistQuery, FixAll};
 use crate::classify::{Classification, classify};
 use crate::completion::{CompletionList, ResolveData};
+use crate::diagnostic::Fixes;
 use crate::diagnostics::{self, ActionMemo, File, Workspace};
 use crate::index::{DiskFile, IndexScope, IndexUpdate, WorkspaceIndex};
 use crate::settings::{CONFIG_FILE, ConfigFile, ConfigLayer};
@@ -242,6 +243,16 @@ impl Analysis {
 
     /// Every finding of a runbook, suppressions and levels applied, sorted.
     pub fn diagnostics(&self, path: &Path) -> Vec<Diagnostic> {
+        self.diagnostics_with(path, Fixes::Include)
+    }
+
+    /// `diagnostics` without their fixes, for a publication: the client asks
+    /// for a finding's fixes when it wants them (see `assists`).
+    pub fn diagnostics_without_fixes(&self, path: &Path) -> Vec<Diagnostic> {
+        self.diagnostics_with(path, Fixes::Omit)
+    }
+
+    fn diagnostics_with(&self, path: &Path, fixes: Fixes) -> Vec<Diagnostic> {
         if !self.state.open.contains_key(path)
             && let Some(DiskFile::Unreadable { valid_up_to }) =
                 self.state.index.as_ref().and_then(|index| index.runbooks.get(path))
@@ -271,7 +282,7 @@ impl Analysis {
         let Some(parse) = self.parse(path) else { return Vec::new() };
         let file = File { path, parse: &parse };
         if !self.state.open.contains_key(path) {
-            return diagnostics::diagnostics(&file, &self.workspace());
+            return diagnostics::diagnostics_with(&file, &self.workspace(), None, fixes);
         }
         // An open document is diagnosed after each edit: the findings of the
         // Actions the edit did not touch are reused.
@@ -283,7 +294,7 @@ impl Analysis {
             .entry(path.to_path_buf())
             .or_default()
             .clone();
-        diagnostics::diagnostics_with(&file, &self.workspace(), Some((&memo, self.state.generation)))
+        diagnostics::diagnostics_with(&file, &self.workspace(), Some((&memo, self.state.generation)), fixes)
     }
 
     /// The findings about the workspace rather than a runbook: its

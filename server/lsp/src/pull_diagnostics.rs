@@ -129,7 +129,7 @@ fn result_id(items: &[Diagnostic]) -> String {
 
 /// The findings of a runbook that is not open, positioned through its parse.
 fn indexed_items(analysis: &Analysis, path: &Path, uri: &Uri, encoding: runbook_syntax::Encoding) -> Vec<Diagnostic> {
-    let found = analysis.diagnostics(path);
+    let found = analysis.diagnostics_without_fixes(path);
     let parse = analysis.parse(path);
     found
         .into_iter()

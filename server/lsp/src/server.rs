@@ -156,7 +156,7 @@ async fn publish_document(
 }
 
 pub(crate) fn file_diagnostics(snapshot: &Snapshot) -> Vec<Diagnostic> {
-    let found = snapshot.analysis.diagnostics(&snapshot.path);
+    let found = snapshot.analysis.diagnostics_without_fixes(&snapshot.path);
     let parse = snapshot.analysis.parse(&snapshot.path);
     snapshot
         .with_converter(|converter| {

@@ -18,6 +18,7 @@ use runbook_keys::fs::{FileSystem, slash_path};
 use runbook_syntax::{Field, Import, KeyRef, LineIndex, LocationRef, Parse, Runbook, SuppressionScope, TextRange};
 
 use crate::action_view::ActionView;
+use crate::diagnostic::Fixes;
 use crate::pack::{PACK_FILE, Pack};
 use crate::{Diagnostic, IdeConfig};
 
@@ -53,18 +54,20 @@ pub struct File<'a> {
 
 /// Every finding of `file`, suppressions and levels applied, sorted by range.
 pub fn diagnostics(file: &File<'_>, workspace: &Workspace<'_>) -> Vec<Diagnostic> {
-    diagnostics_with(file, workspace, None)
+    diagnostics_with(file, workspace, None, Fixes::Include)
 }
 
 /// `diagnostics`, reusing from `memo` the findings of every Action whose
 /// text is unchanged since they were computed (an open document's, as it is
 /// typed in), and leaving the findings of this version in it.
 /// `memo` comes with the generation of the workspace state `workspace` is
-/// (see `AnalysisHost`).
+/// (see `AnalysisHost`). The memo keeps fixes whatever `fixes` says, for the
+/// callers that want them.
 pub(crate) fn diagnostics_with(
     file: &File<'_>,
     workspace: &Workspace<'_>,
     memo: Option<(&ActionMemo, u64)>,
+    fixes: Fixes,
 ) -> Vec<Diagnostic> {
     let mut found = Vec::new();
     let runbook = file.parse.runbook();
@@ -81,7 +84,9 @@ pub(crate) fn diagnostics_with(
             && let Some(cached) = memo.get(generation, &key)
         {
             let relative = TextRange::new(0, usize::MAX);
-            found.extend(cached.iter().filter_map(|diagnostic| diagnostic.relocated(relative, section.start)));
+            found.extend(
+                cached.iter().filter_map(|diagnostic| diagnostic.relocated_with(relative, section.start, fixes)),
+            );
             memoized.as_mut().map(|memoized| memoized.insert(key, cached));
             continue;
         }
@@ -113,6 +118,9 @@ pub(crate) fn diagnostics_with(
         structure::check(runbook, file.parse.text(), &mut found);
     }
     pack::check(file.path, runbook, workspace, &mut found);
+    if fixes == Fixes::Omit {
+        found.iter_mut().for_each(|diagnostic| diagnostic.fixes.clear());
+    }
     finish(file.parse, workspace.config, found)
 }
 

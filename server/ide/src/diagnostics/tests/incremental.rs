@@ -71,15 +71,16 @@ const SNIPPETS: &[&str] = &[
 enum Step {
     /// Replace the range between two relative positions by a snippet (none = delete).
     Edit { from: f64, len: f64, snippet: Option<usize> },
-    /// Ask for the findings, as the server does after each change.
-    Diagnose,
+    /// Ask for the findings, as the server does after each change: without
+    /// their fixes to publish them, with them for code actions.
+    Diagnose { with_fixes: bool },
 }
 
 fn step() -> impl Strategy<Value = Step> {
     prop_oneof![
         6 => (0.0..=1.0f64, 0.0..0.05f64, proptest::option::weighted(0.8, 0..SNIPPETS.len()))
             .prop_map(|(from, len, snippet)| Step::Edit { from, len, snippet }),
-        1 => Just(Step::Diagnose),
+        1 => any::<bool>().prop_map(|with_fixes| Step::Diagnose { with_fixes }),
     ]
 }
 
@@ -109,8 +110,11 @@ proptest! {
         let mut shadow = RUNBOOK.to_string();
         for step in steps {
             match step {
-                Step::Diagnose => {
+                Step::Diagnose { with_fixes: true } => {
                     host.analysis().diagnostics(&path);
+                }
+                Step::Diagnose { with_fixes: false } => {
+                    host.analysis().diagnostics_without_fixes(&path);
                 }
                 Step::Edit { from, len, snippet } => {
                     let start = char_boundary_at(&shadow, from);
@@ -122,12 +126,20 @@ proptest! {
             }
         }
         let analysis = host.analysis();
+        let published = analysis.diagnostics_without_fixes(&path);
         let incremental = analysis.diagnostics(&path);
         let parse = analysis.parse(&path).expect("the runbook is open");
         prop_assert_eq!(parse.text(), &*shadow);
         let (mut fresh, _, _) = analysis_host(&fixture);
         fresh.open_document(path.clone(), &shadow);
-        prop_assert_eq!(incremental, fresh.analysis().diagnostics(&path));
+        let fresh = fresh.analysis().diagnostics(&path);
+        // Published without fixes, the same findings otherwise; and leaving
+        // them out of a publication keeps them for the code actions.
+        let without_fixes = |found: &[crate::Diagnostic]| -> Vec<crate::Diagnostic> {
+            found.iter().cloned().map(|diagnostic| crate::Diagnostic { fixes: Vec::new(), ..diagnostic }).collect()
+        };
+        prop_assert_eq!(&published, &without_fixes(&fresh));
+        prop_assert_eq!(incremental, fresh);
     }
 }
 
