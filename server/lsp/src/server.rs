@@ -166,13 +166,18 @@ pub(crate) fn file_diagnostics(snapshot: &Snapshot) -> Vec<Diagnostic> {
                     .map(|diagnostic| to_proto::diagnostic(&snapshot.uri, converter, diagnostic))
                     .collect();
             };
-            // Findings are sorted by where they start: one walk over the
-            // parse's text (this version's) answers most positions.
-            let positions = std::cell::RefCell::new(OrderedPositions::new(parse.text(), converter.encoding));
+            // Findings are sorted by where they start, then end: one walk
+            // over the parse's text (this version's) for their starts and
+            // one for their ends answer most positions. A single walk fell
+            // behind at every finding that starts inside the one before it
+            // (an Action's missing fields all point at its heading), and the
+            // rope answered those.
+            let text = parse.text();
+            let starts = std::cell::RefCell::new(OrderedPositions::new(text, converter.encoding));
+            let ends = std::cell::RefCell::new(OrderedPositions::new(text, converter.encoding));
             let range = |range: runbook_syntax::TextRange| {
-                let mut positions = positions.borrow_mut();
-                let start = positions.position_or(range.start, converter);
-                Range::new(start, positions.position_or(range.end, converter))
+                let start = starts.borrow_mut().position_or(range.start, converter);
+                Range::new(start, ends.borrow_mut().position_or(range.end, converter))
             };
             found
                 .into_iter()
