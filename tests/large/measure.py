@@ -2,7 +2,8 @@
 """Measures runbook-ls on the large and hostile documents of issue 14.
 
 Drives the release binary over stdio as an editor does (didOpen, one-character
-didChange, didClose), timing each publishDiagnostics from the client's side and
+didChange, didClose), timing each publishDiagnostics from the client's side (to
+the first line of its frame, the server's share, and to its parsed JSON) and
 sampling the server's resident memory from /proc; runs `runbook-ls check` on
 generated files under /usr/bin/time. Wall-clock figures: run it on a quiet
 machine and report the load (`uptime`) with them.
@@ -38,6 +39,10 @@ import tempfile
 import threading
 import time
 import queue
+
+# The key under which the reader notes when a message's frame started to
+# arrive (not a JSON-RPC member).
+ARRIVED = "_arrived"
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 DEMO = os.path.join(REPO, "tests", "fixtures", "demo")
@@ -107,16 +112,23 @@ class Server:
         out = self.proc.stdout
         while True:
             length = None
+            arrived = None
             while True:
                 line = out.readline()
                 if not line:
                     return
+                # The server writes a frame once its body is serialised:
+                # its first line marks the end of the server's work on it.
+                arrived = arrived or time.monotonic()
                 line = line.strip()
                 if not line:
                     break
                 if line.lower().startswith(b"content-length:"):
                     length = int(line.split(b":")[1])
-            self.messages.put(json.loads(out.read(length)))
+            message = json.loads(out.read(length))
+            if isinstance(message, dict):
+                message[ARRIVED] = arrived
+            self.messages.put(message)
 
     def send(self, message):
         body = json.dumps(message).encode()
@@ -196,9 +208,11 @@ def warm_up(server, workspace, timeout):
     server.close(uri, timeout)
 
 
-def edit_middle(server, uri, text, edits, timeout):
+def edit_middle(server, uri, text, edits, timeout, first_bytes=None):
     """One-character edits in the middle of the text (versions 2 on): the
-    milliseconds to each new version's diagnostics."""
+    milliseconds to each new version's diagnostics, parsed by this client;
+    with `first_bytes`, also the milliseconds to the first line of their
+    frame (the server's share, without the client's JSON parse)."""
     line = len(text.split("\n")) // 2
     times = []
     for version in range(2, 2 + edits):
@@ -207,10 +221,13 @@ def edit_middle(server, uri, text, edits, timeout):
             "textDocument": {"uri": uri, "version": version},
             "contentChanges": [{"range": {"start": {"line": line, "character": 0},
                                           "end": {"line": line, "character": 0}}, "text": "x"}]})
-        if server.diagnostics(uri, version, timeout) is None:
+        published = server.diagnostics(uri, version, timeout)
+        if published is None:
             times.append(f"> {timeout}")
             break
         times.append(round((time.monotonic() - start) * 1000, 1))
+        if first_bytes is not None:
+            first_bytes.append(round((published[ARRIVED] - start) * 1000, 1))
     return times
 
 
@@ -241,7 +258,9 @@ def open_edit_close(binary, workspace, name, text, encodings, timeout, edits=3, 
         codes = sorted({d.get("code") for d in published["params"]["diagnostics"]})
         result["codes"] = codes[:5]
         result["rss_after_open_mb"] = server.rss_mb()
-        result["edit_ms"] = edit_middle(server, uri, text, edits, timeout)
+        first_bytes = []
+        result["edit_ms"] = edit_middle(server, uri, text, edits, timeout, first_bytes)
+        result["edit_first_byte_ms"] = first_bytes
         result["peak_rss_mb"] = server.rss_mb("VmHWM")
         # Issue 14's bound: at most 20 times the text, over what the server held before it.
         growth = (result["peak_rss_mb"] - result["rss_before_open_mb"]) * 1024 * 1024
