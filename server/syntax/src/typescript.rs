@@ -61,9 +61,59 @@ pub fn parse(text: &str, ranges: Option<&[tree_sitter::Range]>, dialect: Dialect
     }
 }
 
+/// The imports and calls of a code block's script, `ranges` of `text` (its
+/// content minus container prefixes), parsed as if the script started the
+/// text. Where a script starts in the text can change how tree-sitter's
+/// error recovery reads it when it is broken: the same unclosed block read
+/// in its chunk and in the whole document (ten lines further down) gave two
+/// readings, and only one of them had its import. The results are in
+/// `text`'s offsets.
+pub(crate) fn scan_block(
+    text: &str,
+    ranges: &[tree_sitter::Range],
+    dialect: Dialect,
+    code_block: usize,
+    imports: &mut Vec<Import>,
+    calls: &mut Vec<Call>,
+) {
+    let Some(first) = ranges.first() else { return };
+    let (base, base_point) = (first.start_byte, first.start_point);
+    let relative = |point: tree_sitter::Point| tree_sitter::Point {
+        row: point.row - base_point.row,
+        column: if point.row == base_point.row { point.column - base_point.column } else { point.column },
+    };
+    let ranges: Vec<tree_sitter::Range> = ranges
+        .iter()
+        .map(|range| tree_sitter::Range {
+            start_byte: range.start_byte - base,
+            end_byte: range.end_byte - base,
+            start_point: relative(range.start_point),
+            end_point: relative(range.end_point),
+        })
+        .collect();
+    let script = &text[base..];
+    let Some(tree) = parse(script, Some(&ranges), dialect) else { return };
+    let (first_import, first_call) = (imports.len(), calls.len());
+    scan_script(script, &tree, code_block, first_import, imports, calls);
+    let moved = |range: &mut TextRange| *range = TextRange::new(range.start + base, range.end + base);
+    for import in &mut imports[first_import..] {
+        moved(&mut import.range);
+        moved(&mut import.specifier_range);
+        if let Some(braces) = &mut import.braces_range {
+            moved(braces);
+        }
+        for name in &mut import.names {
+            moved(&mut name.name_range);
+        }
+    }
+    for call in &mut calls[first_call..] {
+        moved(&mut call.range);
+    }
+}
+
 /// Collects the imports of a script and the calls of the names it imports.
 /// `code_block` and `first_import` are indices the results are tagged with.
-pub(crate) fn scan_script(
+fn scan_script(
     text: &str,
     tree: &Tree,
     code_block: usize,
@@ -73,6 +123,7 @@ pub(crate) fn scan_script(
 ) {
     let root = tree.root_node();
     let start = imports.len();
+    let first_call = calls.len();
     let mut cursor = root.walk();
     for statement in root.children(&mut cursor) {
         match statement.kind() {
@@ -107,7 +158,8 @@ pub(crate) fn scan_script(
         let children: Vec<Node<'_>> = node.children(&mut cursor).collect();
         stack.extend(children.into_iter().rev());
     }
-    calls.sort_by_key(|call| call.range.start);
+    // This block's calls in order; those of the blocks before it come first.
+    calls[first_call..].sort_by_key(|call| call.range.start);
 }
 
 fn first_child_kind<'tree>(node: Node<'tree>) -> Option<&'tree str> {

@@ -273,3 +273,25 @@ fn a_large_document_parsed_in_parallel_gives_one_model() {
     assert_eq!(Parse::standalone(&text).runbook(), &whole);
     assert!(whole.actions.len() > 1000, "{} Actions", whole.actions.len());
 }
+
+/// A broken script in an unclosed fence, found by `incremental_equals_fresh`:
+/// tree-sitter's error recovery read it differently in its chunk (which
+/// starts at the second Action) and in the whole document, and only one of
+/// the two saw its import. Scripts are now parsed as if they started the text.
+#[test]
+fn a_broken_script_reads_the_same_in_its_chunk_and_in_the_whole_document() {
+    let text = "on Steps\n\n### Action 1: Up\r\nVERSIBLE)\n\n**Preconditio one\n\n\
+                ### Action 2: Replay (IRREVERSIBLE - careful)\ntion**:\n```ts\nimport { a, b as \r\n\
+                om '@/node-keys/x/src'😀```\n\n**Saf**Note** : x\n SAFE\n";
+    let chunked = Parse::with_trees(text, Trees::keep_from(0));
+    let whole = Parse::whole_document(text);
+    assert_eq!(chunked.runbook(), &whole);
+    assert_eq!(whole.imports.len(), 1, "{:?}", whole.imports);
+    // The same block anywhere reads the same, moved.
+    for prefix in ["", "\n\n\n", "x\n\n## Far down\n\n".repeat(40).as_str()] {
+        let moved = format!("{prefix}{text}");
+        let imports = Parse::whole_document(&moved).imports;
+        let at = |import: &runbook_syntax::Import| import.range.start - prefix.len();
+        assert_eq!(imports.iter().map(at).collect::<Vec<_>>(), vec![whole.imports[0].range.start], "{prefix:?}");
+    }
+}

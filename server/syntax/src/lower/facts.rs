@@ -375,15 +375,12 @@ impl Collector<'_> {
             is_script: dialect.is_some(),
             unclosed: n_delimiters < 2,
         });
-        if let (Some(dialect), false) = (dialect, content_range.is_empty())
-            && let Some(tree) = typescript::parse(self.text, Some(&script_ranges), dialect)
-        {
-            let first_import = self.facts.imports.len();
-            typescript::scan_script(
+        if let (Some(dialect), false) = (dialect, content_range.is_empty()) {
+            typescript::scan_block(
                 self.text,
-                &tree,
+                &script_ranges,
+                dialect,
                 index,
-                first_import,
                 &mut self.facts.imports,
                 &mut self.facts.calls,
             );
