@@ -360,6 +360,11 @@ fn scan_split_points(text: &str, mut line_start: usize, points: &mut Vec<usize>,
                     if let Some(Resync { old, from, delta }) = resync
                         && line_start >= from
                         && let Some(at) = line_start.checked_add_signed(-delta)
+                        // The old text's start is a point without being a
+                        // heading: the scan from a heading is not the scan
+                        // from the start (a last heading line without a line
+                        // break is not a point, see below).
+                        && at > 0
                         && let Ok(index) = old.binary_search(&at)
                     {
                         // The old text's points from here on, in this text.
@@ -483,6 +488,21 @@ mod tests {
         // An edit inside an earlier insertion stays inside it.
         let envelope = EditEnvelope::of(&[edit(10, 10, 20), edit(12, 14, 13)]).unwrap();
         assert_eq!(envelope, EditEnvelope { lo: 10, hi: 19, delta: 9 });
+    }
+
+    /// The old text's start is a point without being a heading: a scan that
+    /// meets a heading where that start moved to must not take it as a point
+    /// the two texts share (found by the differential test of the parse).
+    #[test]
+    fn a_heading_where_the_start_was_is_scanned_to_the_end() {
+        for (old, text) in [("#", "\n#"), ("# A", "\n\n# A"), ("# A\nx\n", "\n# A\nx\n")] {
+            let envelope = EditEnvelope { lo: 0, hi: text.len() - old.len(), delta: (text.len() - old.len()) as isize };
+            assert_eq!(
+                split_points_after(text, &split_points(old), envelope),
+                split_points(text),
+                "{old:?} → {text:?}"
+            );
+        }
     }
 
     /// Lines that open and close what the splitter tracks, and headings.
