@@ -192,7 +192,10 @@ fn import_statement(text: &str, statement: Node<'_>, code_block: usize) -> Optio
             }
             // Error recovery keeps the specifiers directly under the ERROR node.
             "import_specifier" => names.extend(import_specifier(text, child, type_only)),
-            "{" if braces_range.is_none() => {
+            // Up to the specifier, when it follows: error recovery can put
+            // two broken imports under one node, the string of the first
+            // before the brace of the second.
+            "{" if braces_range.is_none() && child.start_byte() <= source.start_byte() => {
                 braces_range = Some(TextRange::new(child.start_byte(), source.start_byte()));
             }
             _ => {}

@@ -295,3 +295,20 @@ fn a_broken_script_reads_the_same_in_its_chunk_and_in_the_whole_document() {
         assert_eq!(imports.iter().map(at).collect::<Vec<_>>(), vec![whole.imports[0].range.start], "{prefix:?}");
     }
 }
+
+/// Two broken imports that error recovery put under one node, the string of
+/// the first before the brace of the second: reading the braces' range
+/// panicked (start after end), in `check` and in the server alike. Found by
+/// `incremental_equals_fresh` at 100,000 cases.
+#[test]
+fn two_broken_imports_in_one_error_node_do_not_panic() {
+    let text = "#ps\n\n### Action 1: Update (REVERSIBLE)\n\n**Preconditions**:\n- one\n\n**Execution**:\n```ts\n\
+                import { a, b as c } import { x, type T }@/node-keys/y/src';\n\
+                from '@/node-keys/x/src'({1. `\n\n**Safety\r SAFE\n";
+    let chunked = Parse::with_trees(text, Trees::keep_from(0));
+    assert_eq!(chunked.runbook(), &Parse::whole_document(text));
+    check_ranges(text, chunked.runbook()).expect("ranges inside the text");
+    for import in &chunked.runbook().imports {
+        assert!(import.braces_range.is_none_or(|braces| braces.end <= import.specifier_range.start), "{import:?}");
+    }
+}
