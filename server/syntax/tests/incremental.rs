@@ -312,3 +312,20 @@ fn two_broken_imports_in_one_error_node_do_not_panic() {
         assert!(import.braces_range.is_none_or(|braces| braces.end <= import.specifier_range.start), "{import:?}");
     }
 }
+
+/// An unclosed HTML comment whose first ten bytes end inside a character
+/// (`<!-- ⚠️`, or an emoji after a lone CR as the differential test found)
+/// was not read as one: the chunk before the heading inside the comment was
+/// not seen to end open, and the chunked model had an Action the whole text
+/// does not.
+#[test]
+fn an_unclosed_comment_with_a_wide_character_early_holds_what_follows() {
+    for text in [
+        "Intro.\n\n<!-- ⚠️ not yet\n\n### Action 1: Hidden (SAFE)\n",
+        "\r<!--\n\n\n😀|a|`node-q`|\n|-|-|\n\n### Action 2: Replay (IRREVERSIBLE - careful)\n",
+    ] {
+        let whole = Parse::whole_document(text);
+        assert!(whole.actions.is_empty(), "{text:?}: {:?}", whole.actions);
+        assert_eq!(Parse::with_trees(text, Trees::keep_from(0)).runbook(), &whole, "{text:?}");
+    }
+}

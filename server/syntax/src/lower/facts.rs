@@ -99,7 +99,13 @@ pub(crate) fn html_block_end(line: &str) -> Option<&'static str> {
     if !line.starts_with('<') {
         return None;
     }
-    let lower = line.get(..10.min(line.len()))?.to_ascii_lowercase();
+    // The first ten bytes or so, to the end of the character the tenth is
+    // in: cutting inside one (`<!-- ⚠️ …`) read the line as no HTML at all.
+    let mut head = 10.min(line.len());
+    while !line.is_char_boundary(head) {
+        head += 1;
+    }
+    let lower = line[..head].to_ascii_lowercase();
     if lower.starts_with("<!--") {
         return Some("-->");
     }
