@@ -279,6 +279,16 @@ pub struct Import {
     pub braces_range: Option<TextRange>,
 }
 
+impl Import {
+    /// Every range the import holds, for moving it with its text.
+    pub(crate) fn ranges_mut(&mut self) -> impl Iterator<Item = &mut TextRange> {
+        [&mut self.range, &mut self.specifier_range]
+            .into_iter()
+            .chain(self.braces_range.as_mut())
+            .chain(self.names.iter_mut().map(|name| &mut name.name_range))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportedName {
     /// The exported name (`b` in `b as c`).

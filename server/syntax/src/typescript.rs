@@ -94,33 +94,16 @@ pub(crate) fn scan_block(
     let script = &text[base..];
     let Some(tree) = parse(script, Some(&ranges), dialect) else { return };
     let (first_import, first_call) = (imports.len(), calls.len());
-    scan_script(script, &tree, code_block, first_import, imports, calls);
+    scan_script(script, &tree, code_block, imports, calls);
     let moved = |range: &mut TextRange| *range = TextRange::new(range.start + base, range.end + base);
-    for import in &mut imports[first_import..] {
-        moved(&mut import.range);
-        moved(&mut import.specifier_range);
-        if let Some(braces) = &mut import.braces_range {
-            moved(braces);
-        }
-        for name in &mut import.names {
-            moved(&mut name.name_range);
-        }
-    }
-    for call in &mut calls[first_call..] {
-        moved(&mut call.range);
-    }
+    imports[first_import..].iter_mut().flat_map(Import::ranges_mut).for_each(moved);
+    calls[first_call..].iter_mut().for_each(|call| moved(&mut call.range));
 }
 
-/// Collects the imports of a script and the calls of the names it imports.
-/// `code_block` and `first_import` are indices the results are tagged with.
-fn scan_script(
-    text: &str,
-    tree: &Tree,
-    code_block: usize,
-    first_import: usize,
-    imports: &mut Vec<Import>,
-    calls: &mut Vec<Call>,
-) {
+/// Collects the imports of a script and the calls of the names it imports,
+/// after those of the blocks before it; `code_block` is the index they are
+/// tagged with.
+fn scan_script(text: &str, tree: &Tree, code_block: usize, imports: &mut Vec<Import>, calls: &mut Vec<Call>) {
     let root = tree.root_node();
     let start = imports.len();
     let first_call = calls.len();
@@ -151,7 +134,7 @@ fn scan_script(
                 Some((i, name))
             });
             if let Some((i, name)) = found {
-                calls.push(Call { code_block, import: first_import + i, name, range: function.byte_range().into() });
+                calls.push(Call { code_block, import: start + i, name, range: function.byte_range().into() });
             }
         }
         let mut cursor = node.walk();

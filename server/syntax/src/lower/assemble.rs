@@ -134,14 +134,7 @@ impl Shift {
 
     fn import(&self, import: &mut Import) {
         import.code_block = import.code_block - self.old.code_blocks + self.new.code_blocks;
-        self.range(&mut import.range);
-        self.range(&mut import.specifier_range);
-        if let Some(braces) = &mut import.braces_range {
-            self.range(braces);
-        }
-        for name in &mut import.names {
-            self.range(&mut name.name_range);
-        }
+        import.ranges_mut().for_each(|range| self.range(range));
     }
 
     fn call(&self, call: &mut Call) {
