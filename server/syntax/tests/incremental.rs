@@ -165,10 +165,43 @@ proptest! {
     #[test]
     fn generated_documents_give_one_model(fragments in proptest::collection::vec(fragment(), 0..40)) {
         let text: String = fragments.concat();
-        let parse = Parse::new(&text);
+        let parse = Parse::with_trees(&text, Trees::keep_from(0));
         check_ranges(&text, parse.runbook())?;
+        let starts: Vec<usize> = parse.block_trees().map(|(start, _)| start).collect();
+        // Where the whole parse is the grammar's error recovery across a
+        // chunk's start, it is no reference (see `recovery_stops_at_a_chunk`).
+        prop_assume!(!error_crosses(&text, &starts));
         prop_assert_eq!(parse.runbook(), &Parse::whole_document(&text));
     }
+}
+
+/// Whether tree-sitter-md's block tree of the whole of `text` has an `ERROR`
+/// at the top that starts before one of `starts` and ends after it.
+fn error_crosses(text: &str, starts: &[usize]) -> bool {
+    let mut parser = tree_sitter_md::MarkdownParser::default();
+    let tree = parser.parse(text.as_bytes(), None).expect("the parser has a language");
+    let root = tree.block_tree().root_node();
+    let mut cursor = root.walk();
+    root.children(&mut cursor).filter(|node| node.is_error()).any(|node| {
+        let range = node.byte_range();
+        starts.iter().any(|&start| range.start < start && start < range.end)
+    })
+}
+
+/// `a|` over `---` throws tree-sitter-md's block grammar into an error it never
+/// recovers from: the rest of the document, headings included, becomes one
+/// `ERROR`. A chunk ends at the next heading after a blank line, so the
+/// chunked model still has the Actions that follow. The whole parse would
+/// lose every one of them, and the runbook's findings with them.
+#[test]
+fn recovery_stops_at_a_chunk() {
+    let text = "]|\n---\n\n### Action 2: Replay (IRREVERSIBLE - careful)\n\n**Safety**: IRREVERSIBLE\n";
+    assert!(error_crosses(text, &[8]));
+    let runbook = Parse::new(text).runbook().clone();
+    let headings: Vec<&str> = runbook.headings.iter().map(|heading| heading.text(text)).collect();
+    assert_eq!(headings, ["Action 2: Replay (IRREVERSIBLE - careful)"]);
+    assert_eq!(runbook.fields.len(), 1);
+    assert!(Parse::whole_document(text).headings.is_empty());
 }
 
 proptest! {
