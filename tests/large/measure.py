@@ -12,7 +12,8 @@ machine and report the load (`uptime`) with them.
         [--max-document-bytes N] [--timeout S] [CASE...]
 
 Cases: runbookN (a runbook of N MB, e.g. runbook5 or runbook0.5) blockquotes line1mb-utf16 line1mb-utf8
-check-paragraph (75 to 600 KB) check-runbook5 neighbour (a small document's
+check-paragraph (75 to 600 KB) check-emphasis (a paragraph of unclosed emphasis
+runs, 32 to 256 KB) emphasis-flood (256 KB of it, open and edited) check-runbook5 neighbour (a small document's
 diagnostics next to a 5 MB one) cycles (a 1 MB runbook opened and closed 40
 times: whether anything stays per document) (default: all but runbook50 and cycles). Documents above
 the live-analysis limit (4 MiB by default) get one file-too-large finding;
@@ -83,6 +84,12 @@ def code_span_line(size=1_000_000):
 
 def repeated_paragraph(size):
     unit = "word `x` **b** "
+    return "# Notes\n\n" + unit * (size // len(unit)) + "\n"
+
+
+def emphasis_flood(size):
+    """One paragraph of emphasis runs that never close, between code spans."""
+    unit = "*a _b `c` **d** "
     return "# Notes\n\n" + unit * (size // len(unit)) + "\n"
 
 
@@ -397,6 +404,14 @@ def main():
                     print(json.dumps(check(binary, workspace, f"paragraph-{size // 1000}kb.md",
                                            repeated_paragraph(size), args.timeout)), flush=True)
                 continue
+            elif case == "check-emphasis":
+                for size in (32_000, 64_000, 128_000, 256_000):
+                    print(json.dumps(check(binary, workspace, f"emphasis-{size // 1000}kb.md",
+                                           emphasis_flood(size), args.timeout)), flush=True)
+                continue
+            elif case == "emphasis-flood":
+                result = open_edit_close(binary, workspace, "emphasis-flood.md", emphasis_flood(256_000),
+                                         ["utf-16"], args.timeout, init_options=init)
             elif case == "check-runbook5":
                 result = check(binary, workspace, "runbook-5mb.md", runbook(5_000_000), args.timeout)
             elif case == "cycles":

@@ -127,11 +127,12 @@ pub fn parse(text: &str, old_block: Option<&Tree>, inlines: Inlines) -> Markdown
                     Inlines::CodeSpans => ranges.iter().any(|range| range_text(text, range).contains('`')),
                 };
             let tree = if needed && inline_parser.set_included_ranges(&ranges).is_ok() {
-                Some(
-                    inline_parser
-                        .parse(text, None)
-                        .expect("tree-sitter only withholds a tree on timeout or cancellation, and none is set"),
-                )
+                let parsed = if floods_emphasis(text, &ranges) {
+                    parse_without_emphasis(inline_parser, text, &ranges)
+                } else {
+                    inline_parser.parse(text, None)
+                };
+                Some(parsed.expect("tree-sitter only withholds a tree on timeout or cancellation, and none is set"))
             } else {
                 None
             };
@@ -222,6 +223,92 @@ fn plain_label(text: &str, ranges: &[Range]) -> Option<usize> {
     // differential test found it, and the grammar's reading is the one to keep.
     let bracket_and_tag = rest().any(|part| part.contains('[')) && rest().any(|part| part.contains('<'));
     (!delimiter && !bracket_and_tag).then_some(strong_len)
+}
+
+/// An inline node this long is parsed without emphasis (see `floods_emphasis`).
+const LONG_INLINE_BYTES: usize = 16 * 1024;
+
+/// How many more emphasis runs that can open than runs that can close an
+/// inline node may hold before it is parsed without emphasis.
+const MAX_UNCLOSED_EMPHASIS: usize = 16;
+
+/// Whether tree-sitter-md's inline grammar would take time and memory out of
+/// all proportion to the node: it keeps alternative readings alive for every
+/// `*`, `_` or `~` run that may still open emphasis, and every later token
+/// pays for them. 32 KB of `*a _b `c` **d** ` took it 9 s and 1.8 GB; a
+/// 450 KB paragraph with two unclosed runs, 560 ms and 187 MB. So a node
+/// with many unclosed runs, or a very long one, is parsed without emphasis.
+/// Deterministic: the same node text always gets the same reading, whether
+/// it is parsed alone, in a chunk or in the whole document.
+fn floods_emphasis(text: &str, ranges: &[Range]) -> bool {
+    let (Some(first), Some(last)) = (ranges.first(), ranges.last()) else { return false };
+    if last.end_byte - first.start_byte >= LONG_INLINE_BYTES {
+        return ranges.iter().any(|range| range_text(text, range).contains(EMPHASIS));
+    }
+    let mut unclosed = [0usize; 3];
+    let mut closing = [0usize; 3];
+    for range in ranges {
+        let part = range_text(text, range);
+        let bytes = part.as_bytes();
+        let mut at = 0;
+        while let Some(found) = bytes[at..].iter().position(|byte| EMPHASIS.contains(&char::from(*byte))) {
+            let start = at + found;
+            let marker = bytes[start];
+            let end = start + bytes[start..].iter().take_while(|&&byte| byte == marker).count();
+            let kind = EMPHASIS.iter().position(|&c| c == char::from(marker)).expect("a marker");
+            let before = part[..start].chars().next_back();
+            let after = part[end..].chars().next();
+            if flanks(before, after) {
+                unclosed[kind] += 1;
+            }
+            if flanks(after, before) {
+                closing[kind] += 1;
+            }
+            at = end;
+        }
+    }
+    let pressure: usize = (0..3).map(|kind| unclosed[kind].saturating_sub(closing[kind])).sum();
+    pressure > MAX_UNCLOSED_EMPHASIS
+}
+
+/// The characters whose runs open and close emphasis (`~` strikethrough).
+const EMPHASIS: [char; 3] = ['*', '_', '~'];
+
+/// Whether a delimiter run between `before` and `after` is left-flanking
+/// (CommonMark 6.2; swap the two for right-flanking): followed by neither
+/// a blank nor the end, and if followed by punctuation, preceded by a
+/// blank, punctuation or the start.
+fn flanks(before: Option<char>, after: Option<char>) -> bool {
+    let Some(after) = after else { return false };
+    if after.is_whitespace() {
+        return false;
+    }
+    let punctuation = |c: char| c.is_ascii_punctuation() || (!c.is_alphanumeric() && !c.is_whitespace());
+    !punctuation(after) || before.is_none_or(|before| before.is_whitespace() || punctuation(before))
+}
+
+/// Parses an inline node with its `*`, `_` and `~` read as letters: code
+/// spans, HTML and links as the grammar reads them (CommonMark gives them
+/// precedence over emphasis), without emphasis. What the model loses is a
+/// field label in `**` on a later line of such a node.
+fn parse_without_emphasis(parser: &mut Parser, text: &str, ranges: &[Range]) -> Option<Tree> {
+    let start = ranges.first()?.start_byte;
+    let end = ranges.last()?.end_byte;
+    let masked: Vec<u8> = text.as_bytes()[start..end]
+        .iter()
+        .map(|&byte| if EMPHASIS.contains(&char::from(byte)) { b'x' } else { byte })
+        .collect();
+    let bytes = text.as_bytes();
+    let mut read = |offset: usize, _| -> &[u8] {
+        if offset < start {
+            &bytes[offset..start]
+        } else if offset < end {
+            &masked[offset - start..]
+        } else {
+            bytes.get(offset..).unwrap_or_default()
+        }
+    };
+    parser.parse_with_options(&mut read, None, None)
 }
 
 /// The text a tree-sitter range covers.
