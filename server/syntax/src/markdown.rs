@@ -107,6 +107,8 @@ pub fn parse(text: &str, old_block: Option<&Tree>, inlines: Inlines) -> Markdown
         let mut inline_index = HashMap::new();
         for node in inline_nodes(&block) {
             let mut ranges = inline_ranges(node);
+            // Decided on the whole node, so that every kind of parse decides alike.
+            let floods = floods_openers(text, &ranges);
             // Only where the model is all that is read: the reference parse
             // (`Inlines::All`) keeps the inline grammar's own reading, which
             // the differential tests compare this with.
@@ -127,8 +129,8 @@ pub fn parse(text: &str, old_block: Option<&Tree>, inlines: Inlines) -> Markdown
                     Inlines::CodeSpans => ranges.iter().any(|range| range_text(text, range).contains('`')),
                 };
             let tree = if needed && inline_parser.set_included_ranges(&ranges).is_ok() {
-                let parsed = if floods_emphasis(text, &ranges) {
-                    parse_without_emphasis(inline_parser, text, &ranges)
+                let parsed = if floods {
+                    parse_without_openers(inline_parser, text, node.start_byte(), &ranges)
                 } else {
                     inline_parser.parse(text, None)
                 };
@@ -196,26 +198,7 @@ fn may_hold_model_parts(text: &str, ranges: &[Range]) -> bool {
 fn plain_label(text: &str, ranges: &[Range]) -> Option<usize> {
     let (first, later) = ranges.split_first()?;
     let first = range_text(text, first);
-    let rest = first.strip_prefix("**")?;
-    let plain = |byte: &u8| byte.is_ascii_alphanumeric() || b" -/(),.'".contains(byte);
-    let len = rest.bytes().take_while(plain).count();
-    let label = &rest.as_bytes()[..len];
-    // An opening run must be followed, and a closing run preceded, by
-    // something that is neither blank nor punctuation.
-    if !label.first()?.is_ascii_alphanumeric() || !label.last()?.is_ascii_alphanumeric() {
-        return None;
-    }
-    let after = &rest[len..];
-    let strong_len = if after.starts_with("**:") {
-        2 + len + 2
-    } else {
-        // `**Label:**` closes only before a blank or the end of the line.
-        let closed = after.strip_prefix(":**")?;
-        if !closed.bytes().next().is_none_or(|byte| matches!(byte, b' ' | b'\t' | b'\r' | b'\n')) {
-            return None;
-        }
-        2 + len + 3
-    };
+    let strong_len = plain_strong_len(first)?;
     let rest = || std::iter::once(&first[strong_len..]).chain(later.iter().map(|range| range_text(text, range)));
     let delimiter = rest().any(|part| part.contains(['*', '_']));
     // tree-sitter-md loses the label's emphasis when a `[` and a `<` follow
@@ -225,41 +208,68 @@ fn plain_label(text: &str, ranges: &[Range]) -> Option<usize> {
     (!delimiter && !bracket_and_tag).then_some(strong_len)
 }
 
-/// An inline node this long is parsed without emphasis (see `floods_emphasis`).
+/// The length of the `**Label**:` or `**Label:**` that starts `text`, when
+/// its label is plain (see `plain_label`), up to the end of its strong
+/// emphasis.
+fn plain_strong_len(text: &str) -> Option<usize> {
+    let rest = text.strip_prefix("**")?;
+    let plain = |byte: &u8| byte.is_ascii_alphanumeric() || b" -/(),.'".contains(byte);
+    let len = rest.bytes().take_while(plain).count();
+    let label = &rest.as_bytes()[..len];
+    // An opening run must be followed, and a closing run preceded, by
+    // something that is neither blank nor punctuation.
+    if !label.first()?.is_ascii_alphanumeric() || !label.last()?.is_ascii_alphanumeric() {
+        return None;
+    }
+    let after = &rest[len..];
+    if after.starts_with("**:") {
+        return Some(2 + len + 2);
+    }
+    // `**Label:**` closes only before a blank or the end of the line.
+    let closed = after.strip_prefix(":**")?;
+    closed.bytes().next().is_none_or(|byte| matches!(byte, b' ' | b'\t' | b'\r' | b'\n')).then_some(2 + len + 3)
+}
+
+/// An inline node this long is parsed without openers (see `floods_openers`).
 const LONG_INLINE_BYTES: usize = 16 * 1024;
 
-/// How many more emphasis runs that can open than runs that can close an
-/// inline node may hold before it is parsed without emphasis.
-const MAX_UNCLOSED_EMPHASIS: usize = 16;
+/// How many more runs that can open emphasis than runs that can close it,
+/// plus twice the image openers `![` beyond the `]` that could close them,
+/// an inline node may hold before it is parsed without openers.
+const MAX_UNCLOSED_OPENERS: usize = 16;
 
 /// Whether tree-sitter-md's inline grammar would take time and memory out of
 /// all proportion to the node: it keeps alternative readings alive for every
-/// `*`, `_` or `~` run that may still open emphasis, and every later token
-/// pays for them. 32 KB of `*a _b `c` **d** ` took it 9 s and 1.8 GB; a
-/// 450 KB paragraph with two unclosed runs, 560 ms and 187 MB. So a node
-/// with many unclosed runs, or a very long one, is parsed without emphasis.
-/// Deterministic: the same node text always gets the same reading, whether
-/// it is parsed alone, in a chunk or in the whole document.
-fn floods_emphasis(text: &str, ranges: &[Range]) -> bool {
+/// `*`, `_` or `~` run that may still open emphasis and every `![` that may
+/// still open an image, and every later token pays for them. 32 KB of
+/// `*a _b `c` **d** ` took it 9 s and 1.8 GB; 64 KB of `![`c` `, 3.6 s and
+/// 860 MB; a 450 KB paragraph with two unclosed runs, 560 ms and 187 MB. So
+/// a node with many unclosed openers, or a very long one with any, is parsed
+/// without them. Deterministic: the same node text always gets the same
+/// reading, whether it is parsed alone, in a chunk or in the whole document.
+fn floods_openers(text: &str, ranges: &[Range]) -> bool {
     let (Some(first), Some(last)) = (ranges.first(), ranges.last()) else { return false };
+    let parts = || ranges.iter().map(|range| range_text(text, range));
     if last.end_byte - first.start_byte >= LONG_INLINE_BYTES {
-        return ranges.iter().any(|range| range_text(text, range).contains(EMPHASIS));
+        return parts().any(|part| part.contains(EMPHASIS) || part.contains("!["));
     }
-    let mut unclosed = [0usize; 3];
+    let mut opening = [0usize; 3];
     let mut closing = [0usize; 3];
-    for range in ranges {
-        let part = range_text(text, range);
+    let (mut images, mut brackets) = (0, 0);
+    for part in parts() {
+        images += part.matches("![").count();
+        brackets += part.matches(']').count();
         let bytes = part.as_bytes();
         let mut at = 0;
-        while let Some(found) = bytes[at..].iter().position(|byte| EMPHASIS.contains(&char::from(*byte))) {
+        while let Some(found) = bytes[at..].iter().position(|&byte| is_emphasis(byte)) {
             let start = at + found;
             let marker = bytes[start];
             let end = start + bytes[start..].iter().take_while(|&&byte| byte == marker).count();
-            let kind = EMPHASIS.iter().position(|&c| c == char::from(marker)).expect("a marker");
+            let kind = EMPHASIS.iter().position(|&c| c == char::from(marker)).expect("an emphasis marker");
             let before = part[..start].chars().next_back();
             let after = part[end..].chars().next();
             if flanks(before, after) {
-                unclosed[kind] += 1;
+                opening[kind] += 1;
             }
             if flanks(after, before) {
                 closing[kind] += 1;
@@ -267,12 +277,18 @@ fn floods_emphasis(text: &str, ranges: &[Range]) -> bool {
             at = end;
         }
     }
-    let pressure: usize = (0..3).map(|kind| unclosed[kind].saturating_sub(closing[kind])).sum();
-    pressure > MAX_UNCLOSED_EMPHASIS
+    let unclosed: usize = (0..3).map(|kind| opening[kind].saturating_sub(closing[kind])).sum();
+    // An unclosed `![` inside what may be strong emphasis doubles the
+    // grammar's work: 16 of them took it 3.5 ms, 24 took 0.7 s.
+    unclosed + 2 * images.saturating_sub(brackets) > MAX_UNCLOSED_OPENERS
 }
 
 /// The characters whose runs open and close emphasis (`~` strikethrough).
 const EMPHASIS: [char; 3] = ['*', '_', '~'];
+
+fn is_emphasis(byte: u8) -> bool {
+    EMPHASIS.contains(&char::from(byte))
+}
 
 /// Whether a delimiter run between `before` and `after` is left-flanking
 /// (CommonMark 6.2; swap the two for right-flanking): followed by neither
@@ -287,18 +303,31 @@ fn flanks(before: Option<char>, after: Option<char>) -> bool {
     !punctuation(after) || before.is_none_or(|before| before.is_whitespace() || punctuation(before))
 }
 
-/// Parses an inline node with its `*`, `_` and `~` read as letters: code
-/// spans, HTML and links as the grammar reads them (CommonMark gives them
-/// precedence over emphasis), without emphasis. What the model loses is a
-/// field label in `**` on a later line of such a node.
-fn parse_without_emphasis(parser: &mut Parser, text: &str, ranges: &[Range]) -> Option<Tree> {
+/// Parses an inline node (starting at `node_start`, parsed over `ranges`)
+/// with its `*`, `_`, `~` and the `!` of `![` read as letters: code spans,
+/// HTML and links as the grammar reads them (CommonMark gives them
+/// precedence over emphasis, and an image's text is read as a link's),
+/// without emphasis. A plain field label (`**Label**:`) that starts the
+/// node or one of its lines keeps its `**`, and is read as a field.
+fn parse_without_openers(parser: &mut Parser, text: &str, node_start: usize, ranges: &[Range]) -> Option<Tree> {
     let start = ranges.first()?.start_byte;
     let end = ranges.last()?.end_byte;
-    let masked: Vec<u8> = text.as_bytes()[start..end]
-        .iter()
-        .map(|&byte| if EMPHASIS.contains(&char::from(byte)) { b'x' } else { byte })
-        .collect();
     let bytes = text.as_bytes();
+    let mut masked: Vec<u8> = (start..end)
+        .map(|at| {
+            let byte = bytes[at];
+            let image = byte == b'!' && bytes.get(at + 1) == Some(&b'[');
+            if is_emphasis(byte) || image { b'x' } else { byte }
+        })
+        .collect();
+    let line_starts = std::iter::once(node_start)
+        .chain(memchr::memchr_iter(b'\n', &bytes[start..end]).map(|at| start + at + 1))
+        .map(|at| at + bytes[at.min(end)..end].iter().take_while(|&&byte| matches!(byte, b' ' | b'\t' | b'>')).count());
+    for line_start in line_starts.filter(|&at| at >= start && at < end) {
+        if let Some(len) = plain_strong_len(&text[line_start..end]) {
+            masked[line_start - start..line_start - start + len].copy_from_slice(&bytes[line_start..line_start + len]);
+        }
+    }
     let mut read = |offset: usize, _| -> &[u8] {
         if offset < start {
             &bytes[offset..start]
