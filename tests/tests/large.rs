@@ -157,3 +157,37 @@ fn typing_during_parses_ends_with_the_findings_of_check() {
         client.diagnostics_until(&uri, |diagnostics| published(diagnostics) == expected);
     }
 }
+
+/// A paragraph of emphasis runs that never close: tree-sitter-md's inline
+/// grammar took 9 s over 64 KB of it in the server, on open and again on
+/// every keystroke (32 s and 6.9 GB in `check`). It is read without emphasis
+/// now (the syntax crate's `flooded_paragraphs_parse_in_linear_time` guards
+/// the cost), and every KEY reference in it is still checked, after an edit
+/// too.
+#[test]
+fn a_paragraph_flooded_with_emphasis_is_checked_and_edited() {
+    let workspace = TempWorkspace::copy_of(&demo_dir());
+    let (mut client, _) =
+        LspClient::start(ClientOptions { root: Some(workspace.root.clone()), ..ClientOptions::default() });
+    let uri = workspace.uri("runbooks/flood.md");
+    let unit = "*a _b `node-flooded-key` **d** ";
+    let n_units = 64_000 / unit.len();
+    let text = workspace.read("runbooks/broken.md") + "\n" + &unit.repeat(n_units) + "\n";
+    let unknown = |diagnostics: &[Value]| {
+        let flooded = diagnostics.iter().filter(|diagnostic| {
+            diagnostic["code"] == "unknown-key" && diagnostic["message"].as_str().unwrap().contains("node-flooded-key")
+        });
+        flooded.count()
+    };
+    client.open(&uri, &text);
+    // The first publication may come before the KEY index is ready.
+    client.diagnostics_until(&uri, |diagnostics| unknown(diagnostics) == n_units);
+    client.notify(
+        "textDocument/didChange",
+        json!({
+            "textDocument": { "uri": uri, "version": 2 },
+            "contentChanges": [{ "range": { "start": { "line": 0, "character": 0 }, "end": { "line": 0, "character": 0 } }, "text": "x" }],
+        }),
+    );
+    assert_eq!(unknown(&client.diagnostics(&uri, 2)), n_units);
+}
