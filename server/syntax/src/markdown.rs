@@ -107,8 +107,6 @@ pub fn parse(text: &str, old_block: Option<&Tree>, inlines: Inlines) -> Markdown
         let mut inline_index = HashMap::new();
         for node in inline_nodes(&block) {
             let mut ranges = inline_ranges(node);
-            // Decided on the whole node, so that every kind of parse decides alike.
-            let floods = floods_openers(text, &ranges);
             // Only where the model is all that is read: the reference parse
             // (`Inlines::All`) keeps the inline grammar's own reading, which
             // the differential tests compare this with.
@@ -129,7 +127,10 @@ pub fn parse(text: &str, old_block: Option<&Tree>, inlines: Inlines) -> Markdown
                     Inlines::CodeSpans => ranges.iter().any(|range| range_text(text, range).contains('`')),
                 };
             let tree = if needed && inline_parser.set_included_ranges(&ranges).is_ok() {
-                let parsed = if floods {
+                // A leading plain label weighs nothing in the decision (one run
+                // opens, one closes), and the node's length is taken from its
+                // start: every kind of parse decides alike.
+                let parsed = if floods_openers(text, node.start_byte(), &ranges) {
                     parse_without_openers(inline_parser, text, node.start_byte(), &ranges)
                 } else {
                     inline_parser.parse(text, None)
@@ -247,10 +248,10 @@ const MAX_UNCLOSED_OPENERS: usize = 16;
 /// a node with many unclosed openers, or a very long one with any, is parsed
 /// without them. Deterministic: the same node text always gets the same
 /// reading, whether it is parsed alone, in a chunk or in the whole document.
-fn floods_openers(text: &str, ranges: &[Range]) -> bool {
-    let (Some(first), Some(last)) = (ranges.first(), ranges.last()) else { return false };
+fn floods_openers(text: &str, node_start: usize, ranges: &[Range]) -> bool {
+    let Some(last) = ranges.last() else { return false };
     let parts = || ranges.iter().map(|range| range_text(text, range));
-    if last.end_byte - first.start_byte >= LONG_INLINE_BYTES {
+    if last.end_byte - node_start >= LONG_INLINE_BYTES {
         return parts().any(|part| part.contains(EMPHASIS) || part.contains("!["));
     }
     let mut opening = [0usize; 3];
