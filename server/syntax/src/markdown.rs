@@ -321,12 +321,12 @@ fn parse_without_openers(parser: &mut Parser, text: &str, node_start: usize, ran
             if is_emphasis(byte) || image { b'x' } else { byte }
         })
         .collect();
-    let line_starts = std::iter::once(node_start)
-        .chain(memchr::memchr_iter(b'\n', &bytes[start..end]).map(|at| start + at + 1))
-        .map(|at| at + bytes[at.min(end)..end].iter().take_while(|&&byte| matches!(byte, b' ' | b'\t' | b'>')).count());
-    for line_start in line_starts.filter(|&at| at >= start && at < end) {
-        if let Some(len) = plain_strong_len(&text[line_start..end]) {
-            masked[line_start - start..line_start - start + len].copy_from_slice(&bytes[line_start..line_start + len]);
+    // Where the lowering reads a field label: at the node's start or a line's.
+    for at in memchr::memmem::find_iter(&bytes[start..end], b"**").map(|at| start + at) {
+        if (at == node_start || starts_line(text, at))
+            && let Some(len) = plain_strong_len(&text[at..end])
+        {
+            masked[at - start..at - start + len].copy_from_slice(&bytes[at..at + len]);
         }
     }
     let mut read = |offset: usize, _| -> &[u8] {
@@ -339,6 +339,15 @@ fn parse_without_openers(parser: &mut Parser, text: &str, node_start: usize, ran
         }
     };
     parser.parse_with_options(&mut read, None, None)
+}
+
+/// Whether only blanks and block-quote markers precede `offset` on its line.
+/// Walks back only over those: asked for every strong span of a paragraph,
+/// finding the line's start first would make a long line quadratic.
+pub(crate) fn starts_line(text: &str, offset: usize) -> bool {
+    let before = &text.as_bytes()[..offset];
+    let prefix = before.iter().rev().take_while(|&&byte| matches!(byte, b' ' | b'\t' | b'>')).count();
+    matches!(before.len().checked_sub(prefix + 1).map(|at| before[at]), None | Some(b'\n' | b'\r'))
 }
 
 /// The text a tree-sitter range covers.

@@ -350,10 +350,11 @@ fn a_paragraph_flooded_with_emphasis_keeps_its_code_spans() {
 #[test]
 fn a_flooded_paragraph_keeps_its_fields() {
     let flood = "*a _b `node-flood-key` ".repeat(20);
-    let text = format!("**Safety**: SAFE {flood}\n**Rollback:** undo {flood}\n> **Quoted**: no\n");
+    let text =
+        format!("**Safety**: SAFE {flood}\n**Rollback:** undo {flood}\r**Side Effects**: none\n> **Quoted**: no\n");
     let runbook = Parse::new(&text).runbook().clone();
     let labels: Vec<&str> = runbook.fields.iter().map(|field| &text[field.label_range.as_range()]).collect();
-    assert_eq!(labels, ["Safety", "Rollback", "Quoted"]);
+    assert_eq!(labels, ["Safety", "Rollback", "Side Effects", "Quoted"]);
     assert_eq!(runbook.key_refs.len(), 40);
 }
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use tree_sitter::Node;
 
 use super::{next_line_start, trim, trim_end};
-use crate::markdown::MarkdownTrees;
+use crate::markdown::{MarkdownTrees, starts_line};
 use crate::model::*;
 use crate::typescript::{self, Dialect};
 use crate::{TextRange, line_end};
@@ -417,15 +417,6 @@ impl Collector<'_> {
             .collect();
         self.facts.suppressions.push(Suppression { scope, codes, range: trim(self.text, range) });
     }
-}
-
-/// Whether only blanks and block-quote markers precede `offset` on its line.
-/// Walks back only over those: asked for every strong span of a paragraph,
-/// finding the line's start first would make a long line quadratic.
-pub(super) fn starts_line(text: &str, offset: usize) -> bool {
-    let before = &text.as_bytes()[..offset];
-    let prefix = before.iter().rev().take_while(|&&byte| matches!(byte, b' ' | b'\t' | b'>')).count();
-    matches!(before.len().checked_sub(prefix + 1).map(|at| before[at]), None | Some(b'\n' | b'\r'))
 }
 
 fn is_comment_line(line: &str) -> bool {
