@@ -99,6 +99,15 @@ pub fn demo_dir() -> PathBuf {
     workspace_dir().join("tests/fixtures/demo")
 }
 
+/// A server started on a scratch copy of the demo workspace, with default
+/// options, and that copy.
+pub fn demo_session() -> (TempWorkspace, LspClient) {
+    let workspace = TempWorkspace::copy_of(&demo_dir());
+    let (client, _) =
+        LspClient::start(ClientOptions { root: Some(workspace.root.clone()), ..ClientOptions::default() });
+    (workspace, client)
+}
+
 pub fn file_uri(path: &Path) -> String {
     let mut uri = String::from("file://");
     for byte in path.to_string_lossy().bytes() {

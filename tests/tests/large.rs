@@ -2,7 +2,7 @@
 //! finding and no analysis; one that takes long to check never holds back
 //! another document's diagnostics.
 
-use runbook_ls_tests::{ClientOptions, LspClient, TempWorkspace, check_findings, demo_dir};
+use runbook_ls_tests::{ClientOptions, LspClient, TempWorkspace, check_findings, demo_dir, demo_session};
 use serde_json::{Value, json};
 
 /// The demo's broken runbook repeated to at least `size` bytes.
@@ -63,9 +63,7 @@ fn a_document_above_the_size_limit_gets_one_finding_and_no_analysis() {
 /// after a big one waited for the big one's check (a minute for 5 MB).
 #[test]
 fn a_slow_document_does_not_delay_the_diagnostics_of_another() {
-    let workspace = TempWorkspace::copy_of(&demo_dir());
-    let (mut client, _) =
-        LspClient::start(ClientOptions { root: Some(workspace.root.clone()), ..ClientOptions::default() });
+    let (workspace, mut client) = demo_session();
     let big = workspace.uri("runbooks/big.md");
     let small = workspace.uri("runbooks/broken.md");
     // Seconds to check, under the default size limit.
@@ -87,9 +85,7 @@ fn a_slow_document_does_not_delay_the_diagnostics_of_another() {
 /// keystrokes, one every 10 ms, into a 1 MB runbook found the same.
 #[test]
 fn typing_during_parses_ends_with_the_findings_of_check() {
-    let workspace = TempWorkspace::copy_of(&demo_dir());
-    let (mut client, _) =
-        LspClient::start(ClientOptions { root: Some(workspace.root.clone()), ..ClientOptions::default() });
+    let (workspace, mut client) = demo_session();
     let uri = workspace.uri("runbooks/typed.md");
     let mut text = runbook_of_size(&workspace, 500_000);
     client.open(&uri, &text);
@@ -160,15 +156,13 @@ fn typing_during_parses_ends_with_the_findings_of_check() {
 
 /// A paragraph of emphasis runs that never close: with tree-sitter-md's
 /// inline grammar reading all of it, the server took 9 s to open 64 KB of it
-/// and publish once after one keystroke (`check` took 32 s and 6.9 GB). It is read without emphasis
-/// now (the syntax crate's `flooded_paragraphs_parse_in_linear_time` guards
-/// the cost), and every KEY reference in it is still checked, after an edit
-/// too.
+/// and publish once after one keystroke (`check` took 32 s and 6.9 GB). It
+/// is read without emphasis now (the syntax crate's
+/// `flooded_paragraphs_parse_in_linear_time` guards the cost), and every KEY
+/// reference in it is still checked, after an edit too.
 #[test]
 fn a_paragraph_flooded_with_emphasis_is_checked_and_edited() {
-    let workspace = TempWorkspace::copy_of(&demo_dir());
-    let (mut client, _) =
-        LspClient::start(ClientOptions { root: Some(workspace.root.clone()), ..ClientOptions::default() });
+    let (workspace, mut client) = demo_session();
     let uri = workspace.uri("runbooks/flood.md");
     let unit = "*a _b `node-flooded-key` **d** ";
     let n_units = 64_000 / unit.len();

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use runbook_ls_tests::{ClientOptions, LspClient, TempWorkspace, demo_dir};
+use runbook_ls_tests::{ClientOptions, LspClient, TempWorkspace, demo_session};
 use serde_json::{Value, json};
 
 const RUNBOOK: &str = "runbooks/broken.md";
@@ -32,9 +32,7 @@ impl Typing {
     /// Opens the runbook at version 0, as Helix does, and waits for the KEY
     /// index, so that the unknown slug is reported.
     fn start() -> Typing {
-        let workspace = TempWorkspace::copy_of(&demo_dir());
-        let (client, _) =
-            LspClient::start(ClientOptions { root: Some(workspace.root.clone()), ..ClientOptions::default() });
+        let (workspace, client) = demo_session();
         let uri = workspace.uri(RUNBOOK);
         let text = workspace.read(RUNBOOK);
         let slug = text.find(SLUG).expect("the demo runbook has the misspelt slug");
