@@ -4,6 +4,7 @@
 mod chunks;
 mod document;
 pub mod fixture;
+mod inline_scan;
 mod line_index;
 mod lower;
 mod markdown;

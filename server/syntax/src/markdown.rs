@@ -16,6 +16,8 @@ use std::collections::HashMap;
 
 use tree_sitter::{Language, Node, Parser, Range, Tree};
 
+use crate::inline_scan::{self, LONG_INLINE_BYTES, Scanned};
+
 /// The block tree of a text and the inline trees of its inline nodes.
 #[derive(Debug, Clone)]
 pub struct MarkdownTrees {
@@ -32,8 +34,12 @@ struct Inline {
     /// (see `plain_label`), read without the inline grammar.
     leading_strong: Option<std::ops::Range<usize>>,
     /// The inline tree of the node, or of the rest of it after
-    /// `leading_strong`; `None` when that rest holds nothing the model reads.
+    /// `leading_strong`; `None` when that rest holds nothing the model reads
+    /// or when the node is long (then `scanned` reads it).
     tree: Option<Tree>,
+    /// What `inline_scan` read of a long node (or of the rest of it after
+    /// `leading_strong`), in place of its inline tree.
+    scanned: Option<Scanned>,
 }
 
 impl MarkdownTrees {
@@ -52,6 +58,13 @@ impl MarkdownTrees {
     /// node's inline tree then covers only what follows it.
     pub fn leading_strong(&self, node: &Node<'_>) -> Option<std::ops::Range<usize>> {
         self.inline(node)?.leading_strong.clone()
+    }
+
+    /// What was read of a long `inline` or `pipe_table_cell` block node
+    /// without the inline grammar (of what follows its `leading_strong`,
+    /// when it has one); such a node has no inline tree.
+    pub(crate) fn scanned(&self, node: &Node<'_>) -> Option<&Scanned> {
+        self.inline(node)?.scanned.as_ref()
     }
 
     fn inline(&self, node: &Node<'_>) -> Option<&Inline> {
@@ -126,11 +139,17 @@ pub fn parse(text: &str, old_block: Option<&Tree>, inlines: Inlines) -> Markdown
                     Inlines::ModelOnly => may_hold_model_parts(text, &ranges),
                     Inlines::CodeSpans => ranges.iter().any(|range| range_text(text, range).contains('`')),
                 };
-            let tree = if needed && inline_parser.set_included_ranges(&ranges).is_ok() {
+            // The node's length is taken from its start, whatever its leading
+            // label: every kind of parse decides alike.
+            let long = ranges.last().is_some_and(|last| last.end_byte - node.start_byte() >= LONG_INLINE_BYTES);
+            let scanned = (needed && long).then(|| {
+                let parts: Vec<_> = ranges.iter().map(|range| range.start_byte..range.end_byte).collect();
+                inline_scan::scan(text, node.start_byte(), &parts)
+            });
+            let tree = if needed && !long && inline_parser.set_included_ranges(&ranges).is_ok() {
                 // A leading plain label weighs nothing in the decision (one run
-                // opens, one closes), and the node's length is taken from its
-                // start: every kind of parse decides alike.
-                let parsed = if floods_openers(text, node.start_byte(), &ranges) {
+                // opens, one closes).
+                let parsed = if floods_openers(text, &ranges) {
                     parse_without_openers(inline_parser, text, node.start_byte(), &ranges)
                 } else {
                     inline_parser.parse(text, None)
@@ -139,9 +158,9 @@ pub fn parse(text: &str, old_block: Option<&Tree>, inlines: Inlines) -> Markdown
             } else {
                 None
             };
-            if tree.is_some() || leading_strong.is_some() {
+            if tree.is_some() || scanned.is_some() || leading_strong.is_some() {
                 inline_index.insert(node.id(), inline.len());
-                inline.push(Inline { leading_strong, tree });
+                inline.push(Inline { leading_strong, tree, scanned });
             }
         }
         let _ = inline_parser.set_included_ranges(&[]);
@@ -212,7 +231,7 @@ fn plain_label(text: &str, ranges: &[Range]) -> Option<usize> {
 /// The length of the `**Label**:` or `**Label:**` that starts `text`, when
 /// its label is plain (see `plain_label`), up to the end of its strong
 /// emphasis.
-fn plain_strong_len(text: &str) -> Option<usize> {
+pub(crate) fn plain_strong_len(text: &str) -> Option<usize> {
     let rest = text.strip_prefix("**")?;
     let plain = |byte: &u8| byte.is_ascii_alphanumeric() || b" -/(),.'".contains(byte);
     let len = rest.bytes().take_while(plain).count();
@@ -231,9 +250,6 @@ fn plain_strong_len(text: &str) -> Option<usize> {
     closed.bytes().next().is_none_or(|byte| matches!(byte, b' ' | b'\t' | b'\r' | b'\n')).then_some(2 + len + 3)
 }
 
-/// An inline node this long is parsed without openers (see `floods_openers`).
-const LONG_INLINE_BYTES: usize = 16 * 1024;
-
 /// How many more runs that can open emphasis than runs that can close it,
 /// plus twice the image openers `![` beyond the `]` that could close them,
 /// an inline node may hold before it is parsed without openers.
@@ -244,16 +260,12 @@ const MAX_UNCLOSED_OPENERS: usize = 16;
 /// `*`, `_` or `~` run that may still open emphasis and every `![` that may
 /// still open an image, and every later token pays for them. 32 KB of
 /// `*a _b `c` **d** ` took it 9 s and 1.8 GB; 64 KB of `![`c` `, 3.6 s and
-/// 860 MB; a 450 KB paragraph with two unclosed runs, 560 ms and 187 MB. So
-/// a node with many unclosed openers, or a very long one with any, is parsed
-/// without them. Deterministic: the same node text always gets the same
-/// reading, whether it is parsed alone, in a chunk or in the whole document.
-fn floods_openers(text: &str, node_start: usize, ranges: &[Range]) -> bool {
-    let Some(last) = ranges.last() else { return false };
+/// 860 MB. So a node with many unclosed openers is parsed without them (a
+/// long node is not parsed at all: see `inline_scan`). Deterministic: the
+/// same node text always gets the same reading, whether it is parsed alone,
+/// in a chunk or in the whole document.
+fn floods_openers(text: &str, ranges: &[Range]) -> bool {
     let parts = || ranges.iter().map(|range| range_text(text, range));
-    if last.end_byte - node_start >= LONG_INLINE_BYTES {
-        return parts().any(|part| part.contains(EMPHASIS) || part.contains("!["));
-    }
     let mut opening = [0usize; 3];
     let mut closing = [0usize; 3];
     let (mut images, mut brackets) = (0, 0);

@@ -228,6 +228,13 @@ impl Collector<'_> {
         if let Some(strong) = self.tree.leading_strong(&inline) {
             self.field_opener(strong.into(), container, block_start, container_end);
         }
+        if let Some(scanned) = self.tree.scanned(&inline) {
+            for label in &scanned.labels {
+                let block_start = if label.start == inline.start_byte() { block_start } else { label.start };
+                self.field_opener(label.clone().into(), container, block_start, container_end);
+            }
+            return;
+        }
         let Some(tree) = self.tree.inline_tree(&inline) else { return };
         let root = tree.root_node();
         let mut cursor = root.walk();
@@ -284,6 +291,15 @@ impl Collector<'_> {
 
     /// Code spans and comments of an inline node (heading, paragraph or table cell).
     fn inline(&mut self, inline: Node<'_>) {
+        if let Some(scanned) = self.tree.scanned(&inline) {
+            for span in &scanned.code_spans {
+                self.push_code_span(span.span.clone().into(), span.content.clone().into());
+            }
+            for comment in &scanned.comments {
+                self.comment(comment.clone().into());
+            }
+            return;
+        }
         let Some(tree) = self.tree.inline_tree(&inline) else { return };
         let mut stack = vec![tree.root_node()];
         while let Some(node) = stack.pop() {
@@ -308,7 +324,11 @@ impl Collector<'_> {
             .named_child(node.named_child_count().saturating_sub(1) as u32)
             .filter(|child| child.kind() == "code_span_delimiter" && Some(*child) != opening);
         let (Some(opening), Some(closing)) = (opening, closing) else { return };
-        let mut content_range = TextRange::new(opening.end_byte(), closing.start_byte());
+        self.push_code_span(span_range, TextRange::new(opening.end_byte(), closing.start_byte()));
+    }
+
+    /// A code span from its range and the range between its backtick strings.
+    fn push_code_span(&mut self, span_range: TextRange, mut content_range: TextRange) {
         let content = &self.text[content_range.as_range()];
         // CommonMark strips one space on each side when both are there.
         if content.len() >= 2 && content.starts_with(' ') && content.ends_with(' ') && !content.trim().is_empty() {
