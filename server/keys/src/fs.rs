@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::io;
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use runbook_syntax::fixture::Fixture;
 
@@ -27,9 +27,34 @@ pub trait FileSystem: Send + Sync {
     /// not hidden, not in `node_modules`, and not reached through a symlink;
     /// sorted.
     fn walk(&self, root: &Path) -> Vec<PathBuf>;
+    /// `walk`, with each file's size and modification time: what
+    /// `check --cache` compares files by. By default every identity is
+    /// unknown (`FileIdentity::default()`).
+    fn walk_with_identity(&self, root: &Path) -> Vec<(PathBuf, FileIdentity)> {
+        self.walk(root).into_iter().map(|file| (file, FileIdentity::default())).collect()
+    }
     /// A handle to the same files that outlives this borrow: KEY sources are
     /// parsed when a feature first needs their exports, not when indexed.
     fn shared(&self) -> Arc<dyn FileSystem>;
+}
+
+/// What tells one version of a file from another without reading it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct FileIdentity {
+    pub len: u64,
+    /// Nanoseconds since the Unix epoch; 0 where unknown.
+    pub modified: u64,
+}
+
+impl FileIdentity {
+    pub fn of(metadata: &std::fs::Metadata) -> FileIdentity {
+        let modified = metadata
+            .modified()
+            .ok()
+            .and_then(|time| time.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |since| since.as_nanos() as u64);
+        FileIdentity { len: metadata.len(), modified }
+    }
 }
 
 /// The folder name whose contents are never read: installed packages are not
@@ -125,6 +150,24 @@ impl FileSystem for RealFs {
     }
 
     fn walk(&self, root: &Path) -> Vec<PathBuf> {
+        self.walk_files(root, false).into_iter().map(|(path, _)| path).collect()
+    }
+
+    fn walk_with_identity(&self, root: &Path) -> Vec<(PathBuf, FileIdentity)> {
+        self.walk_files(root, true)
+    }
+}
+
+impl RealFs {
+    /// The walk of `root`, with each file's identity when `identities` (else
+    /// the default). Each folder is listed once, and what the walk needs of
+    /// an entry comes from that listing: its type, whether the folder holds
+    /// a `.gitignore`, and (asked relative to the open folder, not by a path
+    /// looked up from `/` again) its size and time. The `ignore` crate's
+    /// walker looked up every folder's `.gitignore` by its absolute path, and
+    /// a stat of every file cost as much again: path lookups were most of a
+    /// warm `check --cache` of 40,000 files.
+    fn walk_files(&self, root: &Path, identities: bool) -> Vec<(PathBuf, FileIdentity)> {
         let Ok(canonical_root) = self.confine(root) else {
             return Vec::new();
         };
@@ -134,43 +177,70 @@ impl FileSystem for RealFs {
         let Some(workspace) = self.allowed.iter().find(|folder| canonical_root.starts_with(folder)) else {
             return Vec::new();
         };
-        // Our own ignore rules replace the walker's, which read the ignore
-        // files of every folder up to `/` (see `gitignore`).
-        let rules = Arc::new(IgnoreRules::new(workspace));
+        // Our own ignore rules: those of the workspace or its repository
+        // only, never of the folders above (see `gitignore`).
+        let rules = IgnoreRules::new(workspace);
         if rules.is_ignored_folder(&canonical_root) {
             return Vec::new();
         }
-        let files = Mutex::new(Vec::new());
-        ignore::WalkBuilder::new(&canonical_root)
-            .standard_filters(false)
-            .hidden(true)
-            .follow_links(false)
-            .filter_entry(move |entry| {
-                let is_dir = entry.file_type().is_some_and(|file_type| file_type.is_dir());
-                entry.file_name() != NODE_MODULES && !rules.is_ignored(entry.path(), is_dir)
-            })
-            .build_parallel()
-            .run(|| {
-                let files = &files;
-                let canonical_root = &canonical_root;
-                Box::new(move |entry| {
-                    let Ok(entry) = entry else { return ignore::WalkState::Continue };
-                    // Symlinks are reported but never followed; leaving them out
-                    // means a link to a file outside the workspace is not listed.
-                    if entry.file_type().is_some_and(|file_type| file_type.is_file())
-                        && let Ok(relative) = entry.path().strip_prefix(canonical_root)
-                    {
-                        files
-                            .lock()
-                            .expect("no walker thread panics while holding the lock")
-                            .push(relative.to_path_buf());
-                    }
-                    ignore::WalkState::Continue
-                })
-            });
-        let mut files = files.into_inner().expect("no walker thread panicked while holding the lock");
-        files.sort_unstable_by(|a, b| component_order(a, b));
-        files.into_iter().map(|relative| root.join(relative)).collect()
+        let walk = Walk { rules, identities, files: Mutex::new(Vec::new()) };
+        rayon::scope(|scope| walk.folder(scope, canonical_root.clone()));
+        let mut files = walk.files.into_inner().unwrap_or_else(PoisonError::into_inner);
+        for (path, _) in &mut files {
+            *path = path.strip_prefix(&canonical_root).map(Path::to_path_buf).unwrap_or_default();
+        }
+        files.sort_unstable_by(|(a, _), (b, _)| component_order(a, b));
+        files.into_iter().map(|(relative, identity)| (root.join(relative), identity)).collect()
+    }
+}
+
+/// One walk under way: folders are listed in parallel, on rayon's threads.
+struct Walk {
+    rules: IgnoreRules,
+    identities: bool,
+    /// Absolute paths of the files found so far.
+    files: Mutex<Vec<(PathBuf, FileIdentity)>>,
+}
+
+impl Walk {
+    fn folder<'s>(&'s self, scope: &rayon::Scope<'s>, folder: PathBuf) {
+        // An unreadable folder is left out, as git would.
+        let Ok(listing) = std::fs::read_dir(&folder) else { return };
+        let entries: Vec<std::fs::DirEntry> = listing.filter_map(Result::ok).collect();
+        let has_gitignore = entries.iter().any(|entry| {
+            entry.file_name() == ".gitignore" && entry.file_type().is_ok_and(|file_type| file_type.is_file())
+        });
+        self.rules.enter_folder(&folder, has_gitignore);
+        let mut files = Vec::new();
+        for entry in entries {
+            // Symlinks are never followed nor listed: a link to a file outside
+            // the workspace is not part of it.
+            let Ok(file_type) = entry.file_type() else { continue };
+            let (is_dir, is_file) = (file_type.is_dir(), file_type.is_file());
+            let name = entry.file_name();
+            if !(is_dir || is_file) || is_skipped_name(&name.to_string_lossy()) {
+                continue;
+            }
+            let path = folder.join(&name);
+            if self.rules.is_ignored(&path, is_dir) {
+                continue;
+            }
+            if is_dir {
+                scope.spawn(move |scope| self.folder(scope, path));
+            } else {
+                let identity = if self.identities {
+                    entry.metadata().map_or(FileIdentity { len: u64::MAX, modified: u64::MAX }, |metadata| {
+                        FileIdentity::of(&metadata)
+                    })
+                } else {
+                    FileIdentity::default()
+                };
+                files.push((path, identity));
+            }
+        }
+        if !files.is_empty() {
+            self.files.lock().unwrap_or_else(PoisonError::into_inner).append(&mut files);
+        }
     }
 }
 
@@ -280,6 +350,12 @@ impl FileSystem for MemoryFs {
             })
             .map(|(file, _)| file.clone())
             .collect()
+    }
+
+    /// Sizes are the contents'; times are unknown (0).
+    fn walk_with_identity(&self, root: &Path) -> Vec<(PathBuf, FileIdentity)> {
+        let len = |file: &Path| self.files.get(file).map_or(0, |contents| contents.len() as u64);
+        self.walk(root).into_iter().map(|file| (file.clone(), FileIdentity { len: len(&file), modified: 0 })).collect()
     }
 }
 

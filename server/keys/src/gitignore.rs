@@ -79,8 +79,21 @@ impl IgnoreRules {
         inside.into_iter().rev().any(|folder| self.is_ignored(folder, true))
     }
 
+    /// Tells the rules that a walk is entering `folder`, whose listing shows
+    /// whether it holds a `.gitignore` (a regular file): the rules inside it
+    /// are then made without looking the file up.
+    pub fn enter_folder(&self, folder: &Path, has_gitignore: bool) {
+        self.rules_with(folder, Some(has_gitignore));
+    }
+
     /// The rules that apply inside `folder` (none above the base).
     fn rules_in(&self, folder: &Path) -> Rules {
+        self.rules_with(folder, None)
+    }
+
+    /// `rules_in`, knowing whether the folder holds a `.gitignore` when
+    /// `has_gitignore` says.
+    fn rules_with(&self, folder: &Path, has_gitignore: Option<bool>) -> Rules {
         let key = folder.as_os_str().as_encoded_bytes();
         if let Some(rules) = self.folders.read().unwrap_or_else(PoisonError::into_inner).get(key) {
             return rules.clone();
@@ -94,7 +107,10 @@ impl IgnoreRules {
         };
         let file = folder.join(".gitignore");
         // A link is not followed: it could point anywhere.
-        let own = is_regular_file(&file).then(|| Arc::new(Gitignore::new(file).0)).filter(|rules| !rules.is_empty());
+        let own = has_gitignore
+            .unwrap_or_else(|| is_regular_file(&file))
+            .then(|| Arc::new(Gitignore::new(file).0))
+            .filter(|rules| !rules.is_empty());
         let rules = match own {
             Some(own) => Rules(inherited.0.iter().cloned().chain([own]).collect()),
             None => inherited,

@@ -520,8 +520,7 @@ mod tests {
     #[test]
     fn labels_start_the_node_or_a_line() {
         let text = "**Safety**: SAFE x **Not**: y\n  **Rollback:** undo `**In**: code`\n> **Side Effects**: none\n";
-        let labels: Vec<&str> =
-            scan_whole(text).labels.iter().map(|label| &text[label.clone()]).collect();
+        let labels: Vec<&str> = scan_whole(text).labels.iter().map(|label| &text[label.clone()]).collect();
         assert_eq!(labels, ["**Safety**", "**Rollback:**", "**Side Effects**"]);
     }
 

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use expect_test::expect;
 
 use super::render;
-use crate::fs::{FileSystem, RealFs, slash_path};
+use crate::fs::{FileIdentity, FileSystem, RealFs, slash_path};
 use crate::{CatalogConfig, KeyCatalog};
 
 fn corpus() -> PathBuf {
@@ -268,4 +268,34 @@ fn the_ignore_files_of_the_enclosing_git_repository_apply() {
     let fs = RealFs::new([&workspace]);
     assert_eq!(walked(&fs, &workspace), ["kept.md", "whitelisted.md"]);
     assert_eq!(walked(&fs, &workspace.join("generated")), Vec::<String>::new(), "an ignored folder is ignored whole");
+}
+
+/// `walk_with_identity` lists what `walk` lists, with each file's size and
+/// time as the disk gives them: what `check --cache` tells versions apart by.
+#[test]
+fn a_walk_with_identities_lists_the_same_files_with_their_sizes_and_times() {
+    let temp = TempDir::new("identities");
+    temp.write(".gitignore", "ignored.md\n");
+    temp.write("ignored.md", "");
+    temp.write("runbooks/a.md", "# A\n");
+    temp.write("node-keys/a/key.json", r#"{ "slug": "a" }"#);
+    temp.write("node-keys/a/src/.gitignore", "generated.ts\n");
+    temp.write("node-keys/a/src/generated.ts", "");
+    temp.write("node-keys/a/src/index.ts", "export function a() {}\n");
+    let fs = RealFs::new([&temp.0]);
+    let walked = fs.walk_with_identity(&temp.0);
+    let paths: Vec<PathBuf> = walked.iter().map(|(path, _)| path.clone()).collect();
+    assert_eq!(paths, fs.walk(&temp.0));
+    assert_eq!(walked.len(), 3);
+    for (path, identity) in &walked {
+        let metadata = std::fs::metadata(path).unwrap();
+        assert_eq!(*identity, FileIdentity::of(&metadata), "{}", path.display());
+        assert_eq!(identity.len, metadata.len());
+        assert_ne!(identity.modified, 0);
+    }
+    let index = temp.0.join("node-keys/a/src/index.ts");
+    let before = walked.iter().find(|(path, _)| *path == index).unwrap().1;
+    temp.write("node-keys/a/src/index.ts", "export function a() {}\nexport function b() {}\n");
+    let after = fs.walk_with_identity(&temp.0).into_iter().find(|(path, _)| *path == index).unwrap().1;
+    assert_ne!(before, after);
 }

@@ -24,14 +24,13 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use rayon::prelude::*;
 use runbook_ide::{DiagnosticCode, Severity};
 use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::Xxh3;
 
 use runbook_ide::settings::ConfigFile;
 use runbook_ide::{Analysis, is_markdown};
-use runbook_keys::fs::is_skipped_name;
+use runbook_keys::fs::{FileIdentity, is_skipped_name};
 
 /// The folder under the workspace root that holds the cache unless
 /// `--cache-dir` names another.
@@ -100,12 +99,12 @@ impl CheckCache {
     /// Opens the cache of the workspace of `analysis` (configured with
     /// `config_file`, not indexed) in `cache_dir` (default: under the root),
     /// reading it if it exists and still fits the workspace. `root_files` is
-    /// the walk of the whole workspace (`FileSystem::walk`).
+    /// the walk of the whole workspace (`FileSystem::walk_with_identity`).
     pub fn open(
         analysis: &Analysis,
         config_file: &ConfigFile,
         cache_dir: Option<&Path>,
-        root_files: &[PathBuf],
+        root_files: &[(PathBuf, FileIdentity)],
     ) -> Self {
         let root = analysis.root();
         let dir = cache_dir.map_or_else(|| root.join(CACHE_DIR), Path::to_path_buf);
@@ -207,7 +206,7 @@ fn workspace_fingerprint(
     analysis: &Analysis,
     config_file: &ConfigFile,
     cache_dir: &Path,
-    root_files: &[PathBuf],
+    root_files: &[(PathBuf, FileIdentity)],
 ) -> String {
     let mut files = root_files.to_vec();
     // A key root in a hidden folder is not in the workspace's walk.
@@ -215,21 +214,12 @@ fn workspace_fingerprint(
         let relative = Path::new(root.path.trim_matches('/'));
         let hidden = relative.components().any(|part| is_skipped_name(&part.as_os_str().to_string_lossy()));
         if hidden {
-            files.extend(analysis.fs().walk(&analysis.root().join(relative)));
+            files.extend(analysis.fs().walk_with_identity(&analysis.root().join(relative)));
         }
     }
     // A `--cache-dir` inside the workspace changes with every run.
     let cache_dir = cache_dir.canonicalize().unwrap_or_else(|_| cache_dir.to_path_buf());
-    files.retain(|file| !file.starts_with(&cache_dir));
-    let identities: Vec<(u64, u64)> = files
-        .par_iter()
-        .map(|file| {
-            if is_markdown(file) {
-                return (0, 0);
-            }
-            identity(file)
-        })
-        .collect();
+    files.retain(|(file, _)| !file.starts_with(&cache_dir));
     let mut hasher = Xxh3::new();
     let mut add = |bytes: &[u8]| {
         hasher.update(&(bytes.len() as u64).to_le_bytes());
@@ -238,29 +228,19 @@ fn workspace_fingerprint(
     add(&FORMAT.to_le_bytes());
     add(env!("CARGO_PKG_VERSION").as_bytes());
     // Two builds of one version (a developer's) may find different things.
-    let (exe_len, exe_modified) = std::env::current_exe().map_or((0, 0), |exe| identity(&exe));
-    add(&exe_len.to_le_bytes());
-    add(&exe_modified.to_le_bytes());
+    let exe = std::env::current_exe().and_then(std::fs::metadata).map(|metadata| FileIdentity::of(&metadata));
+    let exe = exe.unwrap_or_default();
+    add(&exe.len.to_le_bytes());
+    add(&exe.modified.to_le_bytes());
     add(root_bytes(analysis.root()));
     add(root_bytes(&config_file.path));
     add(config_file.text.as_bytes());
-    for (file, (len, modified)) in files.iter().zip(identities) {
+    for (file, identity) in &files {
         add(root_bytes(file));
-        add(&len.to_le_bytes());
-        add(&modified.to_le_bytes());
+        // Runbooks count by path only: their entries compare their content.
+        let identity = if is_markdown(file) { FileIdentity::default() } else { *identity };
+        add(&identity.len.to_le_bytes());
+        add(&identity.modified.to_le_bytes());
     }
     hex128(hasher.digest128())
-}
-
-/// The size and modification time (in nanoseconds) of a file, not following
-/// a symlink (walks never do); all ones for a file that cannot be read.
-fn identity(file: &Path) -> (u64, u64) {
-    std::fs::symlink_metadata(file).map_or((u64::MAX, u64::MAX), |metadata| {
-        let modified = metadata
-            .modified()
-            .ok()
-            .and_then(|time| time.duration_since(std::time::UNIX_EPOCH).ok())
-            .map_or(0, |since| since.as_nanos() as u64);
-        (metadata.len(), modified)
-    })
 }

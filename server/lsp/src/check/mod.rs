@@ -274,8 +274,9 @@ impl Run {
         for (root, paths) in &self.targets.workspaces {
             let (mut host, config_file) = self.host(root, fs(root));
             let analysis = host.analysis();
-            let root_files = analysis.fs().walk(root);
-            let mut cache = CheckCache::open(&analysis, &config_file, cache_dir, &root_files);
+            let walked = analysis.fs().walk_with_identity(root);
+            let root_files: Vec<PathBuf> = walked.iter().map(|(file, _)| file.clone()).collect();
+            let mut cache = CheckCache::open(&analysis, &config_file, cache_dir, &walked);
             let runbooks = named_runbooks(analysis.fs(), root, &root_files, paths);
             let progress = Progress::new(runbooks.len());
             // (path, content hash, findings from the cache)
