@@ -571,12 +571,13 @@ mod tests {
     fn opens_inside_a_comment(text: &str) -> bool {
         text.match_indices("<!--").any(|(at, _)| {
             let inside = &text[at + 4..];
-            inside.find('<').is_some_and(|opener| inside.find("-->").is_none_or(|close| opener < close + 2))
+            // Up to the first `-->`: without one there is no comment to lose.
+            inside.find("-->").is_some_and(|close| inside[..close + 2].contains('<'))
         })
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig { max_global_rejects: 100_000, ..ProptestConfig::default() })]
+        #![proptest_config(ProptestConfig { max_global_rejects: 1_000_000, ..ProptestConfig::default() })]
 
         /// The scanner reads code spans and comments as the grammar does,
         /// on texts made of the pieces where the two could differ.
