@@ -93,6 +93,7 @@ fn every_manifest_and_pack_in_the_repository_is_valid() {
         tests/fixtures/demo/node-keys/stripe-webhook-replay/key.json
         tests/fixtures/demo/node-keys/webhook-monitoring/key.json
         tests/fixtures/demo/node-keys/webhook-secret-update/key.json
+        tests/fixtures/long-paragraph/node-keys/stripe-webhook-replay/key.json
         tests/fixtures/overrides/node-keys/broken/key.json
         tests/fixtures/overrides/node-keys/noop/key.json
         tests/corpus/keys-repo/runbook-keys/ai-output-regression/pack.json
