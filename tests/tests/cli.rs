@@ -113,6 +113,75 @@ fn stdout(args: &[&str], cwd: &Path) -> String {
     String::from_utf8(output.stdout).expect("UTF-8 output")
 }
 
+/// `--cache` records its walk of the workspace and checks the record instead
+/// of walking again, so the record must notice whatever would change the
+/// walk: a KEY folder added or removed, an ignore file added or edited in
+/// place (same size), one above the workspace in its git repository, and
+/// that repository going away. A warm run that changes nothing writes
+/// nothing.
+#[test]
+fn check_cache_walks_again_when_the_tree_changes() {
+    let outer = TempWorkspace::copy_of(&workspace_dir().join("tests/fixtures/overrides"));
+    // The workspace is `ws`, inside a git repository at the copy's root.
+    let repo = outer.root.clone();
+    let ws = repo.join("ws");
+    std::fs::create_dir_all(&ws).unwrap();
+    for entry in ["node-keys", "runbooks", "runbook-ls.toml"] {
+        std::fs::rename(repo.join(entry), ws.join(entry)).unwrap();
+    }
+    std::fs::create_dir_all(repo.join(".git")).unwrap();
+    let uncached = || stdout(&[], &ws);
+    let cached = || stdout(&["--cache"], &ws);
+    let cache_files = || -> Vec<(std::path::PathBuf, std::time::SystemTime)> {
+        let mut files: Vec<_> = std::fs::read_dir(ws.join(".runbook-ls-cache"))
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .map(|path| (path.clone(), std::fs::metadata(&path).unwrap().modified().unwrap()))
+            .collect();
+        files.sort();
+        files
+    };
+    let poison = || {
+        let file = cache_files()
+            .into_iter()
+            .map(|(path, _)| path)
+            .find(|path| path.extension().is_some_and(|e| e == "json"))
+            .unwrap();
+        let text = std::fs::read_to_string(&file).unwrap();
+        std::fs::write(&file, text.replace("\"message\":\"", "\"message\":\"FROM CACHE ")).unwrap();
+    };
+
+    assert_eq!(cached(), uncached());
+    assert!(cache_files().iter().any(|(path, _)| path.extension().is_some_and(|e| e == "walk")), "{:?}", cache_files());
+    poison();
+    assert!(cached().contains("FROM CACHE"));
+    let written = cache_files();
+    assert!(cached().contains("FROM CACHE"));
+    assert_eq!(cache_files(), written, "a warm run that changes nothing writes nothing");
+
+    let write = |path: &Path, text: &str| std::fs::write(path, text).unwrap();
+    let changes: [(&str, &dyn Fn()); 6] = [
+        ("a KEY folder added", &|| {
+            std::fs::create_dir_all(ws.join("node-keys/n0pe")).unwrap();
+            write(&ws.join("node-keys/n0pe/key.json"), "{ \"slug\": \"n0pe\" }\n");
+        }),
+        ("a KEY folder removed", &|| std::fs::remove_dir_all(ws.join("node-keys/broken")).unwrap()),
+        ("an ignore file added", &|| write(&ws.join("node-keys/.gitignore"), "noop/\n")),
+        ("an ignore file edited in place", &|| write(&ws.join("node-keys/.gitignore"), "n0pe/\n")),
+        ("an ignore file above the workspace", &|| write(&repo.join(".gitignore"), "ws/node-keys/noop/\n")),
+        ("the repository gone", &|| std::fs::remove_dir_all(repo.join(".git")).unwrap()),
+    ];
+    for (what, change) in changes {
+        let before = uncached();
+        change();
+        let after = uncached();
+        assert_ne!(before, after, "{what} changes the findings");
+        assert_eq!(cached(), after, "after {what}");
+        poison();
+        assert!(cached().contains("FROM CACHE"), "unchanged after {what}: from the cache again");
+    }
+}
+
 #[test]
 fn text_output_on_the_demo() {
     let demo = workspace_dir().join("tests/fixtures/demo");
@@ -278,5 +347,5 @@ fn check_cache_reuses_findings_until_something_changes() {
     assert_eq!(cold_elsewhere, stdout(&[root_arg], &elsewhere.root));
     assert_eq!(stdout(&["--cache", "--cache-dir", "cache", root_arg], &elsewhere.root), cold_elsewhere);
     assert!(!root.join(".runbook-ls-cache").exists());
-    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 2, "the cache file and its .gitignore");
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 3, "the cache file, its walk record and .gitignore");
 }

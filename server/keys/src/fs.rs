@@ -27,11 +27,12 @@ pub trait FileSystem: Send + Sync {
     /// not hidden, not in `node_modules`, and not reached through a symlink;
     /// sorted.
     fn walk(&self, root: &Path) -> Vec<PathBuf>;
-    /// `walk`, with each file's size and modification time: what
-    /// `check --cache` compares files by. By default every identity is
-    /// unknown (`FileIdentity::default()`).
-    fn walk_with_identity(&self, root: &Path) -> Vec<(PathBuf, FileIdentity)> {
-        self.walk(root).into_iter().map(|file| (file, FileIdentity::default())).collect()
+    /// `walk`, with the identity of each file, and what `check --cache`
+    /// needs to tell later that a walk would list the same (see
+    /// `WalkedTree`). By default only the files, each identity unknown.
+    fn walk_tree(&self, root: &Path) -> WalkedTree {
+        let files = self.walk(root).into_iter().map(|file| (file, FileIdentity::default())).collect();
+        WalkedTree { files, ..WalkedTree::default() }
     }
     /// A handle to the same files that outlives this borrow: KEY sources are
     /// parsed when a feature first needs their exports, not when indexed.
@@ -55,6 +56,42 @@ impl FileIdentity {
             .map_or(0, |since| since.as_nanos() as u64);
         FileIdentity { len: metadata.len(), modified }
     }
+}
+
+impl FileIdentity {
+    /// The identity of a file that does not exist.
+    pub const ABSENT: FileIdentity = FileIdentity { len: u64::MAX, modified: u64::MAX };
+
+    /// The identity of `path` on the disk, not following a symlink.
+    pub fn on_disk(path: &Path) -> FileIdentity {
+        std::fs::symlink_metadata(path).map_or(FileIdentity::ABSENT, |metadata| FileIdentity::of(&metadata))
+    }
+}
+
+/// A walk, and what says whether another walk of the same root would list
+/// the same files: if every folder, ignore file and file recorded here has
+/// the same identity (and the same repository holds the root), it would. A
+/// file added to, removed from or renamed in a folder changes the folder's
+/// modification time; an edited file changes its own.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WalkedTree {
+    /// The files `walk` lists, with their identities.
+    pub files: Vec<(PathBuf, FileIdentity)>,
+    /// Every folder the walk listed, the root's included, with its identity
+    /// taken before it was listed.
+    pub folders: Vec<(PathBuf, FileIdentity)>,
+    /// The `.gitignore` files that decided what the walk lists (those in
+    /// its folders, those above it up to the repository's root, and the
+    /// repository's `info/exclude`), `FileIdentity::ABSENT` where missing.
+    pub ignore_files: Vec<(PathBuf, FileIdentity)>,
+    /// The git repository whose ignore files apply (see `gitignore`).
+    pub repository: Option<PathBuf>,
+}
+
+/// The root of the git repository holding `path` (a canonical path): the
+/// nearest folder at or above it with a `.git`.
+pub fn repository_root(path: &Path) -> Option<PathBuf> {
+    crate::gitignore::repository_root(path)
 }
 
 /// The folder name whose contents are never read: installed packages are not
@@ -150,67 +187,91 @@ impl FileSystem for RealFs {
     }
 
     fn walk(&self, root: &Path) -> Vec<PathBuf> {
-        self.walk_files(root, false).into_iter().map(|(path, _)| path).collect()
+        self.walk_files(root, false).files.into_iter().map(|(path, _)| path).collect()
     }
 
-    fn walk_with_identity(&self, root: &Path) -> Vec<(PathBuf, FileIdentity)> {
+    fn walk_tree(&self, root: &Path) -> WalkedTree {
         self.walk_files(root, true)
     }
 }
 
 impl RealFs {
-    /// The walk of `root`, with each file's identity when `identities` (else
-    /// the default). Each folder is listed once, and what the walk needs of
+    /// The walk of `root`, with the identities of its files, folders and
+    /// ignore files when `identities` (else only the files, each with the
+    /// default identity). Each folder is listed once, and what the walk needs of
     /// an entry comes from that listing: its type, whether the folder holds
     /// a `.gitignore`, and (asked relative to the open folder, not by a path
     /// looked up from `/` again) its size and time. The `ignore` crate's
     /// walker looked up every folder's `.gitignore` by its absolute path, and
     /// a stat of every file cost as much again: path lookups were most of a
     /// warm `check --cache` of 40,000 files.
-    fn walk_files(&self, root: &Path, identities: bool) -> Vec<(PathBuf, FileIdentity)> {
+    fn walk_files(&self, root: &Path, identities: bool) -> WalkedTree {
         let Ok(canonical_root) = self.confine(root) else {
-            return Vec::new();
+            return WalkedTree::default();
         };
         if !canonical_root.is_dir() {
-            return Vec::new();
+            return WalkedTree::default();
         }
         let Some(workspace) = self.allowed.iter().find(|folder| canonical_root.starts_with(folder)) else {
-            return Vec::new();
+            return WalkedTree::default();
         };
         // Our own ignore rules: those of the workspace or its repository
         // only, never of the folders above (see `gitignore`).
         let rules = IgnoreRules::new(workspace);
+        let mut tree = WalkedTree { repository: rules.repository().map(Path::to_path_buf), ..WalkedTree::default() };
+        if identities {
+            let above = rules.files_above(&canonical_root);
+            tree.ignore_files = above.into_iter().map(|file| (file.clone(), FileIdentity::on_disk(&file))).collect();
+        }
         if rules.is_ignored_folder(&canonical_root) {
-            return Vec::new();
+            return tree;
         }
-        let walk = Walk { rules, identities, files: Mutex::new(Vec::new()) };
-        rayon::scope(|scope| walk.folder(scope, canonical_root.clone()));
-        let mut files = walk.files.into_inner().unwrap_or_else(PoisonError::into_inner);
-        for (path, _) in &mut files {
-            *path = path.strip_prefix(&canonical_root).map(Path::to_path_buf).unwrap_or_default();
-        }
-        files.sort_unstable_by(|(a, _), (b, _)| component_order(a, b));
-        files.into_iter().map(|(relative, identity)| (root.join(relative), identity)).collect()
+        let walk = Walk { rules, identities, found: Mutex::new(Found::default()) };
+        let root_identity = if identities { FileIdentity::on_disk(&canonical_root) } else { FileIdentity::default() };
+        rayon::scope(|scope| walk.folder(scope, canonical_root.clone(), root_identity));
+        let found = walk.found.into_inner().unwrap_or_else(PoisonError::into_inner);
+        // Under the path the caller gave, in path order.
+        let under_root = |mut entries: Vec<(PathBuf, FileIdentity)>| -> Vec<(PathBuf, FileIdentity)> {
+            for (path, _) in &mut entries {
+                *path = path.strip_prefix(&canonical_root).map(Path::to_path_buf).unwrap_or_default();
+            }
+            entries.sort_unstable_by(|(a, _), (b, _)| component_order(a, b));
+            entries.into_iter().map(|(relative, identity)| (root.join(relative), identity)).collect()
+        };
+        tree.files = under_root(found.files);
+        tree.folders = under_root(found.folders);
+        tree.ignore_files.extend(under_root(found.ignore_files));
+        tree
     }
+}
+
+/// What a walk found, in no order: absolute paths.
+#[derive(Default)]
+struct Found {
+    files: Vec<(PathBuf, FileIdentity)>,
+    folders: Vec<(PathBuf, FileIdentity)>,
+    ignore_files: Vec<(PathBuf, FileIdentity)>,
 }
 
 /// One walk under way: folders are listed in parallel, on rayon's threads.
 struct Walk {
     rules: IgnoreRules,
     identities: bool,
-    /// Absolute paths of the files found so far.
-    files: Mutex<Vec<(PathBuf, FileIdentity)>>,
+    found: Mutex<Found>,
 }
 
 impl Walk {
-    fn folder<'s>(&'s self, scope: &rayon::Scope<'s>, folder: PathBuf) {
+    /// Lists `folder`, whose identity (when the walk takes them) was read
+    /// before the listing: a change during the walk is seen by the next.
+    fn folder<'s>(&'s self, scope: &rayon::Scope<'s>, folder: PathBuf, identity: FileIdentity) {
         // An unreadable folder is left out, as git would.
         let Ok(listing) = std::fs::read_dir(&folder) else { return };
         let entries: Vec<std::fs::DirEntry> = listing.filter_map(Result::ok).collect();
-        let has_gitignore = entries.iter().any(|entry| {
+        let gitignore = entries.iter().find(|entry| {
             entry.file_name() == ".gitignore" && entry.file_type().is_ok_and(|file_type| file_type.is_file())
         });
-        self.rules.enter_folder(&folder, has_gitignore);
+        self.rules.enter_folder(&folder, gitignore.is_some());
+        let gitignore = gitignore.filter(|_| self.identities).map(|entry| (entry.path(), self.identity(entry)));
         let mut files = Vec::new();
         for entry in entries {
             // Symlinks are never followed nor listed: a link to a file outside
@@ -225,22 +286,28 @@ impl Walk {
             if self.rules.is_ignored(&path, is_dir) {
                 continue;
             }
+            let identity = self.identity(&entry);
             if is_dir {
-                scope.spawn(move |scope| self.folder(scope, path));
+                scope.spawn(move |scope| self.folder(scope, path, identity));
             } else {
-                let identity = if self.identities {
-                    entry.metadata().map_or(FileIdentity { len: u64::MAX, modified: u64::MAX }, |metadata| {
-                        FileIdentity::of(&metadata)
-                    })
-                } else {
-                    FileIdentity::default()
-                };
                 files.push((path, identity));
             }
         }
-        if !files.is_empty() {
-            self.files.lock().unwrap_or_else(PoisonError::into_inner).append(&mut files);
+        let mut found = self.found.lock().unwrap_or_else(PoisonError::into_inner);
+        found.files.append(&mut files);
+        if self.identities {
+            found.folders.push((folder, identity));
+            found.ignore_files.extend(gitignore);
         }
+    }
+
+    /// The entry's identity, read relative to its open folder (not by a
+    /// path looked up from `/`), when the walk takes identities.
+    fn identity(&self, entry: &std::fs::DirEntry) -> FileIdentity {
+        if !self.identities {
+            return FileIdentity::default();
+        }
+        entry.metadata().map_or(FileIdentity::ABSENT, |metadata| FileIdentity::of(&metadata))
     }
 }
 
@@ -352,10 +419,15 @@ impl FileSystem for MemoryFs {
             .collect()
     }
 
-    /// Sizes are the contents'; times are unknown (0).
-    fn walk_with_identity(&self, root: &Path) -> Vec<(PathBuf, FileIdentity)> {
+    /// The files, their sizes the contents' and their times unknown (0).
+    fn walk_tree(&self, root: &Path) -> WalkedTree {
         let len = |file: &Path| self.files.get(file).map_or(0, |contents| contents.len() as u64);
-        self.walk(root).into_iter().map(|file| (file.clone(), FileIdentity { len: len(&file), modified: 0 })).collect()
+        let files = self
+            .walk(root)
+            .into_iter()
+            .map(|file| (file.clone(), FileIdentity { len: len(&file), modified: 0 }))
+            .collect();
+        WalkedTree { files, ..WalkedTree::default() }
     }
 }
 

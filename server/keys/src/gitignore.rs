@@ -19,6 +19,8 @@ pub struct IgnoreRules {
     /// The highest folder whose ignore files apply: the git repository's
     /// root, else the workspace root.
     base: PathBuf,
+    /// The root of the git repository the workspace is in, if any.
+    repository: Option<PathBuf>,
     /// `<repository>/.git/info/exclude`, the repository's own untracked rules.
     exclude: Option<Gitignore>,
     /// For each folder asked about so far, the `.gitignore` rules that apply
@@ -47,8 +49,28 @@ impl IgnoreRules {
             let _ = builder.add(file);
             builder.build().ok().filter(|rules| !rules.is_empty())
         });
-        let base = repository.unwrap_or_else(|| workspace.to_path_buf());
-        IgnoreRules { workspace: workspace.to_path_buf(), base, exclude, folders: RwLock::new(HashMap::new()) }
+        let base = repository.clone().unwrap_or_else(|| workspace.to_path_buf());
+        let folders = RwLock::new(HashMap::new());
+        IgnoreRules { workspace: workspace.to_path_buf(), base, repository, exclude, folders }
+    }
+
+    /// The root of the git repository whose ignore files apply, if any.
+    pub fn repository(&self) -> Option<&Path> {
+        self.repository.as_deref()
+    }
+
+    /// The ignore files that may apply to a walk of `root` without being in
+    /// it: the `.gitignore` of every folder above `root` up to the base, and
+    /// the repository's `info/exclude`; whether they exist or not.
+    pub fn files_above(&self, root: &Path) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = root
+            .ancestors()
+            .skip(1)
+            .take_while(|folder| folder.starts_with(&self.base))
+            .map(|folder| folder.join(".gitignore"))
+            .collect();
+        files.extend(self.repository.as_ref().map(|repository| repository.join(".git/info/exclude")));
+        files
     }
 
     /// Whether `path` (a file or folder at or below the base) is ignored by
@@ -134,7 +156,7 @@ impl std::ops::Deref for Rules {
 
 /// The nearest folder at or above `workspace` that holds a `.git` (a folder,
 /// or a file for worktrees and submodules).
-fn repository_root(workspace: &Path) -> Option<PathBuf> {
+pub(crate) fn repository_root(workspace: &Path) -> Option<PathBuf> {
     workspace.ancestors().find(|folder| folder.join(".git").symlink_metadata().is_ok()).map(Path::to_path_buf)
 }
 

@@ -283,7 +283,7 @@ fn a_walk_with_identities_lists_the_same_files_with_their_sizes_and_times() {
     temp.write("node-keys/a/src/generated.ts", "");
     temp.write("node-keys/a/src/index.ts", "export function a() {}\n");
     let fs = RealFs::new([&temp.0]);
-    let walked = fs.walk_with_identity(&temp.0);
+    let walked = fs.walk_tree(&temp.0).files;
     let paths: Vec<PathBuf> = walked.iter().map(|(path, _)| path.clone()).collect();
     assert_eq!(paths, fs.walk(&temp.0));
     assert_eq!(walked.len(), 3);
@@ -296,6 +296,6 @@ fn a_walk_with_identities_lists_the_same_files_with_their_sizes_and_times() {
     let index = temp.0.join("node-keys/a/src/index.ts");
     let before = walked.iter().find(|(path, _)| *path == index).unwrap().1;
     temp.write("node-keys/a/src/index.ts", "export function a() {}\nexport function b() {}\n");
-    let after = fs.walk_with_identity(&temp.0).into_iter().find(|(path, _)| *path == index).unwrap().1;
+    let after = fs.walk_tree(&temp.0).files.into_iter().find(|(path, _)| *path == index).unwrap().1;
     assert_ne!(before, after);
 }

@@ -16,7 +16,14 @@
 //!
 //! Runbook texts are compared by content, the rest by size and time, which is
 //! what makes a warm run cheap: it reads the runbooks and lists the tree, but
-//! builds no KEY catalog when every runbook hits. The cache is an
+//! builds no KEY catalog when every runbook hits.
+//!
+//! Listing the tree is most of a warm run (31,000 folders for 10,000 KEYs),
+//! so a second file records the last walk (`WalkedTree`): its folders, files
+//! and ignore files with their identities. When each still has the same
+//! identity on the disk, a walk would list the same files with the same
+//! identities, and the record stands in for it: a stat per entry instead of
+//! opening and reading every folder. The cache is an
 //! optimisation only: a file that cannot be read or parsed, or that another
 //! version wrote, is ignored and rewritten; deleting the folder is safe.
 
@@ -24,13 +31,15 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 use runbook_ide::{DiagnosticCode, Severity};
 use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::Xxh3;
 
 use runbook_ide::settings::ConfigFile;
 use runbook_ide::{Analysis, is_markdown};
-use runbook_keys::fs::{FileIdentity, is_skipped_name};
+use runbook_keys::fs::{FileIdentity, WalkedTree, is_skipped_name, repository_root};
 
 /// The folder under the workspace root that holds the cache unless
 /// `--cache-dir` names another.
@@ -88,18 +97,87 @@ struct CacheFile {
 /// The cache of one workspace root for one run: what was read, and what this
 /// run adds.
 pub struct CheckCache {
+    root: PathBuf,
     file: PathBuf,
     fingerprint: String,
     previous: CacheFile,
     runbooks: BTreeMap<String, CachedRunbook>,
     workspace_findings: Option<Vec<CachedFinding>>,
+    /// The walk this run made, to record for the next (see `recorded_walk`).
+    walk: Option<WalkedTree>,
+}
+
+/// The cache file of the workspace at `root` in `cache_dir` (default: under
+/// the root). One folder may serve several roots (`--cache-dir` shared by a
+/// monorepo).
+fn cache_file(root: &Path, cache_dir: Option<&Path>) -> PathBuf {
+    let dir = cache_dir.map_or_else(|| root.join(CACHE_DIR), Path::to_path_buf);
+    dir.join(format!("check-{}.json", &hex128(xxhash_rust::xxh3::xxh3_128(root_bytes(root)))[..16]))
+}
+
+/// The file that records the last walk of a workspace, beside its cache file.
+fn walk_file(cache_file: &Path) -> PathBuf {
+    cache_file.with_extension("walk")
+}
+
+/// The first line of a walk record; bumped whenever its shape changes.
+const WALK_HEADER: &str = "runbook-ls walk 1";
+
+/// The files a walk of `root` would list now, with their identities, when
+/// the last recorded walk still stands: every folder, file and ignore file
+/// it recorded has the same identity on the disk, and the same repository
+/// holds the root. `None` sends the caller to walk.
+pub fn recorded_walk(root: &Path, cache_dir: Option<&Path>) -> Option<Vec<(PathBuf, FileIdentity)>> {
+    let text = std::fs::read_to_string(walk_file(&cache_file(root, cache_dir))).ok()?;
+    let mut lines = text.split('\n');
+    if lines.next()? != WALK_HEADER {
+        return None;
+    }
+    let repository = lines.next()?.strip_prefix("repository\t")?;
+    let current = repository_root(root).map(|path| path.display().to_string()).unwrap_or_default();
+    if repository != current {
+        return None;
+    }
+    let mut entries = Vec::new();
+    for line in lines.filter(|line| !line.is_empty()) {
+        let mut fields = line.splitn(4, '\t');
+        let kind = fields.next()?;
+        let len = fields.next()?.parse().ok()?;
+        let modified = fields.next()?.parse().ok()?;
+        // Relative to the root, but for the ignore files above it.
+        entries.push((kind, root.join(fields.next()?), FileIdentity { len, modified }));
+    }
+    let stands = entries.par_iter().all(|(_, path, identity)| FileIdentity::on_disk(path) == *identity);
+    stands.then(|| {
+        entries.into_iter().filter(|(kind, ..)| *kind == "f").map(|(_, path, identity)| (path, identity)).collect()
+    })
+}
+
+/// The text of the record of `walk` (see `recorded_walk`), paths relative to
+/// `root` where they are under it, without what is under the cache folder
+/// (which every run changes); `None` when a path cannot be written on one
+/// line.
+fn walk_record(root: &Path, walk: &WalkedTree, cache_dir: &Path) -> Option<String> {
+    let mut text = format!("{WALK_HEADER}\nrepository\t");
+    if let Some(repository) = &walk.repository {
+        text.push_str(repository.to_str()?);
+    }
+    text.push('\n');
+    let kinds = [("d", &walk.folders), ("i", &walk.ignore_files), ("f", &walk.files)];
+    for (kind, entries) in kinds {
+        for (path, identity) in entries.iter().filter(|(path, _)| !path.starts_with(cache_dir)) {
+            let path = path.strip_prefix(root).unwrap_or(path).to_str().filter(|path| !path.contains(['\n', '\t']))?;
+            text.push_str(&format!("{kind}\t{}\t{}\t{path}\n", identity.len, identity.modified));
+        }
+    }
+    Some(text)
 }
 
 impl CheckCache {
     /// Opens the cache of the workspace of `analysis` (configured with
     /// `config_file`, not indexed) in `cache_dir` (default: under the root),
     /// reading it if it exists and still fits the workspace. `root_files` is
-    /// the walk of the whole workspace (`FileSystem::walk_with_identity`).
+    /// the walk of the whole workspace (`FileSystem::walk_tree`'s files).
     pub fn open(
         analysis: &Analysis,
         config_file: &ConfigFile,
@@ -107,10 +185,9 @@ impl CheckCache {
         root_files: &[(PathBuf, FileIdentity)],
     ) -> Self {
         let root = analysis.root();
-        let dir = cache_dir.map_or_else(|| root.join(CACHE_DIR), Path::to_path_buf);
-        // One folder may serve several roots (`--cache-dir` shared by a monorepo).
-        let file = dir.join(format!("check-{}.json", &hex128(xxhash_rust::xxh3::xxh3_128(root_bytes(root)))[..16]));
-        let fingerprint = workspace_fingerprint(analysis, config_file, &dir, root_files);
+        let file = cache_file(root, cache_dir);
+        let dir = file.parent().unwrap_or(root);
+        let fingerprint = workspace_fingerprint(analysis, config_file, dir, root_files);
         let previous = std::fs::read(&file)
             .ok()
             .and_then(|bytes| serde_json::from_slice::<CacheFile>(&bytes).ok())
@@ -119,12 +196,20 @@ impl CheckCache {
             })
             .unwrap_or_default();
         CheckCache {
+            root: root.to_path_buf(),
             file,
             fingerprint,
             workspace_findings: previous.workspace_findings.clone(),
             runbooks: BTreeMap::new(),
             previous,
+            walk: None,
         }
+    }
+
+    /// Records the walk this run made, for the next run to check instead of
+    /// walking (see `recorded_walk`).
+    pub fn set_walk(&mut self, walk: WalkedTree) {
+        self.walk = Some(walk);
     }
 
     /// The findings that are not about one runbook, if an earlier run of this
@@ -152,7 +237,16 @@ impl CheckCache {
     /// runbooks it did not check (still valid for the same fingerprint).
     /// Written to a temporary file and renamed, so a run that is stopped or
     /// runs beside another never leaves half a file.
+    /// Nothing is written when the run changed nothing: every runbook hit
+    /// and the walk was the recorded one.
     pub fn save(mut self) -> std::io::Result<()> {
+        let unchanged = self.previous.workspace == self.fingerprint
+            && self.runbooks.is_empty()
+            && self.workspace_findings == self.previous.workspace_findings
+            && self.walk.is_none();
+        if unchanged {
+            return Ok(());
+        }
         let dir = self.file.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir)?;
         // What pytest and ruff do: the folder keeps itself out of git.
@@ -181,8 +275,39 @@ impl CheckCache {
         if written.is_err() {
             let _ = std::fs::remove_file(&temporary);
         }
-        written
+        written?;
+        // The record goes after the cache it vouches for; without one (a path
+        // that does not fit a line), the next run walks.
+        let walk_file = walk_file(&self.file);
+        let canonical_dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+        match self.walk.as_ref().and_then(|walk| walk_record(&self.root, walk, &canonical_dir)) {
+            Some(record) => {
+                let temporary = temporary.with_extension("walk.tmp");
+                std::fs::write(&temporary, record).and_then(|()| std::fs::rename(&temporary, &walk_file)).inspect_err(
+                    |_| {
+                        let _ = std::fs::remove_file(&temporary);
+                    },
+                )
+            }
+            None if self.walk.is_some() => std::fs::remove_file(&walk_file).or(Ok(())),
+            None => Ok(()),
+        }
     }
+}
+
+/// The key roots in hidden folders, which the workspace's walk leaves out
+/// and a walk record does not cover.
+pub fn hidden_key_roots(analysis: &Analysis) -> Vec<PathBuf> {
+    let relative = |root: &runbook_keys::KeyRoot| Path::new(root.path.trim_matches('/')).to_path_buf();
+    let hidden = |path: &Path| path.components().any(|part| is_skipped_name(&part.as_os_str().to_string_lossy()));
+    analysis
+        .config()
+        .key_roots
+        .iter()
+        .map(relative)
+        .filter(|path| hidden(path))
+        .map(|path| analysis.root().join(path))
+        .collect()
 }
 
 fn root_bytes(root: &Path) -> &[u8] {
@@ -209,13 +334,8 @@ fn workspace_fingerprint(
     root_files: &[(PathBuf, FileIdentity)],
 ) -> String {
     let mut files = root_files.to_vec();
-    // A key root in a hidden folder is not in the workspace's walk.
-    for root in &analysis.config().key_roots {
-        let relative = Path::new(root.path.trim_matches('/'));
-        let hidden = relative.components().any(|part| is_skipped_name(&part.as_os_str().to_string_lossy()));
-        if hidden {
-            files.extend(analysis.fs().walk_with_identity(&analysis.root().join(relative)));
-        }
+    for root in hidden_key_roots(analysis) {
+        files.extend(analysis.fs().walk_tree(&root).files);
     }
     // A `--cache-dir` inside the workspace changes with every run.
     let cache_dir = cache_dir.canonicalize().unwrap_or_else(|_| cache_dir.to_path_buf());

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 use runbook_ide::{Analysis, DiagnosticCode};
-use runbook_keys::fs::{FileIdentity, FileSystem, RealFs};
+use runbook_keys::fs::{FileSystem, RealFs, WalkedTree};
 
 use super::{CheckArgs, Run, display_path, exit_status, format};
 
@@ -85,8 +85,8 @@ impl FileSystem for FixedFs {
     fn walk(&self, root: &Path) -> Vec<PathBuf> {
         self.disk.walk(root)
     }
-    fn walk_with_identity(&self, root: &Path) -> Vec<(PathBuf, FileIdentity)> {
-        self.disk.walk_with_identity(root)
+    fn walk_tree(&self, root: &Path) -> WalkedTree {
+        self.disk.walk_tree(root)
     }
     /// With the fixed texts: a KEY's sources parsed later see the same files.
     fn shared(&self) -> Arc<dyn FileSystem> {

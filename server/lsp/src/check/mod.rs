@@ -274,9 +274,21 @@ impl Run {
         for (root, paths) in &self.targets.workspaces {
             let (mut host, config_file) = self.host(root, fs(root));
             let analysis = host.analysis();
-            let walked = analysis.fs().walk_with_identity(root);
+            // The last walk, when it still stands (see `cache::recorded_walk`).
+            let recordable = cache::hidden_key_roots(&analysis).is_empty();
+            let recorded = recordable.then(|| cache::recorded_walk(root, cache_dir)).flatten();
+            let (walked, walk) = match recorded {
+                Some(files) => (files, None),
+                None => {
+                    let walk = analysis.fs().walk_tree(root);
+                    (walk.files.clone(), recordable.then_some(walk))
+                }
+            };
             let root_files: Vec<PathBuf> = walked.iter().map(|(file, _)| file.clone()).collect();
             let mut cache = CheckCache::open(&analysis, &config_file, cache_dir, &walked);
+            if let Some(walk) = walk {
+                cache.set_walk(walk);
+            }
             let runbooks = named_runbooks(analysis.fs(), root, &root_files, paths);
             let progress = Progress::new(runbooks.len());
             // (path, content hash, findings from the cache)
