@@ -56,9 +56,7 @@ impl FileIdentity {
             .map_or(0, |since| since.as_nanos() as u64);
         FileIdentity { len: metadata.len(), modified }
     }
-}
 
-impl FileIdentity {
     /// The identity of a file that does not exist.
     pub const ABSENT: FileIdentity = FileIdentity { len: u64::MAX, modified: u64::MAX };
 

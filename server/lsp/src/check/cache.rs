@@ -15,24 +15,26 @@
 //! * per runbook, a hash of its text and its findings.
 //!
 //! Runbook texts are compared by content, the rest by size and time, which is
-//! what makes a warm run cheap: it reads the runbooks and lists the tree, but
-//! builds no KEY catalog when every runbook hits.
+//! what makes a warm run cheap: it reads the runbooks and checks the tree's
+//! files by size and time, but builds no KEY catalog when every runbook hits.
 //!
 //! Listing the tree is most of a warm run (31,000 folders for 10,000 KEYs),
 //! so a second file records the last walk (`WalkedTree`): its folders, files
 //! and ignore files with their identities. When each still has the same
 //! identity on the disk, a walk would list the same files with the same
 //! identities, and the record stands in for it: a stat per entry instead of
-//! opening and reading every folder. The cache is an
-//! optimisation only: a file that cannot be read or parsed, or that another
-//! version wrote, is ignored and rewritten; deleting the folder is safe.
+//! opening and reading every folder. A record is checked against the disk
+//! whatever the cache file says, so a stale one can only cost a walk.
+//!
+//! The cache is an optimisation only: a file that cannot be read or parsed,
+//! or that another version wrote, is ignored and rewritten; deleting the
+//! folder is safe.
 
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
-
 use runbook_ide::{DiagnosticCode, Severity};
 use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::Xxh3;
@@ -276,8 +278,8 @@ impl CheckCache {
             let _ = std::fs::remove_file(&temporary);
         }
         written?;
-        // The record goes after the cache it vouches for; without one (a path
-        // that does not fit a line), the next run walks.
+        // Without a record (a path that does not fit on a line), the next
+        // run walks.
         let walk_file = walk_file(&self.file);
         let canonical_dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
         match self.walk.as_ref().and_then(|walk| walk_record(&self.root, walk, &canonical_dir)) {
