@@ -180,6 +180,18 @@ fn check_cache_walks_again_when_the_tree_changes() {
         poison();
         assert!(cached().contains("FROM CACHE"), "unchanged after {what}: from the cache again");
     }
+
+    // A runbook edited in place: compared by content, it is checked again
+    // without a walk (the record is not written again).
+    let record = || cache_files().into_iter().find(|(path, _)| path.extension().is_some_and(|e| e == "walk")).unwrap();
+    let recorded = record();
+    let before = uncached();
+    let text = std::fs::read_to_string(ws.join("runbooks/overrides.md")).unwrap();
+    write(&ws.join("runbooks/overrides.md"), &text.replace("`node-n0pe`", "`node-n0pf`"));
+    let after = uncached();
+    assert_ne!(before, after);
+    assert_eq!(cached(), after);
+    assert_eq!(record(), recorded, "the walk record still stands after a runbook's edit");
 }
 
 #[test]

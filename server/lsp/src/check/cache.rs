@@ -149,14 +149,19 @@ pub fn recorded_walk(root: &Path, cache_dir: Option<&Path>) -> Option<Vec<(PathB
         // Relative to the root, but for the ignore files above it.
         entries.push((kind, root.join(fields.next()?), FileIdentity { len, modified }));
     }
-    let stands = entries.par_iter().all(|(_, path, identity)| FileIdentity::on_disk(path) == *identity);
+    // Runbooks are compared by content (their identities count for nothing
+    // in the fingerprint), and their folders' times say they are still there.
+    let stands =
+        entries.par_iter().all(|(kind, path, identity)| *kind == "m" || FileIdentity::on_disk(path) == *identity);
     stands.then(|| {
-        entries.into_iter().filter(|(kind, ..)| *kind == "f").map(|(_, path, identity)| (path, identity)).collect()
+        let files = entries.into_iter().filter(|(kind, ..)| matches!(*kind, "f" | "m"));
+        files.map(|(_, path, identity)| (path, identity)).collect()
     })
 }
 
-/// The text of the record of `walk` (see `recorded_walk`), paths relative to
-/// `root` where they are under it, without what is under the cache folder
+/// The text of the record of `walk` (see `recorded_walk`): folders (`d`),
+/// ignore files (`i`), other files (`f`) and runbooks (`m`, whose identity is
+/// not kept), paths relative to `root` where they are under it, without what is under the cache folder
 /// (which every run changes); `None` when a path cannot be written on one
 /// line.
 fn walk_record(root: &Path, walk: &WalkedTree, cache_dir: &Path) -> Option<String> {
@@ -168,6 +173,8 @@ fn walk_record(root: &Path, walk: &WalkedTree, cache_dir: &Path) -> Option<Strin
     let kinds = [("d", &walk.folders), ("i", &walk.ignore_files), ("f", &walk.files)];
     for (kind, entries) in kinds {
         for (path, identity) in entries.iter().filter(|(path, _)| !path.starts_with(cache_dir)) {
+            let (kind, identity) =
+                if kind == "f" && is_markdown(path) { ("m", &FileIdentity::default()) } else { (kind, identity) };
             let path = path.strip_prefix(root).unwrap_or(path).to_str().filter(|path| !path.contains(['\n', '\t']))?;
             text.push_str(&format!("{kind}\t{}\t{}\t{path}\n", identity.len, identity.modified));
         }
