@@ -11,29 +11,32 @@
 //! node or one of its lines.
 //!
 //! The rules are CommonMark's, as tree-sitter-md's inline grammar reads them
-//! (which is what the model follows for every other node): backslash
-//! escapes; a backtick string opens a code span when a string of the same
-//! length follows it, and the first string at least as long closes it (with
-//! its last backticks: CommonMark would close only at the same length),
-//! with nothing inside escaped; raw HTML
-//! and autolinks take precedence over code spans (a backtick in
-//! `<a title="`">` opens none), with the grammar's reading of raw HTML
-//! (CommonMark 0.30's comments, attributes with values, upper-case
-//! declarations). Where raw HTML starts inside a code span the two differ:
-//! the grammar may let the HTML win, the scanner lets what starts first win,
-//! as CommonMark does. Links are not read, so a backtick in a link's
-//! destination (`[a](b`c`)`) may open a code span here and not there. The
-//! property test below names the other constructs where the grammar's
-//! reading depends on what precedes (`<` or brackets inside raw HTML, an
-//! unterminated `<?` or `<![CDATA[`): none is what runbooks are made of. Emphasis, links and images change no code span, so they
-//! are not read; a field label is read as a flooded node's parse reads it
-//! (see `markdown::parse_without_openers`). A property test holds the two
-//! readings equal.
+//! (which is what the model follows for every other node):
+//! * backslash escapes;
+//! * a backtick string opens a code span when a string of the same length
+//!   follows it, and the first string at least as long closes it, with its
+//!   last backticks (CommonMark would close only at the same length);
+//!   nothing inside is escaped;
+//! * raw HTML and autolinks take precedence over code spans (a backtick in
+//!   `<a title="`">` opens none), with the grammar's reading of raw HTML:
+//!   CommonMark 0.30's comments, attributes with values, upper-case
+//!   declarations;
+//! * emphasis, links and images change no code span, so they are not read;
+//!   a field label is read as a flooded node's parse reads it (see
+//!   `markdown::line_label_len`).
+//!
+//! A property test holds the two readings equal. It names the constructs
+//! where they differ, because the grammar's reading depends on what comes
+//! before: raw HTML that starts inside a code span (the grammar may let the
+//! HTML win; the scanner, as CommonMark, lets what starts first win), `<` or
+//! brackets inside raw HTML, an unterminated `<?` or `<![CDATA[`, and a
+//! backtick in a link's destination (`[a](b`c`)`). None is what runbooks
+//! are made of.
 
 use std::collections::HashMap;
 use std::ops::Range;
 
-use crate::markdown::{plain_strong_len, starts_line};
+use crate::markdown::line_label_len;
 
 /// An inline node of this many bytes or more (from its block node's start
 /// to its end) is read by `scan`, not by the inline grammar.
@@ -294,10 +297,8 @@ impl<'a> Scanner<'a> {
     /// node's start or a line's.
     fn label(&mut self, at: usize) -> usize {
         let start = self.node.start(at);
-        let is_label_start = start == self.node_start || starts_line(self.text, start);
         // A label is on one line, so inside one part.
-        let len = is_label_start.then(|| plain_strong_len(&self.text[start..self.node.end])).flatten();
-        match len {
+        match line_label_len(self.text, start, self.node_start, self.node.end) {
             Some(len) => {
                 self.found.labels.push(start..start + len);
                 at + len

@@ -231,7 +231,7 @@ fn plain_label(text: &str, ranges: &[Range]) -> Option<usize> {
 /// The length of the `**Label**:` or `**Label:**` that starts `text`, when
 /// its label is plain (see `plain_label`), up to the end of its strong
 /// emphasis.
-pub(crate) fn plain_strong_len(text: &str) -> Option<usize> {
+fn plain_strong_len(text: &str) -> Option<usize> {
     let rest = text.strip_prefix("**")?;
     let plain = |byte: &u8| byte.is_ascii_alphanumeric() || b" -/(),.'".contains(byte);
     let len = rest.bytes().take_while(plain).count();
@@ -333,11 +333,8 @@ fn parse_without_openers(parser: &mut Parser, text: &str, node_start: usize, ran
             if is_emphasis(byte) || image { b'x' } else { byte }
         })
         .collect();
-    // Where the lowering reads a field label: at the node's start or a line's.
     for at in memchr::memmem::find_iter(&bytes[start..end], b"**").map(|at| start + at) {
-        if (at == node_start || starts_line(text, at))
-            && let Some(len) = plain_strong_len(&text[at..end])
-        {
+        if let Some(len) = line_label_len(text, at, node_start, end) {
             masked[at - start..at - start + len].copy_from_slice(&bytes[at..at + len]);
         }
     }
@@ -351,6 +348,14 @@ fn parse_without_openers(parser: &mut Parser, text: &str, node_start: usize, ran
         }
     };
     parser.parse_with_options(&mut read, None, None)
+}
+
+/// The length of the plain field label (see `plain_strong_len`) at `at`, in
+/// an inline node that starts at `node_start` and ends at `end`, where the
+/// lowering reads one there: at the node's start or a line's. Both ways of
+/// reading a node without its emphasis keep these labels.
+pub(crate) fn line_label_len(text: &str, at: usize, node_start: usize, end: usize) -> Option<usize> {
+    (at == node_start || starts_line(text, at)).then(|| plain_strong_len(&text[at..end])).flatten()
 }
 
 /// Whether only blanks and block-quote markers precede `offset` on its line.

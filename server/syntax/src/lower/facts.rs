@@ -228,26 +228,24 @@ impl Collector<'_> {
         if let Some(strong) = self.tree.leading_strong(&inline) {
             self.field_opener(strong.into(), container, block_start, container_end);
         }
-        if let Some(scanned) = self.tree.scanned(&inline) {
-            for label in &scanned.labels {
-                let block_start = if label.start == inline.start_byte() { block_start } else { label.start };
-                self.field_opener(label.clone().into(), container, block_start, container_end);
-            }
+        let labels: Vec<TextRange> = if let Some(scanned) = self.tree.scanned(&inline) {
+            scanned.labels.iter().map(|label| label.clone().into()).collect()
+        } else if let Some(tree) = self.tree.inline_tree(&inline) {
+            let root = tree.root_node();
+            let mut cursor = root.walk();
+            root.named_children(&mut cursor)
+                .filter(|strong| strong.kind() == "strong_emphasis")
+                .filter(|strong| {
+                    strong.start_byte() == inline.start_byte() || starts_line(self.text, strong.start_byte())
+                })
+                .map(|strong| strong.byte_range().into())
+                .collect()
+        } else {
             return;
-        }
-        let Some(tree) = self.tree.inline_tree(&inline) else { return };
-        let root = tree.root_node();
-        let mut cursor = root.walk();
-        for strong in root.named_children(&mut cursor) {
-            if strong.kind() != "strong_emphasis" {
-                continue;
-            }
-            let at_start = strong.start_byte() == inline.start_byte();
-            if !at_start && !starts_line(self.text, strong.start_byte()) {
-                continue;
-            }
-            let block_start = if at_start { block_start } else { strong.start_byte() };
-            self.field_opener(strong.byte_range().into(), container, block_start, container_end);
+        };
+        for label in labels {
+            let block_start = if label.start == inline.start_byte() { block_start } else { label.start };
+            self.field_opener(label, container, block_start, container_end);
         }
     }
 
