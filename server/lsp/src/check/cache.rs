@@ -123,7 +123,13 @@ fn walk_file(cache_file: &Path) -> PathBuf {
 }
 
 /// The first line of a walk record; bumped whenever its shape changes.
-const WALK_HEADER: &str = "runbook-ls walk 1";
+const WALK_HEADER: &str = "runbook-ls walk 2";
+
+/// The identity a file counts with in the workspace fingerprint and in a
+/// walk record: none for a runbook, whose entry compares its content.
+fn counted_identity(file: &Path, identity: FileIdentity) -> Option<FileIdentity> {
+    (!is_markdown(file)).then_some(identity)
+}
 
 /// The files a walk of `root` would list now, with their identities, when
 /// the last recorded walk still stands: every folder, file and ignore file
@@ -149,21 +155,22 @@ pub fn recorded_walk(root: &Path, cache_dir: Option<&Path>) -> Option<Vec<(PathB
         // Relative to the root, but for the ignore files above it.
         entries.push((kind, root.join(fields.next()?), FileIdentity { len, modified }));
     }
-    // Runbooks are compared by content (their identities count for nothing
-    // in the fingerprint), and their folders' times say they are still there.
-    let stands =
-        entries.par_iter().all(|(kind, path, identity)| *kind == "m" || FileIdentity::on_disk(path) == *identity);
+    // A runbook's identity does not count; its folder's time says it is
+    // still there.
+    let stands = entries.par_iter().all(|(_, path, identity)| {
+        counted_identity(path, *identity).is_none_or(|identity| FileIdentity::on_disk(path) == identity)
+    });
     stands.then(|| {
-        let files = entries.into_iter().filter(|(kind, ..)| matches!(*kind, "f" | "m"));
+        let files = entries.into_iter().filter(|(kind, ..)| *kind == "f");
         files.map(|(_, path, identity)| (path, identity)).collect()
     })
 }
 
-/// The text of the record of `walk` (see `recorded_walk`): folders (`d`),
-/// ignore files (`i`), other files (`f`) and runbooks (`m`, whose identity is
-/// not kept), paths relative to `root` where they are under it, without what is under the cache folder
-/// (which every run changes); `None` when a path cannot be written on one
-/// line.
+/// The text of the record of `walk` (see `recorded_walk`): its folders
+/// (`d`), ignore files (`i`) and files (`f`, with the identities they count
+/// with), paths relative to `root` where they are under it, without what is
+/// under the cache folder (which every run changes); `None` when a path
+/// cannot be written on one line.
 fn walk_record(root: &Path, walk: &WalkedTree, cache_dir: &Path) -> Option<String> {
     let mut text = format!("{WALK_HEADER}\nrepository\t");
     if let Some(repository) = &walk.repository {
@@ -173,8 +180,7 @@ fn walk_record(root: &Path, walk: &WalkedTree, cache_dir: &Path) -> Option<Strin
     let kinds = [("d", &walk.folders), ("i", &walk.ignore_files), ("f", &walk.files)];
     for (kind, entries) in kinds {
         for (path, identity) in entries.iter().filter(|(path, _)| !path.starts_with(cache_dir)) {
-            let (kind, identity) =
-                if kind == "f" && is_markdown(path) { ("m", &FileIdentity::default()) } else { (kind, identity) };
+            let identity = counted_identity(path, *identity).unwrap_or_default();
             let path = path.strip_prefix(root).unwrap_or(path).to_str().filter(|path| !path.contains(['\n', '\t']))?;
             text.push_str(&format!("{kind}\t{}\t{}\t{path}\n", identity.len, identity.modified));
         }
@@ -272,36 +278,39 @@ impl CheckCache {
             workspace_findings: self.workspace_findings,
             runbooks,
         };
-        let temporary =
-            dir.join(format!(".{}.{}.tmp", self.file.file_name().unwrap_or_default().display(), std::process::id()));
-        let written = (|| {
-            let mut out = std::io::BufWriter::new(std::fs::File::create(&temporary)?);
-            serde_json::to_writer(&mut out, &cache)?;
-            out.flush()?;
-            drop(out);
-            std::fs::rename(&temporary, &self.file)
-        })();
-        if written.is_err() {
-            let _ = std::fs::remove_file(&temporary);
-        }
-        written?;
+        replace_file(&self.file, |out| Ok(serde_json::to_writer(out, &cache)?))?;
         // Without a record (a path that does not fit on a line), the next
         // run walks.
         let walk_file = walk_file(&self.file);
         let canonical_dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
         match self.walk.as_ref().and_then(|walk| walk_record(&self.root, walk, &canonical_dir)) {
-            Some(record) => {
-                let temporary = temporary.with_extension("walk.tmp");
-                std::fs::write(&temporary, record).and_then(|()| std::fs::rename(&temporary, &walk_file)).inspect_err(
-                    |_| {
-                        let _ = std::fs::remove_file(&temporary);
-                    },
-                )
-            }
+            Some(record) => replace_file(&walk_file, |out| out.write_all(record.as_bytes())),
             None if self.walk.is_some() => std::fs::remove_file(&walk_file).or(Ok(())),
             None => Ok(()),
         }
     }
+}
+
+/// Writes `file` whole through a temporary file beside it, renamed over it,
+/// so that a run that is stopped or runs beside another never leaves half a
+/// file.
+fn replace_file(
+    file: &Path,
+    write: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let dir = file.parent().unwrap_or(Path::new("."));
+    let temporary = dir.join(format!(".{}.{}.tmp", file.file_name().unwrap_or_default().display(), std::process::id()));
+    let written = (|| {
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&temporary)?);
+        write(&mut out)?;
+        out.flush()?;
+        drop(out);
+        std::fs::rename(&temporary, file)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    written
 }
 
 /// The key roots in hidden folders, which the workspace's walk leaves out
@@ -366,8 +375,7 @@ fn workspace_fingerprint(
     add(config_file.text.as_bytes());
     for (file, identity) in &files {
         add(root_bytes(file));
-        // Runbooks count by path only: their entries compare their content.
-        let identity = if is_markdown(file) { FileIdentity::default() } else { *identity };
+        let identity = counted_identity(file, *identity).unwrap_or_default();
         add(&identity.len.to_le_bytes());
         add(&identity.modified.to_le_bytes());
     }
