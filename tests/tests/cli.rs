@@ -141,15 +141,7 @@ fn check_cache_walks_again_when_the_tree_changes() {
         files.sort();
         files
     };
-    let poison = || {
-        let file = cache_files()
-            .into_iter()
-            .map(|(path, _)| path)
-            .find(|path| path.extension().is_some_and(|e| e == "json"))
-            .unwrap();
-        let text = std::fs::read_to_string(&file).unwrap();
-        std::fs::write(&file, text.replace("\"message\":\"", "\"message\":\"FROM CACHE ")).unwrap();
-    };
+    let poison = || poison_cache(&ws);
 
     assert_eq!(cached(), uncached());
     assert!(cache_files().iter().any(|(path, _)| path.extension().is_some_and(|e| e == "walk")), "{:?}", cache_files());
@@ -171,15 +163,7 @@ fn check_cache_walks_again_when_the_tree_changes() {
         ("an ignore file above the workspace", &|| write(&repo.join(".gitignore"), "ws/node-keys/noop/\n")),
         ("the repository gone", &|| std::fs::remove_dir_all(repo.join(".git")).unwrap()),
     ];
-    for (what, change) in changes {
-        let before = uncached();
-        change();
-        let after = uncached();
-        assert_ne!(before, after, "{what} changes the findings");
-        assert_eq!(cached(), after, "after {what}");
-        poison();
-        assert!(cached().contains("FROM CACHE"), "unchanged after {what}: from the cache again");
-    }
+    assert_cache_follows(&ws, &changes);
 
     // A runbook edited in place: compared by content, it is checked again
     // without a walk (the record is not written again).
@@ -264,6 +248,45 @@ fn corpus_snapshot() {
     expect_test::expect_file!["snapshots/corpus.txt"].assert_eq(&String::from_utf8(output.stdout).unwrap());
 }
 
+/// The one cache file `check --cache` keeps for the workspace at `root`.
+fn cache_file(root: &Path) -> std::path::PathBuf {
+    let files: Vec<_> = std::fs::read_dir(root.join(".runbook-ls-cache"))
+        .expect("the cache folder is written")
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|extension| extension == "json"))
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    files[0].clone()
+}
+
+/// Marks every message in the cache of the workspace at `root`, so that a
+/// run that reuses one shows it.
+fn poison_cache(root: &Path) {
+    let file = cache_file(root);
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("\"message\":\""), "{text}");
+    std::fs::write(&file, text.replace("\"message\":\"", "\"message\":\"FROM CACHE ")).unwrap();
+}
+
+/// For each of `changes`, in turn: it changes what an uncached check of
+/// `root` prints; a cached check then prints the same, none of it from the
+/// cache; and once the cache is marked, the next cached check takes its
+/// findings from it again.
+fn assert_cache_follows(root: &Path, changes: &[(&str, &dyn Fn())]) {
+    let uncached = || stdout(&[], root);
+    let cached = || stdout(&["--cache"], root);
+    for (what, change) in changes {
+        let before = uncached();
+        change();
+        let after = uncached();
+        assert_ne!(before, after, "{what}: changes the findings");
+        assert_eq!(cached(), after, "after {what}");
+        assert!(!cached().contains("FROM CACHE"), "after {what}: nothing from the cache");
+        poison_cache(root);
+        assert!(cached().contains("FROM CACHE"), "unchanged after {what}: from the cache again");
+    }
+}
+
 /// `--cache`: a warm run prints what a cold run prints, from the cache (a
 /// finding altered in the cache file shows through), and any change the
 /// findings depend on (the runbook, a manifest, a KEY's source, the
@@ -274,23 +297,7 @@ fn check_cache_reuses_findings_until_something_changes() {
     let root = &workspace.root;
     let uncached = || stdout(&[], root);
     let cached = || stdout(&["--cache"], root);
-    let cache_file = || {
-        let dir = root.join(".runbook-ls-cache");
-        let files: Vec<_> = std::fs::read_dir(&dir)
-            .expect("the cache folder is written")
-            .map(|entry| entry.unwrap().path())
-            .filter(|path| path.extension().is_some_and(|extension| extension == "json"))
-            .collect();
-        assert_eq!(files.len(), 1, "{files:?}");
-        files[0].clone()
-    };
-    // Marks every cached message, so that a run that reuses one shows it.
-    let poison = || {
-        let file = cache_file();
-        let text = std::fs::read_to_string(&file).unwrap();
-        assert!(text.contains("\"message\":\""), "{text}");
-        std::fs::write(&file, text.replace("\"message\":\"", "\"message\":\"FROM CACHE ")).unwrap();
-    };
+    let poison = || poison_cache(root);
 
     let cold = cached();
     assert_eq!(cold, uncached());
@@ -324,19 +331,10 @@ fn check_cache_reuses_findings_until_something_changes() {
                 .write("runbook-ls.toml", &text.replace("missing-rollback = \"hint\"", "missing-rollback = \"info\""));
         }),
     ];
-    for (what, change) in changes {
-        let before = uncached();
-        change();
-        let after = uncached();
-        assert_ne!(before, after, "changing {what} changes the findings");
-        assert_eq!(cached(), after, "after changing {what}");
-        assert!(!cached().contains("FROM CACHE"));
-        poison();
-        assert!(cached().contains("FROM CACHE"), "unchanged after changing {what}: from the cache again");
-    }
+    assert_cache_follows(root, &changes);
 
     // A cache that cannot be parsed is ignored, and rewritten.
-    std::fs::write(cache_file(), "{ not json").unwrap();
+    std::fs::write(cache_file(root), "{ not json").unwrap();
     assert_eq!(cached(), uncached());
     assert_eq!(cached(), uncached());
 
