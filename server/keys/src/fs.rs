@@ -196,13 +196,13 @@ impl FileSystem for RealFs {
 impl RealFs {
     /// The walk of `root`, with the identities of its files, folders and
     /// ignore files when `identities` (else only the files, each with the
-    /// default identity). Each folder is listed once, and what the walk needs of
-    /// an entry comes from that listing: its type, whether the folder holds
-    /// a `.gitignore`, and (asked relative to the open folder, not by a path
-    /// looked up from `/` again) its size and time. The `ignore` crate's
-    /// walker looked up every folder's `.gitignore` by its absolute path, and
-    /// a stat of every file cost as much again: path lookups were most of a
-    /// warm `check --cache` of 40,000 files.
+    /// default identity). Each folder is listed once, and what the walk
+    /// needs of an entry comes from that listing: its type, whether the
+    /// folder holds a `.gitignore`, and (asked relative to the open folder,
+    /// not by a path looked up from `/` again) its size and time. The
+    /// `ignore` crate's walker looked up every folder's `.gitignore` by its
+    /// absolute path, and a stat of every file cost as much again: path
+    /// lookups were most of a warm `check --cache` of 40,000 files.
     fn walk_files(&self, root: &Path, identities: bool) -> WalkedTree {
         let Ok(canonical_root) = self.confine(root) else {
             return WalkedTree::default();

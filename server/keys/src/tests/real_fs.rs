@@ -270,7 +270,7 @@ fn the_ignore_files_of_the_enclosing_git_repository_apply() {
     assert_eq!(walked(&fs, &workspace.join("generated")), Vec::<String>::new(), "an ignored folder is ignored whole");
 }
 
-/// `walk_with_identity` lists what `walk` lists, with each file's size and
+/// `walk_tree` lists the files `walk` lists, with each file's size and
 /// time as the disk gives them: what `check --cache` tells versions apart by.
 #[test]
 fn a_walk_with_identities_lists_the_same_files_with_their_sizes_and_times() {
