@@ -277,19 +277,13 @@ impl Run {
             // The last walk, when it still stands (see `cache::recorded_walk`).
             let recordable = cache::hidden_key_roots(&analysis).is_empty();
             let recorded = recordable.then(|| cache::recorded_walk(root, cache_dir)).flatten();
-            let (walked, walk) = match recorded {
-                Some(files) => (files, None),
-                None => {
-                    let walk = analysis.fs().walk_tree(root);
-                    (walk.files.clone(), recordable.then_some(walk))
-                }
-            };
-            let root_files: Vec<PathBuf> = walked.iter().map(|(file, _)| file.clone()).collect();
-            let mut cache = CheckCache::open(&analysis, &config_file, cache_dir, &walked);
-            if let Some(walk) = walk {
+            let walk = recorded.is_none().then(|| analysis.fs().walk_tree(root));
+            let walked = recorded.as_deref().or(walk.as_ref().map(|walk| walk.files.as_slice())).unwrap_or_default();
+            let mut cache = CheckCache::open(&analysis, &config_file, cache_dir, walked);
+            let runbooks = named_runbooks(analysis.fs(), root, walked.iter().map(|(file, _)| file), paths);
+            if let Some(walk) = walk.filter(|_| recordable) {
                 cache.set_walk(walk);
             }
-            let runbooks = named_runbooks(analysis.fs(), root, &root_files, paths);
             let progress = Progress::new(runbooks.len());
             // (path, content hash, findings from the cache)
             let read: Vec<(PathBuf, Option<String>, Option<Vec<Finding>>)> = runbooks
@@ -414,11 +408,16 @@ impl Run {
 
 /// The runbooks that `paths` name under `root`, whose walk is `root_files`:
 /// the root itself (the usual `check .`) is not walked a second time.
-fn named_runbooks(fs: &dyn FileSystem, root: &Path, root_files: &[PathBuf], paths: &[PathBuf]) -> Vec<PathBuf> {
+fn named_runbooks<'a>(
+    fs: &dyn FileSystem,
+    root: &Path,
+    root_files: impl Iterator<Item = &'a PathBuf>,
+    paths: &[PathBuf],
+) -> Vec<PathBuf> {
     let parts: Vec<PathBuf> = paths.iter().filter(|path| *path != root).cloned().collect();
     let mut runbooks = IndexScope::named_runbooks(fs, &parts);
     if parts.len() < paths.len() {
-        runbooks.extend(root_files.iter().filter(|file| runbook_ide::is_markdown(file)).cloned());
+        runbooks.extend(root_files.filter(|file| runbook_ide::is_markdown(file)).cloned());
     }
     runbooks.into_iter().collect()
 }
