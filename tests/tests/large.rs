@@ -156,10 +156,10 @@ fn typing_during_parses_ends_with_the_findings_of_check() {
 
 /// A paragraph of emphasis runs that never close: with tree-sitter-md's
 /// inline grammar reading all of it, the server took 9 s to open 64 KB of it
-/// and publish once after one keystroke (`check` took 32 s and 6.9 GB). It
-/// is read without emphasis now (the syntax crate's
-/// `flooded_paragraphs_parse_in_linear_time` guards the cost), and every KEY
-/// reference in it is still checked, after an edit too.
+/// and publish once after one keystroke (`check` took 32 s and 6.9 GB). At
+/// 64 KB it is read by the inline scanner now, a shorter one without its
+/// emphasis (the syntax crate's `*_parse_in_linear_time` tests guard both
+/// costs), and every KEY reference in it is still checked, after an edit too.
 #[test]
 fn a_paragraph_flooded_with_emphasis_is_checked_and_edited() {
     let (workspace, mut client) = demo_session();
