@@ -2,6 +2,7 @@
 //! check` lints a tree of runbooks like CI does; `runbook-ls report` writes
 //! the audit inventory of a workspace.
 
+mod allocator;
 mod change_queue;
 mod check;
 mod folders;
@@ -58,17 +59,6 @@ struct ServerArgs {
     max_message_bytes: usize,
 }
 
-/// jemalloc rather than glibc's malloc: it returns freed memory to the
-/// system (a closed 5 MB document's 200 MB stayed with glibc, whose
-/// `malloc_trim` needs `unsafe`), and it fragments less under the server's
-/// many small, short-lived allocations. It also serves C's `malloc`
-/// (the crate's `unprefixed_malloc_on_supported_platforms`), so that
-/// tree-sitter's trees come from the same allocator: with glibc's heaps
-/// beside jemalloc's, a first 0.1 MB document raised the peak by 43 times
-/// its size, against 35 with one allocator (`tests/large/measure.py`).
-#[global_allocator]
-static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
-
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -99,7 +89,8 @@ fn serve(max_message_bytes: usize) -> ExitCode {
     if let Err(error) = tikv_jemalloc_ctl::background_thread::write(true) {
         tracing::warn!("jemalloc's background thread did not start: {error}");
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build();
+    allocator::without_thread_cache();
+    let runtime = server_runtime();
     match runtime {
         Ok(runtime) => {
             let clean = runtime.block_on(server::run_stdio(max_message_bytes));
@@ -113,6 +104,12 @@ fn serve(max_message_bytes: usize) -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// The language server's runtime: its threads (tokio's workers and blocking
+/// threads) without jemalloc's thread caches (see `allocator`).
+fn server_runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread().on_thread_start(allocator::without_thread_cache).enable_all().build()
 }
 
 /// A command-line error on one line: what is wrong and, when clap knows

@@ -36,9 +36,10 @@ pub async fn run_stdio(max_message_bytes: usize) -> bool {
     // messages, cut from its output, and the relay's answers to requests it
     // dropped.
     let (frames, frames_to_write) = mpsc::channel(16);
-    let writer = std::thread::Builder::new()
-        .name("runbook-ls stdout".to_string())
-        .spawn(move || framing::write_frames(frames_to_write, stdout()));
+    let writer = std::thread::Builder::new().name("runbook-ls stdout".to_string()).spawn(move || {
+        crate::allocator::without_thread_cache();
+        framing::write_frames(frames_to_write, stdout())
+    });
     let writer = match writer {
         Ok(writer) => writer,
         Err(error) => {
