@@ -237,8 +237,7 @@ fn entry_location(key: &Key, catalog: &KeyCatalog) -> Option<String> {
 /// Whether a Location's path (workspace-relative, with or without the
 /// leading `/`) names a file or a folder on disk.
 pub(crate) fn exists_on_disk(workspace: &Workspace<'_>, path: &str) -> bool {
-    let absolute = workspace.root.join(path.trim_start_matches('/'));
-    workspace.fs.is_file(&absolute) || workspace.fs.is_dir(&absolute)
+    workspace.fs.exists(&workspace.root.join(path.trim_start_matches('/')))
 }
 
 fn check_location(

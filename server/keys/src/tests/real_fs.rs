@@ -205,6 +205,14 @@ fn never_reads_outside_the_workspace() {
     assert_eq!(fs.read_to_string(&outside).unwrap_err().kind(), std::io::ErrorKind::PermissionDenied);
     assert!(!fs.is_file(&link));
     assert!(!fs.is_dir(&workspace.join("node-keys/stolen")));
+    assert!(!fs.exists(&link));
+    assert!(!fs.exists(&workspace.join("node-keys/stolen")));
+    assert!(!fs.exists(&workspace.join("../outside/secret.ts")));
+    assert!(!fs.exists(&workspace.join("node-keys/a/missing.ts")));
+    assert!(fs.exists(&workspace.join("node-keys/a")));
+    assert!(fs.exists(&workspace.join("node-keys/a/src/own.ts")));
+    assert!(fs.exists(&inner_link));
+    assert!(fs.is_file(&inner_link) && !fs.is_dir(&inner_link));
     assert!(fs.read_to_string(&inner_link).is_ok());
     let listed = fs.read_dir(&workspace.join("node-keys")).unwrap();
     assert_eq!(listed, [workspace.join("node-keys/a")]);

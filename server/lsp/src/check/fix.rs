@@ -79,6 +79,9 @@ impl FileSystem for FixedFs {
     fn is_dir(&self, path: &Path) -> bool {
         self.disk.is_dir(path)
     }
+    fn exists(&self, path: &Path) -> bool {
+        self.disk.exists(path)
+    }
     fn read_dir(&self, path: &Path) -> io::Result<Vec<PathBuf>> {
         self.disk.read_dir(path)
     }
