@@ -23,11 +23,11 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 /// document's analysis on whichever of tokio's threads is free: the first
 /// diagnostics and three edits of a 0.1 MB document ran on five of them,
 /// each left with a cache of the document's transient blocks that no other
-/// thread could reuse. Measured with
-/// `tests/large/measure.py runbook0.1` (the peak over what the server held
-/// before, per byte of text): 31–35× with the caches, 21–26× without; the
-/// same text opened a second time, 10–13× with them, 2–3× without. Typing
-/// (the harness's W1) was no slower without them.
+/// thread could reuse. Measured with `tests/large/measure.py runbook0.1`
+/// (the peak over what the server held before, per byte of text): 27–35×
+/// with the caches over six runs, 20.6–28.7× without over ten; the same
+/// text opened a second time, 10–13× with them, 1.8–2.9× without. Typing
+/// (the harness's W1) was no slower without them (see the README).
 pub fn without_thread_cache() {
     use tikv_jemalloc_ctl::{Access, AsName};
     if let Err(error) = b"thread.tcache.enabled\0".name().write(false) {
