@@ -137,6 +137,19 @@ impl RealFs {
         &self.allowed
     }
 
+    /// The metadata of `path` if it lies inside an allowed folder. The
+    /// metadata is asked first, one system call, and only a path that is
+    /// there is confined: canonicalising reads the link of every component
+    /// of the path, and the Locations an open document names outside the
+    /// KEY folders are looked up on every keystroke (see `locations_on_disk`
+    /// in the ide crate), most of those a finding is about not there.
+    /// Typing into the harness's typing document after 1,000 random edits,
+    /// the lookups were 10.2% of the server's samples before, 1.8% after.
+    fn confined_metadata(&self, path: &Path) -> Option<std::fs::Metadata> {
+        std::fs::metadata(path).ok()?;
+        std::fs::metadata(self.confine(path).ok()?).ok()
+    }
+
     /// The canonical path of `path` if it lies inside an allowed folder.
     fn confine(&self, path: &Path) -> io::Result<PathBuf> {
         let canonical = std::fs::canonicalize(path)?;
@@ -158,26 +171,16 @@ impl FileSystem for RealFs {
         std::fs::read(self.confine(path)?)
     }
 
-    // These first ask the path's metadata, one system call, and confine
-    // only what is there. Canonicalising reads the link of every component
-    // of the path: the Locations an open document names outside the KEY
-    // folders are looked up on every keystroke (see `locations_on_disk` in
-    // the ide crate), and most of those a finding is about are not there.
-    // Typing into the harness's typing document after 1,000 random edits,
-    // the lookups were 10.2% of the server's samples before, 1.8% after.
     fn is_file(&self, path: &Path) -> bool {
-        std::fs::metadata(path).is_ok_and(|metadata| metadata.is_file())
-            && self.confine(path).is_ok_and(|canonical| canonical.is_file())
+        self.confined_metadata(path).is_some_and(|metadata| metadata.is_file())
     }
 
     fn is_dir(&self, path: &Path) -> bool {
-        std::fs::metadata(path).is_ok_and(|metadata| metadata.is_dir())
-            && self.confine(path).is_ok_and(|canonical| canonical.is_dir())
+        self.confined_metadata(path).is_some_and(|metadata| metadata.is_dir())
     }
 
     fn exists(&self, path: &Path) -> bool {
-        std::fs::metadata(path).is_ok()
-            && self.confine(path).is_ok_and(|canonical| canonical.is_file() || canonical.is_dir())
+        self.confined_metadata(path).is_some_and(|metadata| metadata.is_file() || metadata.is_dir())
     }
 
     fn read_dir(&self, path: &Path) -> io::Result<Vec<PathBuf>> {
