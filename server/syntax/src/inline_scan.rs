@@ -114,8 +114,8 @@ struct Scanner<'a> {
     text: &'a str,
     node_start: usize,
     node: &'a Joined,
-    /// Start of every maximal backtick string, by its length.
-    backtick_strings: HashMap<usize, Vec<usize>>,
+    /// The start of the last maximal backtick string of each length.
+    last_string: HashMap<usize, usize>,
     /// Every maximal backtick string, `(start, length)`, in order.
     runs: Vec<(usize, usize)>,
     /// For each needle that `find` looked for, a position from which on it
@@ -127,19 +127,19 @@ struct Scanner<'a> {
 
 impl<'a> Scanner<'a> {
     fn new(text: &'a str, node_start: usize, node: &'a Joined) -> Scanner<'a> {
-        let mut backtick_strings: HashMap<usize, Vec<usize>> = HashMap::new();
+        let mut last_string: HashMap<usize, usize> = HashMap::new();
         let mut runs = Vec::new();
         let bytes = &node.bytes;
         let mut at = 0;
         while let Some(found) = memchr::memchr(b'`', &bytes[at..]) {
             let start = at + found;
             let len = run_len(bytes, start, b'`');
-            backtick_strings.entry(len).or_default().push(start);
+            last_string.insert(len, start);
             runs.push((start, len));
             at = start + len;
         }
         let found = Scanned::default();
-        Scanner { text, node_start, node, backtick_strings, runs, absent_from: HashMap::new(), found }
+        Scanner { text, node_start, node, last_string, runs, absent_from: HashMap::new(), found }
     }
 
     fn run(mut self) -> Scanned {
@@ -165,7 +165,7 @@ impl<'a> Scanner<'a> {
         let open_end = at + len;
         // Closing strings are whole runs; an escaped first backtick makes
         // the opening string a run's tail, so it is looked up by length.
-        let opens = self.backtick_strings.get(&len).is_some_and(|starts| starts.last() >= Some(&open_end));
+        let opens = self.last_string.get(&len).is_some_and(|&last| last >= open_end);
         if !opens {
             return open_end;
         }
