@@ -21,6 +21,7 @@ mod session;
 mod show_references;
 mod text_sync;
 mod to_proto;
+mod transport;
 
 use std::process::ExitCode;
 

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use tokio::sync::{Semaphore, mpsc};
 use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::ls_types::*;
-use tower_lsp_server::{LanguageServer, LspService, Server};
+use tower_lsp_server::{LanguageServer, LspService};
 
 use runbook_ide::settings::ConfigLayer;
 
@@ -18,7 +18,7 @@ use crate::ordered::Ordered;
 use crate::positions::{self, Converter, OrderedPositions};
 use crate::refresh::RefreshSupport;
 use crate::session::{ClientSupport, Session, Snapshot, file_path};
-use crate::{folders, framing, pull_diagnostics, semantic_tokens, show_references, to_proto};
+use crate::{folders, framing, pull_diagnostics, semantic_tokens, show_references, to_proto, transport};
 
 pub struct Backend {
     session: Arc<Session>,
@@ -33,8 +33,7 @@ pub struct Backend {
 /// (`shutdown` before `exit`), which LSP maps to exit code 0.
 pub async fn run_stdio(max_message_bytes: usize) -> bool {
     // One writer owns stdout and writes whole frames: the server's own
-    // messages, cut from its output, and the relay's answers to requests it
-    // dropped.
+    // messages and the relay's answers to requests it dropped.
     let (frames, frames_to_write) = mpsc::channel(16);
     let writer = std::thread::Builder::new().name("runbook-ls stdout".to_string()).spawn(move || {
         crate::allocator::without_thread_cache();
@@ -47,10 +46,10 @@ pub async fn run_stdio(max_message_bytes: usize) -> bool {
             return false;
         }
     };
-    let server_output = framing::ServerOutput::new(frames.clone());
-    let direct_output = framing::DirectOutput::new(frames.clone());
-    let (input, relay_output) = tokio::io::duplex(64 * 1024);
-    let relay = tokio::spawn(framing::relay(tokio::io::stdin(), relay_output, frames, max_message_bytes));
+    let output = framing::DirectOutput::new(frames.clone());
+    // A few messages read ahead, as a pipe's buffer would hold.
+    let (messages, to_serve) = mpsc::channel(16);
+    let relay = tokio::spawn(framing::relay(tokio::io::stdin(), messages, frames, max_message_bytes));
 
     let mut session_slot = None;
     let (service, socket) = LspService::new(|client| {
@@ -59,15 +58,15 @@ pub async fn run_stdio(max_message_bytes: usize) -> bool {
         Backend { session, snippet_support: AtomicBool::new(false), code_action_support: Default::default() }
     });
     let (session, dirty) = session_slot.expect("LspService::new calls the constructor");
-    session.set_direct_output(Some(direct_output));
+    session.set_direct_output(Some(output.clone()));
     tokio::spawn(publish_diagnostics(session.clone(), dirty));
     let service = Ordered::new(service, session.clone());
-    Server::new(input, server_output, socket).serve(service).await;
+    transport::serve(service, socket, to_serve, output).await;
     relay.abort();
     session.set_direct_output(None);
-    // The relay's sender goes with it, the server's with its output (closed
-    // by `serve`), the session's direct one above (a publication under way
-    // holds its own until sent): then the writer has written everything and ends.
+    // The relay's sender goes with it, the loop's with `serve`, the
+    // session's above (a publication under way holds its own until sent):
+    // then the writer has written everything and ends.
     let _ = relay.await;
     let _ = tokio::task::spawn_blocking(move || writer.join()).await;
     session.shutdown_requested()
