@@ -102,7 +102,12 @@ fn context<'a>(
 /// The assists for `query` in the runbook at `path`.
 pub(crate) fn assists(analysis: &Analysis, path: &Path, query: &AssistQuery) -> Vec<Assist> {
     let Some(parse) = analysis.parse(path) else { return Vec::new() };
-    let diagnostics = analysis.diagnostics(path);
+    // The findings this query can offer fixes for: those of the Actions at
+    // the selection or at a finding the editor names, and every one outside
+    // Actions.
+    let near: Vec<TextRange> =
+        std::iter::once(query.range).chain(query.diagnostics.iter().map(|(_, range)| *range)).collect();
+    let diagnostics = analysis.diagnostics_near(path, &near);
     let workspace = analysis.workspace();
     let context = context(path, &parse, &workspace);
     let build = |recipes: Vec<&Recipe>| query.resolve.then(|| fixes::source_change(&context, recipes));
@@ -159,8 +164,11 @@ pub(crate) fn assists(analysis: &Analysis, path: &Path, query: &AssistQuery) -> 
         }
     }
 
-    let any_unattended = diagnostics.iter().flat_map(|diagnostic| &diagnostic.fixes).any(|fix| fix.unattended);
-    if wants(query, AssistKind::FixAll) && any_unattended {
+    let unattended = |diagnostics: &[Diagnostic]| {
+        diagnostics.iter().flat_map(|diagnostic| &diagnostic.fixes).any(|fix| fix.unattended)
+    };
+    // Fix-all is offered anywhere in a file with a fix it would apply.
+    if wants(query, AssistKind::FixAll) && (unattended(&diagnostics) || unattended(&analysis.diagnostics(path))) {
         assists.push(Assist {
             id: AssistId { name: FIX_ALL.to_string(), start: 0, end: 0, nth: 0, fix: 0 },
             label: "Apply every unambiguous fix in this file".to_string(),
@@ -227,7 +235,7 @@ pub(crate) fn resolve(analysis: &Analysis, path: &Path, id: &AssistId) -> Option
         AssistKind::Source => {
             let parse = analysis.parse(path)?;
             let action = parse.runbook().actions.iter().position(|action| action.heading_range == range)?;
-            let labels = missing_fields(&analysis.diagnostics(path), action);
+            let labels = missing_fields(&analysis.diagnostics_near(path, &[range]), action);
             let workspace = analysis.workspace();
             fixes::source_change(&context(path, &parse, &workspace), [&Recipe::InsertFields { action, labels }])
         }

@@ -141,15 +141,10 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// The same finding with every range in this file (its own, related
-    /// places here, the edits of its fixes) moved from `within` to start at
-    /// `to`; `None` when one of them is not inside `within`.
-    pub(crate) fn relocated(&self, within: TextRange, to: usize) -> Option<Diagnostic> {
-        self.relocated_with(within, to, Fixes::Include)
-    }
-
-    /// `relocated`, leaving out the fixes when they are not wanted: moving
-    /// them is most of the cost of moving a finding, and a publication
-    /// drops them (see `Fixes`).
+    /// places here, and with `Fixes::Include` the edits of its fixes) moved
+    /// from `within` to start at `to`; `None` when one of them is not inside
+    /// `within`. Moving fixes is most of the cost of moving a finding, and a
+    /// publication drops them (see `Fixes`).
     pub(crate) fn relocated_with(&self, within: TextRange, to: usize, fixes: Fixes) -> Option<Diagnostic> {
         let relocate = |range: TextRange| {
             within

@@ -13,13 +13,13 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use runbook_keys::fs::FileSystem;
 use runbook_keys::{FileRange, KeyCatalog};
-use runbook_syntax::{Document, Parse, SourceRange};
+use runbook_syntax::{Document, Parse, SourceRange, TextRange};
 
 use crate::assists::{Assist, AssistId, AssistQuery, FixAll};
 use crate::classify::{Classification, classify};
 use crate::completion::{CompletionList, ResolveData};
 use crate::diagnostic::Fixes;
-use crate::diagnostics::{self, ActionMemo, File, Workspace};
+use crate::diagnostics::{self, ActionMemo, File, Memo, Workspace};
 use crate::index::{DiskFile, IndexScope, IndexUpdate, WorkspaceIndex};
 use crate::settings::{CONFIG_FILE, ConfigFile, ConfigLayer};
 use crate::{Diagnostic, DiagnosticCode, HoverResult, IdeConfig, Symbol};
@@ -243,16 +243,23 @@ impl Analysis {
 
     /// Every finding of a runbook, suppressions and levels applied, sorted.
     pub fn diagnostics(&self, path: &Path) -> Vec<Diagnostic> {
-        self.diagnostics_with(path, Fixes::Include)
+        self.diagnostics_with(path, Fixes::Include, None)
     }
 
     /// `diagnostics` without their fixes, for a publication: the client asks
     /// for a finding's fixes when it wants them (see `assists`).
     pub fn diagnostics_without_fixes(&self, path: &Path) -> Vec<Diagnostic> {
-        self.diagnostics_with(path, Fixes::Omit)
+        self.diagnostics_with(path, Fixes::Omit, None)
     }
 
-    fn diagnostics_with(&self, path: &Path, fixes: Fixes) -> Vec<Diagnostic> {
+    /// `diagnostics`, of which those of the Actions that no range of
+    /// `ranges` touches are left out: what a code action request needs,
+    /// without checking every Action of a large runbook again.
+    pub(crate) fn diagnostics_near(&self, path: &Path, ranges: &[TextRange]) -> Vec<Diagnostic> {
+        self.diagnostics_with(path, Fixes::Include, Some(ranges))
+    }
+
+    fn diagnostics_with(&self, path: &Path, fixes: Fixes, actions_touching: Option<&[TextRange]>) -> Vec<Diagnostic> {
         if !self.state.open.contains_key(path)
             && let Some(DiskFile::Unreadable { valid_up_to }) =
                 self.state.index.as_ref().and_then(|index| index.runbooks.get(path))
@@ -282,7 +289,7 @@ impl Analysis {
         let Some(parse) = self.parse(path) else { return Vec::new() };
         let file = File { path, parse: &parse };
         if !self.state.open.contains_key(path) {
-            return diagnostics::diagnostics_with(&file, &self.workspace(), None, fixes);
+            return diagnostics::diagnostics_with(&file, &self.workspace(), Memo::None, fixes, actions_touching);
         }
         // An open document is diagnosed after each edit: the findings of the
         // Actions the edit did not touch are reused.
@@ -294,7 +301,8 @@ impl Analysis {
             .entry(path.to_path_buf())
             .or_default()
             .clone();
-        diagnostics::diagnostics_with(&file, &self.workspace(), Some((&memo, self.state.generation)), fixes)
+        let memo = Memo::Open(&memo, self.state.generation);
+        diagnostics::diagnostics_with(&file, &self.workspace(), memo, fixes, actions_touching)
     }
 
     /// The findings about the workspace rather than a runbook: its
@@ -465,6 +473,43 @@ mod tests {
         assert!(
             host.analysis().diagnostics(&path).iter().all(|diagnostic| diagnostic.code != DiagnosticCode::FileTooLarge)
         );
+    }
+
+    /// An open document's memo keeps its findings without their fixes; a
+    /// code action request still gets them, for the Actions it asks about
+    /// (and every finding outside Actions).
+    #[test]
+    fn the_memo_keeps_no_fixes_and_code_actions_still_get_them() {
+        let mut host = AnalysisHost::new(PathBuf::from("/ws"), Arc::new(MemoryFs::new()));
+        let path = PathBuf::from("/ws/runbook.md");
+        let text =
+            "# R\n\n### Action 1: Restart (REVERSIBLE)\n\nRestart it.\n\n### Action 2: Drain (SAFE)\n\nDrain it.\n";
+        host.open_document(path.clone(), text);
+        let analysis = host.analysis();
+        let published = analysis.diagnostics_without_fixes(&path);
+        assert!(published.iter().all(|diagnostic| diagnostic.fixes.is_empty()));
+        let memo = analysis.state.memos.lock().unwrap().get(&path).cloned().expect("an open document has a memo");
+        let kept = memo.kept();
+        assert!(kept.len() >= 3, "{kept:?}");
+        assert!(kept.iter().all(|diagnostic| diagnostic.fixes.is_empty()), "{kept:?}");
+
+        let all = analysis.diagnostics(&path);
+        let without_fixes: Vec<Diagnostic> =
+            all.iter().cloned().map(|diagnostic| Diagnostic { fixes: Vec::new(), ..diagnostic }).collect();
+        assert_eq!(without_fixes, published);
+        let fixable: Vec<&Diagnostic> = all.iter().filter(|diagnostic| !diagnostic.fixes.is_empty()).collect();
+        let in_action = |n: usize| {
+            let heading = text.find(&format!("### Action {n}")).unwrap();
+            fixable.iter().filter(move |diagnostic| diagnostic.range.start == heading + 4).count()
+        };
+        assert!(in_action(1) >= 2 && in_action(2) >= 1, "{fixable:#?}");
+        // At the second Action: its findings, with their fixes, and none of the first's.
+        let at = TextRange::empty(text.find("Drain it").unwrap());
+        let near = analysis.diagnostics_near(&path, &[at]);
+        for diagnostic in &all {
+            let of_first = diagnostic.range.end < text.find("### Action 2").unwrap() && diagnostic.range.start > 0;
+            assert_eq!(near.contains(diagnostic), !of_first, "{diagnostic:?}");
+        }
     }
 
     /// The server's index does not parse a runbook above the limit either;

@@ -154,3 +154,33 @@ fn every_fix_of_the_corpus() {
     "#]]
     .assert_eq(&check_workspace("tests/corpus/keys-repo"));
 }
+
+/// A code action request checks only the Actions at its ranges: every
+/// finding of a real runbook, with its fixes, is among those found near its
+/// own range, whether the runbook is open (its findings memoized, without
+/// fixes, by a publication first) or not. Returns how many were looked for.
+fn check_found_near(relative: &str) -> usize {
+    let analysis = workspace(relative);
+    let runbooks: Vec<PathBuf> = analysis.index().unwrap().runbook_paths().map(Path::to_path_buf).collect();
+    let mut n = 0;
+    for path in &runbooks {
+        let text = analysis.file_text(path).unwrap();
+        let open = analysis.with_file_texts(vec![(path.clone(), text)]);
+        open.diagnostics_without_fixes(path);
+        for analysis in [&analysis, &open] {
+            let all = analysis.diagnostics(path);
+            for diagnostic in &all {
+                let near = analysis.diagnostics_near(path, &[diagnostic.range]);
+                assert!(near.contains(diagnostic), "{}: {diagnostic:?} is not near itself", path.display());
+                n += 1;
+            }
+        }
+    }
+    n
+}
+
+#[test]
+fn every_finding_is_found_near_itself() {
+    assert_eq!(check_found_near("tests/fixtures/demo"), 2 * 23);
+    assert_eq!(check_found_near("tests/corpus/keys-repo"), 2 * 41);
+}
