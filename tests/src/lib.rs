@@ -389,13 +389,15 @@ impl LspClient {
         method: &str,
         wanted: impl Fn(&Value) -> bool,
     ) -> Value {
+        // The params are moved out, not cloned: a deep copy of a large
+        // publication would add to every timed edit of the benchmark.
         if let Some(index) = self.notifications.iter().position(|n| n["method"] == method && wanted(&n["params"])) {
-            return self.notifications.remove(index)["params"].clone();
+            return self.notifications.remove(index)["params"].take();
         }
         self.wait_for(timeout, |message| {
             message["method"] == method && message.get("id").is_none() && wanted(&message["params"])
         })["params"]
-            .clone()
+            .take()
     }
 
     /// The diagnostics published for `uri` at `version`.
