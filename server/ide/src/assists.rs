@@ -83,10 +83,6 @@ pub struct FixAll {
 /// corrected, its Location can be set to the KEY's entry).
 const MAX_FIX_ALL_PASSES: usize = 8;
 
-fn touches(a: TextRange, b: TextRange) -> bool {
-    a.start <= b.end && b.start <= a.end
-}
-
 fn wants(query: &AssistQuery, kind: AssistKind) -> bool {
     query.kinds.as_ref().is_none_or(|kinds| kinds.contains(&kind))
 }
@@ -115,7 +111,7 @@ pub(crate) fn assists(analysis: &Analysis, path: &Path, query: &AssistQuery) -> 
 
     if wants(query, AssistKind::QuickFix) {
         for (diagnostic, nth) in with_nth(&diagnostics) {
-            let asked = touches(diagnostic.range, query.range)
+            let asked = diagnostic.range.touches_range(query.range)
                 || query.diagnostics.iter().any(|(code, range)| *code == diagnostic.code && *range == diagnostic.range);
             if !asked {
                 continue;
@@ -138,7 +134,7 @@ pub(crate) fn assists(analysis: &Analysis, path: &Path, query: &AssistQuery) -> 
         let runbook = parse.runbook();
         for (index, action) in runbook.actions.iter().enumerate() {
             let heading_line = runbook.headings[runbook.sections[action.section].heading].range;
-            if !touches(heading_line, query.range) {
+            if !heading_line.touches_range(query.range) {
                 continue;
             }
             let labels = missing_fields(&diagnostics, index);

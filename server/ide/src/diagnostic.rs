@@ -118,9 +118,8 @@ pub struct Related {
 
 /// Whether findings come with their fixes. Code actions read the fixes; a
 /// publication drops them (a client asks for the fixes of a finding with
-/// its code and range, see `assists`), and for the findings an open
-/// document keeps from Action to Action, moving the fixes' ranges to where
-/// the Action now is was the larger part of moving the findings.
+/// its code and range, see `assists`), and so does the memo of an open
+/// document's findings (see `diagnostics::diagnostics_with`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Fixes {
     Include,
@@ -140,12 +139,11 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    /// The same finding with every range in this file (its own, related
-    /// places here, and with `Fixes::Include` the edits of its fixes) moved
-    /// from `within` to start at `to`; `None` when one of them is not inside
-    /// `within`. Moving fixes is most of the cost of moving a finding, and a
-    /// publication drops them (see `Fixes`).
-    pub(crate) fn relocated_with(&self, within: TextRange, to: usize, fixes: Fixes) -> Option<Diagnostic> {
+    /// The same finding, as published (without its fixes: see `Fixes`), with
+    /// every range in this file (its own, related places here) moved from
+    /// `within` to start at `to`; `None` when one of them is not inside
+    /// `within`. What an open document's memo keeps and gives back.
+    pub(crate) fn relocated(&self, within: TextRange, to: usize) -> Option<Diagnostic> {
         let relocate = |range: TextRange| {
             within
                 .contains_range(range)
@@ -159,11 +157,13 @@ impl Diagnostic {
             };
             related.push(Related { location, message: item.message.clone() });
         }
-        let fixes = match fixes {
-            Fixes::Include => self.fixes.iter().map(|fix| fix.relocated(&relocate)).collect::<Option<Vec<Fix>>>()?,
-            Fixes::Omit => Vec::new(),
-        };
-        Some(Diagnostic { range: relocate(self.range)?, related, fixes, message: self.message.clone(), ..*self })
+        Some(Diagnostic {
+            range: relocate(self.range)?,
+            related,
+            fixes: Vec::new(),
+            message: self.message.clone(),
+            ..*self
+        })
     }
 
     pub fn new(code: DiagnosticCode, range: TextRange, message: impl Into<String>) -> Diagnostic {

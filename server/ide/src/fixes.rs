@@ -52,20 +52,6 @@ pub(crate) struct PackListChange {
 }
 
 impl Fix {
-    /// The same fix with its ranges moved by `relocate` (`None`: one cannot be).
-    pub(crate) fn relocated(&self, relocate: &impl Fn(TextRange) -> Option<TextRange>) -> Option<Fix> {
-        let recipe = match &self.recipe {
-            Recipe::Replace(edits) => Recipe::Replace(
-                edits
-                    .iter()
-                    .map(|(range, text)| Some((relocate(*range)?, text.clone())))
-                    .collect::<Option<Vec<_>>>()?,
-            ),
-            other => other.clone(),
-        };
-        Some(Fix { label: self.label.clone(), recipe, ..*self })
-    }
-
     fn new(label: impl Into<String>, recipe: Recipe) -> Fix {
         Fix { label: label.into(), is_preferred: false, unattended: false, recipe }
     }

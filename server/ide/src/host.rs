@@ -19,7 +19,7 @@ use crate::assists::{Assist, AssistId, AssistQuery, FixAll};
 use crate::classify::{Classification, classify};
 use crate::completion::{CompletionList, ResolveData};
 use crate::diagnostic::Fixes;
-use crate::diagnostics::{self, ActionMemo, File, Memo, Workspace};
+use crate::diagnostics::{self, ActionMemo, File, Workspace};
 use crate::index::{DiskFile, IndexScope, IndexUpdate, WorkspaceIndex};
 use crate::settings::{CONFIG_FILE, ConfigFile, ConfigLayer};
 use crate::{Diagnostic, DiagnosticCode, HoverResult, IdeConfig, Symbol};
@@ -289,7 +289,7 @@ impl Analysis {
         let Some(parse) = self.parse(path) else { return Vec::new() };
         let file = File { path, parse: &parse };
         if !self.state.open.contains_key(path) {
-            return diagnostics::diagnostics_with(&file, &self.workspace(), Memo::None, fixes, actions_touching);
+            return diagnostics::diagnostics_with(&file, &self.workspace(), None, fixes, actions_touching);
         }
         // An open document is diagnosed after each edit: the findings of the
         // Actions the edit did not touch are reused.
@@ -301,7 +301,7 @@ impl Analysis {
             .entry(path.to_path_buf())
             .or_default()
             .clone();
-        let memo = Memo::Open(&memo, self.state.generation);
+        let memo = Some((&*memo, self.state.generation));
         diagnostics::diagnostics_with(&file, &self.workspace(), memo, fixes, actions_touching)
     }
 
@@ -412,7 +412,7 @@ impl Analysis {
         let Some(parse) = self.parse(path) else { return Vec::new() };
         let mut tokens = crate::semantic_tokens::semantic_tokens(&parse, self.catalog(), &self.state.config);
         if let Some(range) = range {
-            tokens.retain(|token| token.range.start <= range.end && range.start <= token.range.end);
+            tokens.retain(|token| token.range.touches_range(range));
         }
         tokens
     }

@@ -34,6 +34,12 @@ impl TextRange {
         self.start <= offset && offset <= self.end
     }
 
+    /// Whether the two ranges overlap or meet: an empty range at either end
+    /// of the other touches it (a selection, or a cursor, at a token).
+    pub const fn touches_range(self, other: TextRange) -> bool {
+        self.start <= other.end && other.start <= self.end
+    }
+
     pub const fn contains(self, offset: usize) -> bool {
         self.start <= offset && offset < self.end
     }

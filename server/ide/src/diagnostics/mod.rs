@@ -54,26 +54,19 @@ pub struct File<'a> {
 
 /// Every finding of `file`, suppressions and levels applied, sorted by range.
 pub fn diagnostics(file: &File<'_>, workspace: &Workspace<'_>) -> Vec<Diagnostic> {
-    diagnostics_with(file, workspace, Memo::None, Fixes::Include, None)
-}
-
-/// What `diagnostics_with` may reuse and keep.
-#[derive(Clone, Copy)]
-pub(crate) enum Memo<'a> {
-    None,
-    /// An open document's findings per Action, valid for this generation
-    /// of the workspace state (see `AnalysisHost`).
-    Open(&'a ActionMemo, u64),
+    diagnostics_with(file, workspace, None, Fixes::Include, None)
 }
 
 /// `diagnostics`, with their fixes or without. Without them (a
 /// publication), the findings of every Action whose text is unchanged since
 /// they were computed are reused from `memo` (an open document's, as it is
-/// typed in), and the findings of this version are left in it. The memo
-/// keeps no fixes, so a computation with fixes (a code action request)
-/// neither reads it nor writes it: it checks the Actions afresh, only those
-/// whose section touches one of `actions_touching` when given (every
-/// finding outside Actions is there whatever it says).
+/// typed in), and the findings of this version are left in it. `memo`
+/// comes with the generation of the workspace state `workspace` is (see
+/// `AnalysisHost`). The memo keeps no fixes, so a computation with fixes
+/// (a code action request) neither reads it nor writes it: it checks the
+/// Actions afresh, only those whose section touches one of
+/// `actions_touching` when given (every finding outside Actions is there
+/// whatever it says).
 ///
 /// Fixes were kept in the memo before: they were a third of its memory (a
 /// 0.1 MB runbook with 380 fixes: 1.8 bytes per byte of text), and every
@@ -82,14 +75,11 @@ pub(crate) enum Memo<'a> {
 pub(crate) fn diagnostics_with(
     file: &File<'_>,
     workspace: &Workspace<'_>,
-    memo: Memo<'_>,
+    memo: Option<(&ActionMemo, u64)>,
     fixes: Fixes,
     actions_touching: Option<&[TextRange]>,
 ) -> Vec<Diagnostic> {
-    let memo = match memo {
-        Memo::Open(memo, generation) if fixes == Fixes::Omit => Some((memo, generation)),
-        _ => None,
-    };
+    let memo = memo.filter(|_| fixes == Fixes::Omit);
     let mut found = Vec::new();
     let runbook = file.parse.runbook();
     let views: Vec<ActionView<'_>> = ActionView::all(runbook).collect();
@@ -98,7 +88,7 @@ pub(crate) fn diagnostics_with(
         // The Action's section with any nested Action: what its findings are
         // kept relative to.
         let section = view.action.range.cover(view.own_range);
-        if actions_touching.is_some_and(|ranges| !ranges.iter().any(|range| touches(section, *range))) {
+        if actions_touching.is_some_and(|ranges| !ranges.iter().any(|range| section.touches_range(*range))) {
             continue;
         }
         let key = memo
@@ -108,9 +98,7 @@ pub(crate) fn diagnostics_with(
             && let Some(cached) = memo.get(generation, &key)
         {
             let relative = TextRange::new(0, usize::MAX);
-            found.extend(
-                cached.iter().filter_map(|diagnostic| diagnostic.relocated_with(relative, section.start, fixes)),
-            );
+            found.extend(cached.iter().filter_map(|diagnostic| diagnostic.relocated(relative, section.start)));
             memoized.as_mut().map(|memoized| memoized.insert(key, cached));
             continue;
         }
@@ -123,7 +111,7 @@ pub(crate) fn diagnostics_with(
         // it moves with the Action.
         if let (Some(memoized), Some(key)) = (memoized.as_mut(), key) {
             let relative: Option<Arc<[Diagnostic]>> =
-                found[before..].iter().map(|diagnostic| diagnostic.relocated_with(section, 0, Fixes::Omit)).collect();
+                found[before..].iter().map(|diagnostic| diagnostic.relocated(section, 0)).collect();
             if let Some(relative) = relative {
                 memoized.insert(key, relative);
             }
@@ -146,11 +134,6 @@ pub(crate) fn diagnostics_with(
         found.iter_mut().for_each(|diagnostic| diagnostic.fixes.clear());
     }
     finish(file.parse, workspace.config, found)
-}
-
-/// Whether two ranges overlap or meet (an empty range at an end touches).
-fn touches(a: TextRange, b: TextRange) -> bool {
-    a.start <= b.end && b.start <= a.end
 }
 
 /// The parts of a runbook outside every Action's own range (see
