@@ -1,9 +1,10 @@
 //! Applies document changes in version order, synchronously with the message
-//! stream. tower-lsp-server runs handlers concurrently (tower-lsp#284), so a
-//! `didChange` handler could run after a later request's. This service sits in
-//! front of the `LspService`: `Server` calls it synchronously for each message
-//! in arrival order, and it applies `didOpen`/`didChange`/`didClose` right
-//! there (see `text_sync`), before any `.await`; every other message goes on
+//! stream. tower-lsp-server runs handlers concurrently (tower-lsp#284), and
+//! so does our loop, as its `Server` did, so a `didChange` handler could run
+//! after a later request's. This service sits in front of the `LspService`:
+//! `transport::serve` calls it synchronously for each message in arrival
+//! order, and it applies `didOpen`/`didChange`/`didClose` right there (see
+//! `text_sync`), before any `.await`; every other message goes on
 //! to the `LspService`, but for pulled document diagnostics, answered here
 //! (see `Ordered::pull_directly`). Changes that arrive ahead of a missing
 //! version wait in a `ChangeQueues` (see `change_queue` for why and how
