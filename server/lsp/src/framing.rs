@@ -40,6 +40,9 @@ pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
 /// those whose JSON objects have no key order: those are not answered).
 const OVERSIZED_HEAD_BYTES: usize = 64 * 1024;
 
+/// The most a body is read at once (a pipe's default capacity): see `relay`.
+const READ_PIECE_BYTES: usize = 64 * 1024;
+
 /// JSON-RPC 2.0: the body is not JSON.
 const PARSE_ERROR: i64 = -32700;
 /// JSON-RPC 2.0: the body is JSON but not a request.
@@ -122,10 +125,14 @@ where
             continue;
         }
         // At most `max_message_bytes`, and the zeroed pages cost memory only
-        // as the body arrives.
+        // as the body arrives. Read in pieces: tokio's stdin reads on a
+        // blocking thread into a buffer of its own, as large as the largest
+        // read asked of it (up to 2 MiB), which it keeps.
         let mut body = vec![0; length];
-        if input.read_exact(&mut body).await.is_err() {
-            return RelayEnd::Eof;
+        for piece in body.chunks_mut(READ_PIECE_BYTES) {
+            if input.read_exact(piece).await.is_err() {
+                return RelayEnd::Eof;
+            }
         }
         match check(body) {
             Checked::Relay(message) => {
@@ -484,6 +491,39 @@ mod tests {
         let (end, answers, messages) =
             tokio::join!(relay(input, message_sender, sender, max_message_bytes), collect, collect_messages);
         (messages, answers, end)
+    }
+
+    /// A reader that notes the largest read asked of it.
+    struct Noting<'a> {
+        input: &'a [u8],
+        largest: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    }
+
+    impl AsyncRead for Noting<'_> {
+        fn poll_read(
+            mut self: std::pin::Pin<&mut Self>,
+            cx: &mut std::task::Context<'_>,
+            buf: &mut tokio::io::ReadBuf<'_>,
+        ) -> std::task::Poll<std::io::Result<()>> {
+            self.largest.fetch_max(buf.remaining(), std::sync::atomic::Ordering::Relaxed);
+            std::pin::Pin::new(&mut self.input).poll_read(cx, buf)
+        }
+    }
+
+    #[tokio::test]
+    async fn a_large_body_is_read_in_pieces() {
+        // tokio's stdin keeps a buffer as large as the largest read: a 3 MB
+        // document's didOpen left 2 MiB behind.
+        let text = "x".repeat(3 * 1024 * 1024);
+        let body = serde_json::json!({"jsonrpc": "2.0", "method": "m", "params": {"text": text}}).to_string();
+        let input = frame(&body);
+        let largest = std::sync::Arc::default();
+        let noting = Noting { input: input.as_bytes(), largest: std::sync::Arc::clone(&largest) };
+        let (messages, _, end) = relay_all(noting, DEFAULT_MAX_MESSAGE_BYTES).await;
+        assert_eq!((messages.len(), end), (1, RelayEnd::Eof));
+        assert_eq!(messages[0]["params"]["text"].as_str().map(str::len), Some(text.len()));
+        let largest = largest.load(std::sync::atomic::Ordering::Relaxed);
+        assert!(largest <= 64 * 1024, "a read of {largest} bytes");
     }
 
     #[test]
