@@ -454,3 +454,52 @@ fn a_long_paragraph_reads_as_short_ones() {
 fn long_paragraphs_of_code_spans_parse_in_linear_time() {
     check_linear("word `x` <!-- c --> ", 1024, 16);
 }
+
+/// An open document keeps its model for as long as it is open: arrays grown
+/// by doubling left up to half of each unused (the sections of a 0.1 MB
+/// runbook were 0.6 times its size).
+#[test]
+fn a_model_keeps_no_spare_capacity() {
+    let broken = include_str!("../../../tests/fixtures/demo/runbooks/broken.md");
+    let clean = include_str!("../../../tests/fixtures/demo/runbooks/clean.md");
+    let text = [broken, clean].repeat(30).join("\n");
+    let check = |runbook: &Runbook, allowed: fn(usize) -> usize| {
+        let spare = [
+            ("headings", runbook.headings.capacity() - runbook.headings.len()),
+            ("sections", runbook.sections.capacity() - runbook.sections.len()),
+            ("actions", runbook.actions.capacity() - runbook.actions.len()),
+            ("steps", runbook.steps.capacity() - runbook.steps.len()),
+            ("fields", runbook.fields.capacity() - runbook.fields.len()),
+            ("key_refs", runbook.key_refs.capacity() - runbook.key_refs.len()),
+            ("code_blocks", runbook.code_blocks.capacity() - runbook.code_blocks.len()),
+            ("imports", runbook.imports.capacity() - runbook.imports.len()),
+            ("calls", runbook.calls.capacity() - runbook.calls.len()),
+            ("locations", runbook.locations.capacity() - runbook.locations.len()),
+        ];
+        assert!(runbook.actions.len() > 100 && runbook.sections.len() > 300);
+        let lens = [
+            runbook.headings.len(),
+            runbook.sections.len(),
+            runbook.actions.len(),
+            runbook.steps.len(),
+            runbook.fields.len(),
+            runbook.key_refs.len(),
+            runbook.code_blocks.len(),
+            runbook.imports.len(),
+            runbook.calls.len(),
+            runbook.locations.len(),
+        ];
+        let over: Vec<_> = spare.iter().zip(lens).filter(|((_, spare), len)| *spare > allowed(*len)).collect();
+        assert!(over.is_empty(), "spare capacity: {over:?}");
+    };
+    check(Parse::new(&text).runbook(), |_| 0);
+    // An edit that adds an Action: the previous version's arrays grow in place.
+    let mut document = crate::Document::new(&text);
+    drop(document.parse());
+    let at = text.len() / 2;
+    let at = text[..at].rfind("\n\n").unwrap() + 2;
+    document.edit(crate::TextRange::empty(at), "### Action 99: Added (SAFE)\n\n");
+    // Reused arrays may keep what the items an edit removed held, never
+    // the slack of doubling.
+    check(document.parse().runbook(), |len| len / 16);
+}

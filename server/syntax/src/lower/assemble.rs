@@ -202,8 +202,11 @@ enum Run<T> {
 /// version's, in place: the runs of kept chunks stay (each moved by its
 /// `shift`), the items of the chunks parsed again give way to the parsed
 /// ones. Runs are in order, so between two kept runs lies what was parsed
-/// again: one splice each.
-fn rebuild<T>(items: &mut Vec<T>, runs: Vec<(Run<T>, &Shift)>, shift: impl Fn(&Shift, &mut T)) {
+/// again: one splice each. `len` is the new version's number of items.
+fn rebuild<T>(items: &mut Vec<T>, runs: Vec<(Run<T>, &Shift)>, shift: impl Fn(&Shift, &mut T), len: usize) {
+    // Grown to the size it needs, where a splice would double it: an edit
+    // that adds one heading to a full array left half of it unused.
+    items.reserve_exact(len.saturating_sub(items.len()));
     // Where the next run goes, and how far the old items not yet reached
     // have moved from where they were.
     let mut at = 0;
@@ -251,9 +254,16 @@ pub(crate) fn assemble(text: &str, chunks: Vec<(usize, ChunkSource)>, previous: 
         .collect();
     let (mut runbook, kinds) = join(previous, chunks, &shifts, new);
     // Sections, Actions and Steps, from the headings of the whole document.
+    // Sized exactly (a fresh model's arrays are empty): growing them by
+    // doubling left up to half of each unused.
+    let n_actions = kinds.iter().filter(|kind| matches!(kind, HeadingKind::Action { .. })).count();
+    let n_steps = kinds.iter().filter(|kind| matches!(kind, HeadingKind::Step { .. })).count();
     runbook.sections.clear();
+    runbook.sections.reserve_exact(runbook.headings.len());
     runbook.actions.clear();
+    runbook.actions.reserve_exact(n_actions);
     runbook.steps.clear();
+    runbook.steps.reserve_exact(n_steps);
     let headings = &runbook.headings;
     let mut open: Vec<usize> = Vec::new();
     for (index, (heading, kind)) in headings.iter().zip(kinds).enumerate() {
@@ -361,7 +371,7 @@ fn join(
     }
     match shared {
         Some(old) => runbook.headings = gather(&old.headings, heading_runs, Shift::heading, total.headings),
-        None => rebuild(&mut runbook.headings, heading_runs, Shift::heading),
+        None => rebuild(&mut runbook.headings, heading_runs, Shift::heading, total.headings),
     }
     macro_rules! join {
         ($kind:ident, $item:ident) => {
@@ -381,7 +391,7 @@ fn join(
                 .collect();
             match shared {
                 Some(old) => runbook.$kind = gather(&old.$kind, runs, Shift::$item, total.$kind),
-                None => rebuild(&mut runbook.$kind, runs, Shift::$item),
+                None => rebuild(&mut runbook.$kind, runs, Shift::$item, total.$kind),
             }
         };
     }

@@ -144,7 +144,20 @@ impl Facts {
                 (heading, kind)
             })
             .collect();
+        model.shrink_to_fit();
         model
+    }
+}
+
+impl ChunkModel {
+    fn shrink_to_fit(&mut self) {
+        self.fields.shrink_to_fit();
+        self.key_refs.shrink_to_fit();
+        self.code_blocks.shrink_to_fit();
+        self.imports.shrink_to_fit();
+        self.calls.shrink_to_fit();
+        self.locations.shrink_to_fit();
+        self.suppressions.shrink_to_fit();
     }
 }
 
