@@ -109,7 +109,10 @@ const PARALLEL_PARSE_BYTES: usize = 256 * 1024;
 
 /// What the previous parse can lend to this one.
 pub(crate) struct Previous<'a> {
-    pub text: &'a str,
+    /// Its text, where it is still there (the text of an owned parse is
+    /// edited into the new one, see `Document::edited_text`): only debug
+    /// builds read it, to check that a kept chunk's text did not change.
+    pub text: Option<&'a str>,
     pub chunks: &'a [Chunk],
     /// Its `split_points`.
     pub split_points: &'a [usize],
@@ -217,7 +220,9 @@ fn reuse(
     let chunk = &previous.chunks[index];
     // Same place and length outside the edits means the same text; check in
     // debug builds anyway.
-    debug_assert!(chunk.len != len || previous.text[old_start..old_start + len] == text[start..end]);
+    debug_assert!(
+        chunk.len != len || previous.text.is_none_or(|old| old[old_start..old_start + len] == text[start..end])
+    );
     (chunk.len == len).then_some(index)
 }
 
@@ -242,11 +247,13 @@ fn parse_chunk(
         if old.start + old.len != old_end {
             return None;
         }
-        // The chunk's first row, counted back from the first edit (which lies
-        // inside the chunk) instead of from the start of the text.
-        let first = previous.edits.first()?;
-        let between = &previous.text.as_bytes()[start..first.start_byte];
-        let start_row = first.start_position.row - memchr::memchr_iter(b'\n', between).count();
+        // The chunk's first row, counted back from where the edits start
+        // (inside the chunk) instead of from the start of the text. The text
+        // before that point is the same in both versions.
+        let (lo, lo_row) = first_edited(previous.edits)?;
+        debug_assert_eq!(lo, envelope.lo);
+        let between = &text.as_bytes()[start..lo];
+        let start_row = lo_row - memchr::memchr_iter(b'\n', between).count();
         let mut block = old.parsed.block.clone()?;
         for edit in previous.edits {
             block.edit(&relative_edit(edit, start, start_row));
@@ -257,6 +264,22 @@ fn parse_chunk(
     let model = lower::chunk_model(chunk_text, &tree);
     let block = trees.keeps(chunk_text.len()).then(|| tree.block_tree().clone());
     (Arc::new(ParsedChunk { block, counts: Counts::of_chunk(&model), ends_open: model.ends_open() }), model)
+}
+
+/// The first byte a sequence of edits changed (`EditEnvelope::lo`) and its
+/// row, which is the same in the text before the edits and after them: it is
+/// where one of the edits starts, and none of them changed what precedes it.
+fn first_edited(edits: &[InputEdit]) -> Option<(usize, usize)> {
+    let first = edits.first()?;
+    let mut lowest = (first.start_byte, first.start_position.row);
+    for edit in &edits[1..] {
+        // An edit at or before the lowest point so far moves it there; one
+        // after it leaves it (and what precedes it) alone.
+        if edit.start_byte <= lowest.0 {
+            lowest = (edit.start_byte, edit.start_position.row);
+        }
+    }
+    Some(lowest)
 }
 
 /// An edit of the document as an edit of a chunk that starts at byte `start`,

@@ -286,31 +286,28 @@ impl Document {
             .syntax
             .parse
             .get_or_init(|| {
-                // One allocation of the right size (`to_string` grows as it goes).
-                let mut text = String::with_capacity(self.rope.len_bytes());
-                for chunk in self.rope.chunks() {
-                    text.push_str(chunk);
-                }
-                let text = Arc::new(text);
                 let start = self.start();
                 #[cfg(test)]
                 tests::WHILE_PARSING.with(|hook| hook.borrow_mut().as_mut().map(|hook| hook()));
                 Arc::new(match start {
-                    Start::Fresh => Parse::from_chunks(text, None, self.trees),
+                    Start::Fresh => Parse::from_chunks(self.text(), None, self.trees),
                     Start::Shared(base, edits) => {
                         let previous = chunks::Previous {
-                            text: &base.text,
+                            text: Some(&base.text),
                             chunks: &base.chunks,
                             split_points: &base.split_points,
                             runbook: PreviousModel::Shared(&base.runbook),
                             edits: &edits,
                         };
-                        Parse::from_chunks(text, Some(previous), self.trees)
+                        Parse::from_chunks(self.text(), Some(previous), self.trees)
                     }
                     Start::Owned(base, edits) => {
                         let Parse { text: base_text, chunks, split_points, runbook, line_index: _ } = base;
+                        // Debug builds keep a copy, to check that kept chunks kept their text.
+                        let old_text = cfg!(debug_assertions).then(|| base_text.to_string());
+                        let text = self.edited_text(base_text, &edits);
                         let previous = chunks::Previous {
-                            text: &base_text,
+                            text: old_text.as_deref(),
                             chunks: &chunks,
                             split_points: &split_points,
                             runbook: PreviousModel::Owned(runbook),
@@ -323,6 +320,46 @@ impl Document {
             .clone();
         drop(end);
         parse
+    }
+
+    /// This version's text, copied out of the rope.
+    fn text(&self) -> Arc<String> {
+        // One allocation of the right size (`to_string` grows as it goes).
+        let mut text = String::with_capacity(self.rope.len_bytes());
+        for chunk in self.rope.chunks() {
+            text.push_str(chunk);
+        }
+        Arc::new(text)
+    }
+
+    /// This version's text, made from `old`, the text of the parse the
+    /// `edits` were made after, in place where nothing else holds it: one
+    /// splice of the bytes the edits reached. Copying the rope instead held
+    /// both versions' texts at once, a second copy of the document during
+    /// every edit's parse.
+    fn edited_text(&self, old: Arc<String>, edits: &[InputEdit]) -> Arc<String> {
+        let Some(envelope) = chunks::EditEnvelope::of(edits) else { return self.text() };
+        let Ok(mut text) = Arc::try_unwrap(old) else { return self.text() };
+        let old_hi = envelope.hi.checked_add_signed(-envelope.delta).unwrap_or(usize::MAX);
+        let inserted = self.rope.get_byte_slice(envelope.lo..envelope.hi);
+        let (Some(inserted), true, true) =
+            (inserted, text.is_char_boundary(envelope.lo), text.is_char_boundary(old_hi))
+        else {
+            return self.text();
+        };
+        if envelope.lo > old_hi {
+            return self.text();
+        }
+        let inserted: String = inserted.chunks().collect();
+        let growth = inserted.len().saturating_sub(old_hi - envelope.lo);
+        if text.capacity() - text.len() < growth {
+            // A little room for the next keystrokes, not the doubling a
+            // splice would grow the text by.
+            text.reserve_exact(growth.max(text.len() / 64));
+        }
+        text.replace_range(envelope.lo..old_hi, &inserted);
+        debug_assert!(text.len() == self.rope.len_bytes() && self.rope == text.as_str());
+        Arc::new(text)
     }
 
     /// What this version's parse starts from, its base taken over when
@@ -537,6 +574,38 @@ mod tests {
         document.edit(TextRange::new(2, 3), "D");
         document.parse();
         assert!(second.upgrade().is_none(), "a parsed version keeps its predecessor alive");
+    }
+
+    /// The parse of an edit that nothing else holds the last parse of
+    /// edits that parse's text in place: one text in memory, never two.
+    /// A snapshot holding the last parse leaves its text alone.
+    #[test]
+    fn an_edit_reuses_the_text_of_the_parse_it_follows() {
+        let text = "# A\n\nsome text\n\n## B\n\nmore text\n".repeat(50);
+        let mut document = Document::new(&text);
+        let address = |parse: &Parse| parse.text().as_ptr() as usize;
+        let first = address(&document.parse());
+        document.edit(TextRange::new(2, 3), "");
+        document.edit(TextRange::new(30, 31), "");
+        let shorter = document.parse();
+        assert_eq!(address(&shorter), first, "a deletion copied the text");
+        assert_eq!(shorter.text(), document.rope().to_string());
+        drop(shorter);
+        // Growing reserves some room once; the next insertions fit in it.
+        document.edit(TextRange::empty(40), "xyz");
+        let grown = address(&document.parse());
+        document.edit(TextRange::empty(100), "\n\n### Action 1: New (SAFE)\n\n");
+        let parse = document.parse();
+        assert_eq!(address(&parse), grown, "an insertion copied the text");
+        assert_eq!(parse.text(), document.rope().to_string());
+        assert_eq!(parse.runbook(), Parse::new(parse.text()).runbook());
+        // Held elsewhere (a snapshot's parse): copied, and left as it was.
+        let before = parse.text().to_string();
+        document.edit(TextRange::empty(0), "x");
+        let after = document.parse();
+        assert_ne!(address(&after), address(&parse));
+        assert_eq!(parse.text(), before);
+        assert_eq!(after.text(), document.rope().to_string());
     }
 
     /// An open document keeps the block trees of its large chunks only (the
