@@ -206,13 +206,20 @@ class Server:
 
 
 def warm_up(server, workspace, timeout):
-    """Opens the demo's broken runbook, waits for its diagnostics, and closes it."""
-    uri = "file://" + os.path.join(workspace, "runbooks", "warm-up.md")
-    with open(os.path.join(DEMO, "runbooks", "broken.md"), encoding="utf-8") as f:
-        text = f.read()
-    server.open(uri, text)
-    server.diagnostics(uri, 1, timeout)
-    server.close(uri, timeout)
+    """Opens each of the demo's runbooks (what the generated documents repeat),
+    waits for its diagnostics, edits it once and closes it: the code that
+    analyses them is paged in, and the exports of the KEYs they import are read
+    and kept in the catalog, before the measured document. Both are costs of
+    the server and the workspace, paid once, not of a document; with only the
+    broken runbook as warm-up, a 10 KB document's peak was 32 times its text."""
+    for name in ("clean.md", "broken.md"):
+        uri = "file://" + os.path.join(workspace, "runbooks", "warm-up-" + name)
+        with open(os.path.join(DEMO, "runbooks", name), encoding="utf-8") as f:
+            text = f.read()
+        server.open(uri, text)
+        server.diagnostics(uri, 1, timeout)
+        edit_middle(server, uri, text, 1, timeout)
+        server.close(uri, timeout)
 
 
 def edit_middle(server, uri, text, edits, timeout, first_bytes=None):
