@@ -353,9 +353,9 @@ impl Document {
         let inserted: String = inserted.chunks().collect();
         let growth = inserted.len().saturating_sub(old_hi - envelope.lo);
         if text.capacity() - text.len() < growth {
-            // A little room for the next keystrokes, not the doubling a
-            // splice would grow the text by.
-            text.reserve_exact(growth.max(text.len() / 64));
+            // Room for the next keystrokes too, not the doubling a splice
+            // would grow the text by.
+            text.reserve_exact(growth + text.len() / 64);
         }
         text.replace_range(envelope.lo..old_hi, &inserted);
         debug_assert!(text.len() == self.rope.len_bytes() && self.rope == text.as_str());
@@ -591,12 +591,13 @@ mod tests {
         assert_eq!(address(&shorter), first, "a deletion copied the text");
         assert_eq!(shorter.text(), document.rope().to_string());
         drop(shorter);
-        // Growing reserves some room once; the next insertions fit in it.
+        // Growing reserves some room once; the next keystrokes fit in it.
         document.edit(TextRange::empty(40), "xyz");
         let grown = address(&document.parse());
+        document.edit(TextRange::empty(41), "ab");
+        assert_eq!(address(&document.parse()), grown, "an insertion copied the text");
         document.edit(TextRange::empty(100), "\n\n### Action 1: New (SAFE)\n\n");
         let parse = document.parse();
-        assert_eq!(address(&parse), grown, "an insertion copied the text");
         assert_eq!(parse.text(), document.rope().to_string());
         assert_eq!(parse.runbook(), Parse::new(parse.text()).runbook());
         // Held elsewhere (a snapshot's parse): copied, and left as it was.
