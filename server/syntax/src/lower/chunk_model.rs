@@ -47,6 +47,18 @@ impl ChunkModel {
     pub fn ends_open(&self) -> bool {
         self.ends_open
     }
+
+    /// Frees what pushing one item at a time left unused: every chunk's
+    /// arrays are alive together until `assemble` joins them.
+    fn shrink_to_fit(&mut self) {
+        self.fields.shrink_to_fit();
+        self.key_refs.shrink_to_fit();
+        self.code_blocks.shrink_to_fit();
+        self.imports.shrink_to_fit();
+        self.calls.shrink_to_fit();
+        self.locations.shrink_to_fit();
+        self.suppressions.shrink_to_fit();
+    }
 }
 
 impl Facts {
@@ -146,18 +158,6 @@ impl Facts {
             .collect();
         model.shrink_to_fit();
         model
-    }
-}
-
-impl ChunkModel {
-    fn shrink_to_fit(&mut self) {
-        self.fields.shrink_to_fit();
-        self.key_refs.shrink_to_fit();
-        self.code_blocks.shrink_to_fit();
-        self.imports.shrink_to_fit();
-        self.calls.shrink_to_fit();
-        self.locations.shrink_to_fit();
-        self.suppressions.shrink_to_fit();
     }
 }
 
