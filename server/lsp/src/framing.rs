@@ -444,6 +444,35 @@ fn escape_unit(bytes: &[u8], at: usize) -> Option<u32> {
     u32::from_str_radix(hex, 16).ok()
 }
 
+/// Runs `relay` over `input` until it stops: the messages it gives the
+/// server (as JSON), the frames of the answers it writes to the client, and
+/// why it stopped. For the tests here and in `fuzz`.
+#[cfg(test)]
+pub(crate) async fn relay_to_end<R: AsyncRead + Unpin>(
+    input: R,
+    max_message_bytes: usize,
+) -> (Vec<Json>, Vec<Vec<u8>>, RelayEnd) {
+    let (answer_sender, mut answer_receiver) = mpsc::channel(4);
+    let (message_sender, mut message_receiver) = mpsc::channel(4);
+    let answers = async {
+        let mut frames = Vec::new();
+        while let Some(frame) = answer_receiver.recv().await {
+            frames.push(frame);
+        }
+        frames
+    };
+    let messages = async {
+        let mut messages = Vec::new();
+        while let Some(message) = message_receiver.recv().await {
+            messages.push(serde_json::to_value(&message).expect("a message serializes"));
+        }
+        messages
+    };
+    let (end, answers, messages) =
+        tokio::join!(relay(input, message_sender, answer_sender, max_message_bytes), answers, messages);
+    (messages, answers, end)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -469,27 +498,16 @@ mod tests {
     /// What the relay gives the server (as JSON), the answers it writes to
     /// the client (bodies), and why it stopped.
     async fn relay_all<R: AsyncRead + Unpin>(input: R, max_message_bytes: usize) -> (Vec<Json>, Vec<Json>, RelayEnd) {
-        let (sender, mut receiver) = mpsc::channel(4);
-        let (message_sender, mut message_receiver) = mpsc::channel(4);
-        let collect = async {
-            let mut answers = Vec::new();
-            while let Some(frame) = receiver.recv().await {
+        let (messages, frames, end) = relay_to_end(input, max_message_bytes).await;
+        let answers = frames
+            .into_iter()
+            .map(|frame| {
                 let frame = String::from_utf8(frame).unwrap();
                 let (header, body) = frame.split_once("\r\n\r\n").unwrap();
                 assert_eq!(header, format!("Content-Length: {}", body.len()));
-                answers.push(serde_json::from_str(body).unwrap());
-            }
-            answers
-        };
-        let collect_messages = async {
-            let mut messages = Vec::new();
-            while let Some(message) = message_receiver.recv().await {
-                messages.push(serde_json::to_value(&message).unwrap());
-            }
-            messages
-        };
-        let (end, answers, messages) =
-            tokio::join!(relay(input, message_sender, sender, max_message_bytes), collect, collect_messages);
+                serde_json::from_str(body).unwrap()
+            })
+            .collect();
         (messages, answers, end)
     }
 

@@ -14,9 +14,8 @@ use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 use serde_json::{Value as Json, json};
 use tokio::io::{AsyncRead, ReadBuf};
-use tokio::sync::mpsc;
 
-use crate::framing::{Message, RelayEnd, relay};
+use crate::framing::{Message, RelayEnd, relay_to_end};
 use runbook_ide::settings::{self as config, ConfigLayer};
 
 /// Cases per property: `RUNBOOK_LS_FUZZ_CASES`, else `default` (a few
@@ -224,27 +223,8 @@ fn frames(output: &[u8]) -> Result<Vec<String>, TestCaseError> {
 /// JSON), the answers it writes to the client, and why it stopped.
 fn run_relay(input: Chunked, limit: usize) -> (Vec<Json>, Vec<u8>, RelayEnd) {
     let runtime = tokio::runtime::Builder::new_current_thread().build().expect("a runtime");
-    runtime.block_on(async {
-        let (sender, mut receiver) = mpsc::channel(4);
-        let (message_sender, mut message_receiver) = mpsc::channel(4);
-        let collect = async {
-            let mut answers = Vec::new();
-            while let Some(frame) = receiver.recv().await {
-                answers.extend(frame);
-            }
-            answers
-        };
-        let collect_messages = async {
-            let mut messages = Vec::new();
-            while let Some(message) = message_receiver.recv().await {
-                messages.push(serde_json::to_value(&message).expect("a message serializes"));
-            }
-            messages
-        };
-        let (end, answers, messages) =
-            tokio::join!(relay(input, message_sender, sender, limit), collect, collect_messages);
-        (messages, answers, end)
-    })
+    let (messages, answers, end) = runtime.block_on(relay_to_end(input, limit));
+    (messages, answers.concat(), end)
 }
 
 fn check_relay(pieces: Vec<Piece>, ending: Ending, limit: usize, chunks: Vec<usize>) -> Result<(), TestCaseError> {
