@@ -211,7 +211,8 @@ def warm_up(server, workspace, timeout):
     analyses them is paged in, and the exports of the KEYs they import are read
     and kept in the catalog, before the measured document. Both are costs of
     the server and the workspace, paid once, not of a document; with only the
-    broken runbook as warm-up, a 10 KB document's peak was 32 times its text."""
+    broken runbook as warm-up, a 10 KB document's peak was 32 to 81 times its
+    text."""
     for name in ("clean.md", "broken.md"):
         uri = "file://" + os.path.join(workspace, "runbooks", "warm-up-" + name)
         with open(os.path.join(DEMO, "runbooks", name), encoding="utf-8") as f:
